@@ -1,0 +1,76 @@
+// Package launchers turns jobs into running steps and reports how they end. It is the side-effect edge
+// of ssrun's runtime: the runtime decides what to run; a Launcher runs it (local processes, a workload
+// manager) or records it (dry run). Implementations live in sub-packages: local/, dryrun/, and later
+// slurm/, pbs/, lsf/.
+package launchers
+
+import "context"
+
+// Status is a job's state, with SmartSim's status strings as values so they print as SmartSim prints them.
+type Status string
+
+const (
+	StatusNew          Status = "New"
+	StatusRunning      Status = "Running"
+	StatusPaused       Status = "Paused"
+	StatusCompleted    Status = "Completed"
+	StatusFailed       Status = "Failed"
+	StatusCancelled    Status = "Cancelled"
+	StatusNeverStarted Status = "NeverStarted"
+)
+
+// Terminal reports whether no further change can follow s.
+func (s Status) Terminal() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
+}
+
+// Job is one step to launch: a fully resolved command line with its environment and output files.
+type Job struct {
+	// Name is the step name (unique within the experiment run); it names the job in logs and plans.
+	Name string
+	// Argv is the command; Argv[0] is an absolute path (or a name the launcher resolves on PATH).
+	Argv []string
+	// Env is the complete environment of the process, KEY=VALUE, in order.
+	Env []string
+	// EnvDelta is the part of Env the experiment added on top of ssrun's own environment (env_vars,
+	// SSDB, SSKEYIN, ...), KEY=VALUE sorted by key; plans record it instead of Env so they are portable.
+	EnvDelta []string
+	// Dir is the working directory.
+	Dir string
+	// Stdout and Stderr are the files the process writes to (created or truncated at launch).
+	Stdout, Stderr string
+}
+
+// Result is how a job ended (or its latest state, for launchers that report intermediate states).
+type Result struct {
+	Status Status
+	// ExitCode is the process's exit code; -1 when unknown (killed by a signal, never ran).
+	ExitCode int
+	// Err explains a failure that is not an exit code (the launcher lost the job, the scheduler failed it).
+	Err error
+}
+
+// Handle is a launched job.
+type Handle interface {
+	// ID is the launcher's id for the job: a PID for local processes, a scheduler job id otherwise.
+	ID() string
+	// Done is closed when the job has reached a terminal status; Result then returns it. Waiting on Done
+	// is how the runtime blocks without polling.
+	Done() <-chan struct{}
+	// Result returns the latest known result (Running until Done is closed).
+	Result() Result
+	// Stop ends the job (local: SIGTERM to the process group, SIGKILL after a grace period); the job then
+	// ends Cancelled. Stopping a finished job is a no-op.
+	Stop() error
+}
+
+// Launcher starts jobs.
+type Launcher interface {
+	// Name is the launcher's name as Experiment(launcher=...) spells it: "local", "slurm", "dryrun".
+	Name() string
+	// Launch starts job and returns at once; the job runs until it exits or is stopped. A job that cannot
+	// start (missing executable, unwritable output file) returns an error and leaves nothing running.
+	Launch(ctx context.Context, job Job) (Handle, error)
+	// Close stops every job of this launcher that is still running and waits until they are gone.
+	Close() error
+}
