@@ -4,7 +4,12 @@
 // slurm/, pbs/, lsf/.
 package launchers
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Status is a job's state, with SmartSim's status strings as values so they print as SmartSim prints them.
 type Status string
@@ -44,7 +49,9 @@ type Job struct {
 // Result is how a job ended (or its latest state, for launchers that report intermediate states).
 type Result struct {
 	Status Status
-	// ExitCode is the process's exit code; -1 when unknown (killed by a signal, never ran).
+	// ExitCode is the process's exit code. A process killed by signal N reports -N, as SmartSim reports
+	// it (Python's Popen returncode), so a stopped job shows -15 (SIGTERM) or -9 (SIGKILL). -1 also
+	// stands for unknown (still running, never ran, the launcher lost the job).
 	ExitCode int
 	// Err explains a failure that is not an exit code (the launcher lost the job, the scheduler failed it).
 	Err error
@@ -73,4 +80,27 @@ type Launcher interface {
 	Launch(ctx context.Context, job Job) (Handle, error)
 	// Close stops every job of this launcher that is still running and waits until they are gone.
 	Close() error
+}
+
+// ErrClosed is returned by Launch once the launcher has been closed: a closed launcher has stopped its
+// jobs and starts no more.
+var ErrClosed = errors.New("launcher is closed")
+
+// Validate reports what makes a job impossible to run on any launcher: an empty command, or a NUL byte
+// or a malformed KEY=VALUE entry that the operating system would reject later with a vaguer message.
+func (j Job) Validate() error {
+	if len(j.Argv) == 0 || j.Argv[0] == "" {
+		return fmt.Errorf("job %q has no command", j.Name)
+	}
+	for _, arg := range j.Argv {
+		if strings.IndexByte(arg, 0) >= 0 {
+			return fmt.Errorf("job %q: argument %q contains a NUL byte", j.Name, arg)
+		}
+	}
+	for _, kv := range j.Env {
+		if strings.IndexByte(kv, 0) >= 0 || strings.IndexByte(kv, '=') <= 0 {
+			return fmt.Errorf("job %q: environment entry %q is not KEY=VALUE", j.Name, kv)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,165 @@
+// Package local runs jobs as processes on this machine: os/exec without a shell, one process group per
+// job, output straight to the job's files, and an event-driven end (no polling): a job is over the
+// moment its process exits.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ssrun/ssrun/launchers"
+)
+
+// DefaultGrace is how long a stopped job has between SIGTERM and SIGKILL: long enough for a simulation
+// to flush a checkpoint, short enough that stopping an experiment does not hang.
+const DefaultGrace = 5 * time.Second
+
+// Options configure a local launcher.
+type Options struct {
+	// Grace is the time between SIGTERM and SIGKILL when a job is stopped; zero means DefaultGrace.
+	Grace time.Duration
+}
+
+// Launcher starts jobs as local processes. It is safe for concurrent use.
+type Launcher struct {
+	grace time.Duration
+
+	// launching is held shared by every Launch in progress and exclusively by Close, so no job can
+	// start behind Close's back.
+	launching sync.RWMutex
+	closed    bool
+
+	mu      sync.Mutex
+	running map[*process]struct{}
+	waiters sync.WaitGroup
+}
+
+var _ launchers.Launcher = (*Launcher)(nil)
+
+// New returns a local launcher.
+func New(opts Options) *Launcher {
+	grace := opts.Grace
+	if grace <= 0 {
+		grace = DefaultGrace
+	}
+	return &Launcher{grace: grace, running: make(map[*process]struct{})}
+}
+
+// Name is "local", as Experiment(launcher="local") spells it.
+func (l *Launcher) Name() string { return "local" }
+
+// Launch starts job and returns its handle (ID = the PID) as soon as the process exists. The job runs
+// in job.Dir (ssrun's directory if empty) with exactly job.Env (ssrun's environment if nil); a bare
+// command name is looked up on that environment's PATH. Stdout and Stderr are created or truncated;
+// their directory must exist; an empty path discards the stream. ctx only bounds the launch itself:
+// the job outlives it and ends when it exits or is stopped. A job that cannot start returns an error
+// and leaves no process, no open descriptor and no file it created.
+func (l *Launcher) Launch(ctx context.Context, job launchers.Job) (launchers.Handle, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, launchError(job, err)
+	}
+	l.launching.RLock()
+	defer l.launching.RUnlock()
+	if l.closed {
+		return nil, launchError(job, launchers.ErrClosed)
+	}
+	p, err := l.start(job)
+	if err != nil {
+		return nil, launchError(job, err)
+	}
+	l.track(p)
+	return p, nil
+}
+
+// start validates the job, opens its outputs and starts its process.
+func (l *Launcher) start(job launchers.Job) (*process, error) {
+	if err := job.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkDir(job.Dir); err != nil {
+		return nil, err
+	}
+	path, err := resolveExecutable(job.Argv[0], job.Dir, job.Env)
+	if err != nil {
+		return nil, err
+	}
+	out, err := openOutputs(job.Stdout, job.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	cmd := &exec.Cmd{
+		Path:        path,
+		Args:        job.Argv,
+		Env:         job.Env,
+		Dir:         job.Dir,
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	// Assign only non-nil files: a typed nil *os.File in an io.Writer would not read as "discard".
+	if out.stdout != nil {
+		cmd.Stdout = out.stdout
+	}
+	if out.stderr != nil {
+		cmd.Stderr = out.stderr
+	}
+	p := newProcess(cmd, l.grace)
+	if err := cmd.Start(); err != nil {
+		out.discard()
+		return nil, err
+	}
+	out.close()
+	p.started()
+	return p, nil
+}
+
+// track registers a started job and starts its one waiter goroutine.
+func (l *Launcher) track(p *process) {
+	l.mu.Lock()
+	l.running[p] = struct{}{}
+	l.mu.Unlock()
+	l.waiters.Add(1)
+	go func() {
+		defer l.waiters.Done()
+		p.await()
+		l.mu.Lock()
+		delete(l.running, p)
+		l.mu.Unlock()
+	}()
+}
+
+// Close refuses further launches, stops every running job at once (SIGTERM to each group, SIGKILL
+// after the grace period) and returns when all of them, and what they left in their groups, are gone.
+func (l *Launcher) Close() error {
+	l.launching.Lock()
+	l.closed = true
+	l.launching.Unlock()
+
+	l.mu.Lock()
+	jobs := make([]*process, 0, len(l.running))
+	for p := range l.running {
+		jobs = append(jobs, p)
+	}
+	l.mu.Unlock()
+
+	var errs []error
+	for _, p := range jobs {
+		if err := p.requestStop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	l.waiters.Wait()
+	return errors.Join(errs...)
+}
+
+// launchError names the job in a launch failure.
+func launchError(job launchers.Job, err error) error {
+	name := job.Name
+	if name == "" && len(job.Argv) > 0 {
+		name = job.Argv[0]
+	}
+	return fmt.Errorf("launch %q: %w", name, err)
+}
