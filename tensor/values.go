@@ -225,3 +225,10 @@ func FormatDouble(f float64) string {
 	}
 	return strconv.FormatFloat(f, 'g', 17, 64)
 }
+
+// ParseLongLong parses an integer as Redis does (string2ll): decimal, optional '-', no '+', no
+// spaces, no leading zeros, within int64.
+func ParseLongLong(b []byte) (int64, bool) { return parseLongLong(b) }
+
+// ParseDouble parses a float as Redis does (strtod on the whole string, NaN refused).
+func ParseDouble(b []byte) (float64, bool) { return parseDouble(b) }
