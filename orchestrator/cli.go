@@ -1,0 +1,155 @@
+package orchestrator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// ReadyLinePrefix starts the one line `ssrun db` prints on stdout once it accepts connections. The rest
+// of the line is a JSON object (ReadyInfo); the experiment runtime parses it the way SmartSim parses
+// SMARTSIM_ORC_SHARD_INFO.
+const ReadyLinePrefix = "SSRUN_DB_READY "
+
+// ReadyInfo is the JSON of the ready line.
+type ReadyInfo struct {
+	Name       string   `json:"name"`
+	Addr       string   `json:"addr"`  // host:port clients should use (the cluster announce address)
+	Addrs      []string `json:"addrs"` // every listening address
+	UnixSocket string   `json:"unixsocket,omitempty"`
+	Cluster    bool     `json:"cluster"`
+	NodeID     string   `json:"node_id,omitempty"`
+	Slots      string   `json:"slots,omitempty"` // "START-END" owned by this node in cluster mode
+	PID        int      `json:"pid"`
+}
+
+// Main runs `ssrun db ARGS...`: it parses the flags, starts the shard, prints the ready line and serves
+// until SIGTERM, SIGINT or SHUTDOWN. It returns the process exit code: 0 after a clean stop, 2 for bad
+// flags, 1 when the server cannot start.
+func Main(args []string, stdout, stderr io.Writer) int {
+	cfg, code, err := parseFlags(args, stderr)
+	if err != nil {
+		if err != pflag.ErrHelp {
+			fmt.Fprintf(stderr, "ssrun db: %v\n", err)
+		}
+		return code
+	}
+	// Signals are caught before listening so that a TERM sent right after the ready line is handled.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+
+	srv, err := New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "ssrun db: %v\n", err)
+		return 2
+	}
+	if err := srv.Start(); err != nil {
+		fmt.Fprintf(stderr, "ssrun db: %v\n", err)
+		return 1
+	}
+	line, _ := json.Marshal(srv.readyInfo())
+	fmt.Fprintf(stdout, "%s%s\n", ReadyLinePrefix, line)
+	if f, ok := stdout.(*os.File); ok {
+		f.Sync()
+	}
+	select {
+	case sig := <-sigs:
+		fmt.Fprintf(stderr, "ssrun db %s: received %v, shutting down\n", cfg.Name, sig)
+	case <-srv.ShutdownRequested():
+		fmt.Fprintf(stderr, "ssrun db %s: SHUTDOWN received, shutting down\n", cfg.Name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Fprintf(stderr, "ssrun db %s: shutdown: %v\n", cfg.Name, err)
+	}
+	return 0
+}
+
+func (s *Server) readyInfo() ReadyInfo {
+	info := ReadyInfo{Name: s.cfg.Name, Addr: s.Addr(), Addrs: s.Addrs(), UnixSocket: s.cfg.UnixSocket,
+		Cluster: s.cluster != nil, PID: os.Getpid()}
+	if s.cluster != nil {
+		info.Addr = s.cluster.self.addr()
+		info.NodeID = s.cluster.self.id
+		info.Slots = s.cluster.self.slots.String()
+	}
+	return info
+}
+
+func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
+	fs := pflag.NewFlagSet("ssrun db", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: ssrun db [flags]\n\nRun one orchestrator shard (an in-memory Redis/RedisAI-compatible database).\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	var (
+		cfg       Config
+		maxmemory string
+		maxBulk   string
+		cluster   bool
+		nodeID    string
+		slots     string
+		announce  string
+		peers     []string
+	)
+	fs.StringVar(&cfg.Name, "name", "db", "shard name, reported in INFO and the ready line")
+	fs.IntVar(&cfg.Port, "port", 6780, "TCP port (0 picks a free one; -1 disables TCP)")
+	fs.StringArrayVar(&cfg.Binds, "bind", []string{"127.0.0.1"}, "interface to listen on (repeatable)")
+	fs.StringVar(&cfg.UnixSocket, "unixsocket", "", "also listen on this unix socket path")
+	fs.StringVar(&cfg.RequirePass, "requirepass", "", "password clients must AUTH with")
+	fs.StringVar(&maxmemory, "maxmemory", "0", "memory limit for keys and values (bytes, or 100mb, 1gb; 0 = none)")
+	fs.StringVar(&maxBulk, "proto-max-bulk-len", "512mb", "largest request argument accepted")
+	fs.IntVar(&cfg.Threads, "threads", 0, "execution workers per device queue for AI commands (0 = number of CPUs)")
+	fs.BoolVar(&cluster, "cluster", false, "run as a Redis Cluster node (implied by --cluster-slots)")
+	fs.StringVar(&nodeID, "cluster-node-id", "", "this node's 40-hex id (default: derived from name and address)")
+	fs.StringVar(&slots, "cluster-slots", "", "slot range this node owns, START-END (default 0-16383)")
+	fs.StringVar(&announce, "cluster-announce", "", "host:port given to clients for this node (default: first bind and port)")
+	fs.StringArrayVar(&peers, "cluster-peer", nil, "another node as NODE_ID,HOST:PORT,START-END (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, 2, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, 2, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if cfg.MaxMemory, err = ParseMemory(maxmemory); err != nil {
+		return cfg, 2, fmt.Errorf("--maxmemory: %v", err)
+	}
+	if cfg.MaxBulkLen, err = ParseMemory(maxBulk); err != nil || cfg.MaxBulkLen < 1 || cfg.MaxBulkLen > defaultMaxBulkLen {
+		return cfg, 2, fmt.Errorf("--proto-max-bulk-len: want a size between 1 and 512mb, got %q", maxBulk)
+	}
+	if cfg.Threads < 0 {
+		return cfg, 2, fmt.Errorf("--threads must not be negative")
+	}
+	if cluster || slots != "" || len(peers) > 0 || nodeID != "" {
+		cc := &ClusterConfig{NodeID: nodeID, Announce: announce, Slots: SlotRange{0, slotCount - 1}}
+		if slots != "" {
+			if cc.Slots, err = ParseSlotRange(slots); err != nil {
+				return cfg, 2, fmt.Errorf("--cluster-slots: %v", err)
+			}
+		}
+		if announce != "" {
+			if _, _, err := splitHostPort(announce); err != nil {
+				return cfg, 2, fmt.Errorf("--cluster-announce: %v", err)
+			}
+		}
+		for _, p := range peers {
+			peer, err := ParseClusterPeer(p)
+			if err != nil {
+				return cfg, 2, fmt.Errorf("--cluster-peer: %v", err)
+			}
+			cc.Peers = append(cc.Peers, peer)
+		}
+		cfg.Cluster = cc
+	}
+	return cfg, 0, nil
+}

@@ -1,0 +1,168 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+)
+
+// client is one connection: its reader, writer, authentication state and CLIENT metadata.
+type client struct {
+	id      int64
+	netConn net.Conn
+	rd      *requestReader
+	wr      *replyWriter
+	ctx     context.Context
+	cancel  context.CancelFunc
+	cmdCtx  command.Ctx // reused for every command of this connection
+	created time.Time
+
+	authenticated bool
+	quit          bool // close after flushing the current reply (QUIT, SHUTDOWN)
+	asking        bool
+
+	mu      sync.Mutex // guards the CLIENT metadata read by CLIENT LIST from other connections
+	name    string
+	libName string
+	libVer  string
+	lastCmd atomic.Pointer[string]
+}
+
+type clientKey struct{}
+
+// clientOf returns the connection a command runs on (core commands keep per-connection state there).
+func clientOf(ctx *command.Ctx) *client {
+	c, _ := ctx.Context.Value(clientKey{}).(*client)
+	return c
+}
+
+func (s *Server) newClient(nc net.Conn) *client {
+	c := &client{
+		id:      s.nextClientID.Add(1),
+		netConn: nc,
+		rd:      newRequestReader(nc, s.maxBulkLen.Load()),
+		wr:      newReplyWriter(nc),
+		created: time.Now(),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.WithValue(s.ctx, clientKey{}, c))
+	c.cmdCtx = command.Ctx{Context: c.ctx, Keys: s.keys, Reply: c.wr}
+	c.authenticated = *s.requirePass.Load() == ""
+	c.rd.authenticated = c.authenticated
+	return c
+}
+
+// serve reads requests and answers them in order until the peer leaves, a protocol error occurs, or
+// the client asks to quit. Replies are flushed when no further request is already buffered, so a
+// pipeline is answered with as few writes as possible.
+func (s *Server) serve(c *client) {
+	defer func() {
+		c.cancel()
+		c.netConn.Close()
+	}()
+	for {
+		args, err := c.rd.Read()
+		if err != nil {
+			var pe *protocolError
+			if errors.As(err, &pe) {
+				c.wr.Error("ERR " + pe.Error())
+				c.wr.Flush()
+			}
+			return
+		}
+		s.execute(c, args)
+		if c.quit {
+			c.wr.Flush()
+			return
+		}
+		if c.rd.Buffered() == 0 {
+			if err := c.wr.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// execute checks a request the way Redis's processCommand does (unknown command, arity,
+// authentication, cluster redirection, memory) and runs its handler.
+func (s *Server) execute(c *client, args [][]byte) {
+	s.stats.commands.Add(1)
+	spec := s.lookup(args[0])
+	if spec == nil {
+		c.wr.Error(unknownCommand(args))
+		return
+	}
+	if (spec.Arity > 0 && len(args) != spec.Arity) || (spec.Arity < 0 && len(args) < -spec.Arity) {
+		c.wr.Error(command.WrongArity(spec.Name))
+		return
+	}
+	if !c.authenticated && spec.Flags&command.NoAuth == 0 {
+		c.wr.Error("NOAUTH Authentication required.")
+		return
+	}
+	if s.cluster != nil {
+		if msg := s.cluster.redirect(spec, args, c.asking); msg != "" {
+			c.wr.Error(msg)
+			return
+		}
+	}
+	c.asking = false
+	c.lastCmd.Store(&spec.Name)
+	if spec.Flags&command.DenyOOM != 0 && s.keys.OverMemory() {
+		c.wr.Error(command.OOMReply)
+		return
+	}
+	s.run(c, spec, args)
+}
+
+// run calls the handler; a panic in a command family becomes an error reply on this connection only.
+func (s *Server) run(c *client, spec *command.Spec, args [][]byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.wr.Error(fmt.Sprintf("ERR internal error in '%s': %v", strings.ToLower(spec.Name), p))
+		}
+	}()
+	spec.Handler(&c.cmdCtx, args)
+}
+
+// lookup finds a command case-insensitively without allocating.
+func (s *Server) lookup(name []byte) *command.Spec {
+	if sp, ok := s.commands[string(name)]; ok {
+		return sp
+	}
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	up := buf[:len(name)]
+	for i, ch := range name {
+		if ch >= 'a' && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		up[i] = ch
+	}
+	return s.commands[string(up)]
+}
+
+// unknownCommand is Redis 7's text, including its truncation of the echoed arguments to 128 bytes.
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	for i := 1; i < len(args) && b.Len() < 128; i++ {
+		a := args[i]
+		if room := 128 - b.Len(); len(a) > room {
+			a = a[:room]
+		}
+		b.WriteString("'" + string(a) + "' ")
+	}
+	name := args[0]
+	if len(name) > 128 {
+		name = name[:128]
+	}
+	return "ERR unknown command '" + string(name) + "', with args beginning with: " + b.String()
+}

@@ -1,0 +1,63 @@
+// Package orchestrator is ssrun's built-in database server, `ssrun db`: one process is one shard of an
+// in-memory, Redis-compatible store (RESP2, core Redis commands) with RedisAI's AI.* commands, run
+// standalone or as one node of a statically configured Redis Cluster.
+//
+// # Command line
+//
+//	ssrun db [--name NAME] [--port N] [--bind ADDR]... [--unixsocket PATH] [--requirepass PW]
+//	         [--maxmemory SIZE] [--proto-max-bulk-len SIZE] [--threads N]
+//	         [--cluster] [--cluster-slots START-END] [--cluster-node-id ID]
+//	         [--cluster-announce HOST:PORT] [--cluster-peer ID,HOST:PORT,START-END]...
+//
+// --port defaults to 6780 (0 picks a free port, -1 disables TCP), --bind to 127.0.0.1 (repeatable),
+// --maxmemory to 0 (no limit; 100mb and 1gb forms as in redis.conf, "kb/mb/gb" = 1024-based, "k/m/g" =
+// 1000-based). --threads is the number of execution workers per device queue of the AI commands.
+//
+// # Cluster flags
+//
+// The host starts every shard with the same static slot map: each node is told its own range and every
+// other node's id, address and range. Ranges must cover 0-16383 exactly once, or the shard refuses to
+// start. Example for three shards:
+//
+//	ssrun db --port 7001 --cluster-slots 0-5460 --cluster-node-id <A> \
+//	    --cluster-peer <B>,127.0.0.1:7002,5461-10922 --cluster-peer <C>,127.0.0.1:7003,10923-16383
+//
+// Node ids are 40 lower-case hex characters (Redis's format). Without --cluster-node-id a node derives
+// one from its name and address (SHA-1), so the host can compute peers' ids itself if it prefers.
+// --cluster alone makes a one-node cluster owning every slot. The node answers CLUSTER SLOTS, SHARDS,
+// NODES, INFO, MYID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, READONLY and ASKING, redirects keys of
+// other nodes with "-MOVED <slot> <host>:<port>" and refuses multi-key commands spanning slots with
+// "-CROSSSLOT ...". The map never changes at run time (no gossip, no resharding, no replicas).
+//
+// # Ready line
+//
+// Once it accepts connections, `ssrun db` prints exactly one line to stdout:
+//
+//	SSRUN_DB_READY {"name":"db_0","addr":"127.0.0.1:6780","addrs":["127.0.0.1:6780"],"cluster":false,"pid":4242}
+//
+// The JSON is ReadyInfo: name, addr (the address clients should use: the first TCP listener, or the
+// cluster announce address), addrs (every listener), unixsocket (if any), cluster, node_id and slots (in
+// cluster mode) and pid. It exits 0 after SIGTERM, SIGINT or the SHUTDOWN command, 2 on bad flags and 1
+// when it cannot listen.
+//
+// # Protocol
+//
+// RESP2 multibulk requests and inline commands (quoted as redis-cli and Redis's sdssplitargs quote),
+// pipelined with in-order replies; keys and values are binary-safe. Arguments are limited to
+// proto-max-bulk-len (512 MiB by default); before AUTH, as in Redis, requests are limited to 10
+// arguments of 16 KiB. A malformed request is answered "-ERR Protocol error: ..." and only that
+// connection is closed. HELLO answers protocol 2 and rejects 3 with "-NOPROTO unsupported protocol
+// version" (go-redis v9 then falls back to RESP2).
+//
+// The codec is hand-written rather than github.com/tidwall/redcon because redcon has no bulk length
+// limit (a client can make it grow its buffer without bound), copies every request into a raw buffer
+// and reuses argument memory (so stored values must be copied again), and answers "*0" with an error
+// where Redis ignores it; BenchmarkRequestParsing in resp_bench_test.go measures both.
+//
+// # Keyspace
+//
+// Keys live in 256 shards each guarded by its own RWMutex. Stored values are immutable
+// (command.Value): a command builds a new value, then swaps the pointer under the shard lock, so no
+// lock is held while a large value is copied. used_memory counts key and value bytes plus a fixed
+// per-entry overhead; past maxmemory, writes get Redis's OOM error (policy noeviction).
+package orchestrator

@@ -1,0 +1,143 @@
+package orchestrator
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+)
+
+// Version is ssrun's version as INFO reports it (ssrun_version); main may set it at start.
+var Version = "dev"
+
+var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "cluster", "keyspace"}
+
+// cmdInfo answers INFO [section ...] with Redis's text layout ("# Section" headers, key:value lines,
+// CRLF, a blank line between sections). "all", "everything" and "default" select every section.
+func (s *Server) cmdInfo(ctx *command.Ctx, args [][]byte) {
+	want := map[string]bool{}
+	for _, a := range args[1:] {
+		want[strings.ToLower(string(a))] = true
+	}
+	all := len(want) == 0 || want["all"] || want["everything"] || want["default"]
+	var parts []string
+	for _, name := range infoSectionOrder {
+		if all || want[name] {
+			parts = append(parts, s.infoSection(name))
+		}
+	}
+	ctx.Reply.BulkString(strings.Join(parts, "\r\n"))
+}
+
+func (s *Server) infoSection(name string) string {
+	var lines []string
+	add := func(k string, v any) { lines = append(lines, fmt.Sprintf("%s:%v", k, v)) }
+	title := strings.ToUpper(name[:1]) + name[1:]
+	switch name {
+	case "server":
+		mode := "standalone"
+		if s.cluster != nil {
+			mode = "cluster"
+		}
+		uptime := int64(time.Since(s.startTime).Seconds())
+		add("redis_version", redisVersion)
+		add("ssrun_version", Version)
+		add("ssrun_name", s.cfg.Name)
+		add("redis_mode", mode)
+		add("os", runtime.GOOS+" "+runtime.GOARCH)
+		add("arch_bits", strconv.IntSize)
+		add("go_version", runtime.Version())
+		add("process_id", os.Getpid())
+		add("tcp_port", portOf(s.Addr()))
+		add("server_time_usec", time.Now().UnixMicro())
+		add("uptime_in_seconds", uptime)
+		add("uptime_in_days", uptime/86400)
+		add("executable", executablePath())
+	case "clients":
+		s.mu.Lock()
+		n := len(s.clients)
+		s.mu.Unlock()
+		add("connected_clients", n)
+		add("maxclients", 10000)
+		add("blocked_clients", 0)
+	case "memory":
+		used := s.keys.UsedMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		add("used_memory", used)
+		add("used_memory_human", humanBytes(used))
+		add("used_memory_rss", ms.Sys)
+		add("used_memory_rss_human", humanBytes(int64(ms.Sys)))
+		add("used_memory_dataset", used)
+		add("maxmemory", s.keys.MaxMemory())
+		add("maxmemory_human", humanBytes(s.keys.MaxMemory()))
+		add("maxmemory_policy", "noeviction")
+		add("go_heap_alloc", ms.HeapAlloc)
+	case "persistence":
+		add("loading", 0)
+		add("rdb_changes_since_last_save", 0)
+		add("rdb_bgsave_in_progress", 0)
+		add("rdb_last_save_time", s.lastSave.Load())
+		add("rdb_last_bgsave_status", "ok")
+		add("aof_enabled", 0)
+	case "stats":
+		add("total_connections_received", s.stats.connections.Load())
+		add("total_commands_processed", s.stats.commands.Load())
+		add("rejected_connections", s.stats.rejectedConn.Load())
+		add("expired_keys", 0)
+		add("evicted_keys", 0)
+	case "replication":
+		add("role", "master")
+		add("connected_slaves", 0)
+	case "cpu":
+		add("used_cpu_sys", "0.000000")
+		add("used_cpu_user", "0.000000")
+	case "modules":
+		// The AI commands are built in; nothing is loaded as a module.
+	case "cluster":
+		add("cluster_enabled", boolInt(s.cluster != nil))
+	case "keyspace":
+		if n := s.keys.Len(); n > 0 {
+			add("db0", fmt.Sprintf("keys=%d,expires=0,avg_ttl=0", n))
+		}
+	}
+	return "# " + title + "\r\n" + strings.Join(append(lines, ""), "\r\n")
+}
+
+func portOf(addr string) string {
+	if _, port, err := splitHostPort(addr); err == nil {
+		return strconv.Itoa(port)
+	}
+	return "0"
+}
+
+func executablePath() string {
+	p, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// humanBytes formats like Redis's bytesToHuman: "1023B", "1.00K", "12.50M", "1.00G".
+func humanBytes(n int64) string {
+	f := float64(n)
+	switch {
+	case n < 1024:
+		return strconv.FormatInt(n, 10) + "B"
+	case n < 1024*1024:
+		return fmt.Sprintf("%.2fK", f/1024)
+	case n < 1024*1024*1024:
+		return fmt.Sprintf("%.2fM", f/(1024*1024))
+	case n < 1024*1024*1024*1024:
+		return fmt.Sprintf("%.2fG", f/(1024*1024*1024))
+	default:
+		return fmt.Sprintf("%.2fT", f/(1024*1024*1024*1024))
+	}
+}
+
+func nowUnix() int64 { return time.Now().Unix() }

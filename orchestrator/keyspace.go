@@ -1,0 +1,236 @@
+package orchestrator
+
+import (
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+)
+
+// keyspaceShards is the number of independently locked partitions. Many clients writing different keys
+// rarely contend; 256 keeps the per-shard maps small without wasting memory on an empty server.
+const keyspaceShards = 256
+
+// keyOverhead approximates the bytes a key costs beyond its name and value (map entry, headers), so that
+// used_memory grows with the number of keys as it does in Redis.
+const keyOverhead = 64
+
+// Keyspace is the server's store: a map split into shards, each behind its own RWMutex. Values are
+// immutable (command.Value), so a lock is held only to swap a pointer, never while a value is built or
+// copied. It counts the bytes it holds for maxmemory and INFO memory.
+type Keyspace struct {
+	seed      maphash.Seed
+	shards    [keyspaceShards]keyspaceShard
+	used      atomic.Int64
+	count     atomic.Int64
+	maxmemory atomic.Int64
+}
+
+type keyspaceShard struct {
+	mu sync.RWMutex
+	m  map[string]command.Value
+	_  [40]byte // keep neighbouring shards' locks off one cache line
+}
+
+// NewKeyspace returns an empty keyspace; maxmemory 0 means unlimited.
+func NewKeyspace(maxmemory int64) *Keyspace {
+	ks := &Keyspace{seed: maphash.MakeSeed()}
+	for i := range ks.shards {
+		ks.shards[i].m = make(map[string]command.Value)
+	}
+	ks.maxmemory.Store(maxmemory)
+	return ks
+}
+
+var _ command.Keyspace = (*Keyspace)(nil)
+
+func (ks *Keyspace) shardIndex(key []byte) int {
+	return int(maphash.Bytes(ks.seed, key) % keyspaceShards)
+}
+
+func (ks *Keyspace) shard(key []byte) *keyspaceShard { return &ks.shards[ks.shardIndex(key)] }
+
+func entrySize(key []byte, v command.Value) int64 {
+	return int64(len(key)) + keyOverhead + v.MemSize()
+}
+
+// UsedMemory is the number of bytes accounted to keys and values.
+func (ks *Keyspace) UsedMemory() int64 { return ks.used.Load() }
+
+// MaxMemory is the limit past which writes are refused (0: none).
+func (ks *Keyspace) MaxMemory() int64 { return ks.maxmemory.Load() }
+
+// SetMaxMemory changes the limit (CONFIG SET maxmemory).
+func (ks *Keyspace) SetMaxMemory(n int64) { ks.maxmemory.Store(n) }
+
+// OverMemory reports whether used memory already exceeds maxmemory: Redis then refuses every command
+// flagged deny-oom, before it runs.
+func (ks *Keyspace) OverMemory() bool {
+	limit := ks.maxmemory.Load()
+	return limit > 0 && ks.used.Load() > limit
+}
+
+// Len is the number of keys (DBSIZE).
+func (ks *Keyspace) Len() int64 { return ks.count.Load() }
+
+// admit reports whether growing used memory by delta stays within maxmemory.
+func (ks *Keyspace) admit(delta int64) bool {
+	limit := ks.maxmemory.Load()
+	return delta <= 0 || limit <= 0 || ks.used.Load()+delta <= limit
+}
+
+// Get returns the value stored at key.
+func (ks *Keyspace) Get(key []byte) (command.Value, bool) {
+	s := ks.shard(key)
+	s.mu.RLock()
+	v, ok := s.m[string(key)]
+	s.mu.RUnlock()
+	return v, ok
+}
+
+// Put stores v at key, replacing any previous value, unless that would exceed maxmemory.
+func (ks *Keyspace) Put(key []byte, v command.Value) error {
+	s := ks.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ks.putLocked(s, key, v)
+}
+
+func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) error {
+	old, existed := s.m[string(key)]
+	delta := entrySize(key, v)
+	if existed {
+		delta -= entrySize(key, old)
+	}
+	if !ks.admit(delta) {
+		return command.ErrOOM
+	}
+	s.m[string(key)] = v
+	ks.used.Add(delta)
+	if !existed {
+		ks.count.Add(1)
+	}
+	return nil
+}
+
+// Delete removes key and reports whether it existed.
+func (ks *Keyspace) Delete(key []byte) bool {
+	s := ks.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ks.deleteLocked(s, key)
+}
+
+func (ks *Keyspace) deleteLocked(s *keyspaceShard, key []byte) bool {
+	old, ok := s.m[string(key)]
+	if !ok {
+		return false
+	}
+	delete(s.m, string(key))
+	ks.used.Add(-entrySize(key, old))
+	ks.count.Add(-1)
+	return true
+}
+
+// Update runs fn under the key's lock and applies its result (see command.Keyspace).
+func (ks *Keyspace) Update(key []byte, fn func(old command.Value, ok bool) (command.Value, bool, error)) error {
+	s := ks.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.m[string(key)]
+	nv, del, err := fn(old, ok)
+	switch {
+	case err != nil:
+		return err
+	case nv != nil:
+		return ks.putLocked(s, key, nv)
+	case del:
+		ks.deleteLocked(s, key)
+	}
+	return nil
+}
+
+// Range calls fn for every key until fn returns false. Each shard is copied under its read lock and fn
+// runs without any lock held, so fn may itself read or write the keyspace.
+func (ks *Keyspace) Range(fn func(key []byte, v command.Value) bool) {
+	for i := range ks.shards {
+		if !ks.rangeShard(i, fn) {
+			return
+		}
+	}
+}
+
+type keyValue struct {
+	key string
+	val command.Value
+}
+
+// snapshotShard returns shard i's entries.
+func (ks *Keyspace) snapshotShard(i int) []keyValue {
+	s := &ks.shards[i]
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]keyValue, 0, len(s.m))
+	for k, v := range s.m {
+		out = append(out, keyValue{k, v})
+	}
+	return out
+}
+
+func (ks *Keyspace) rangeShard(i int, fn func(key []byte, v command.Value) bool) bool {
+	for _, kv := range ks.snapshotShard(i) {
+		if !fn([]byte(kv.key), kv.val) {
+			return false
+		}
+	}
+	return true
+}
+
+// Rename moves src's value to dst atomically (both shards locked in a fixed order) and reports whether
+// src existed. An existing dst is replaced.
+func (ks *Keyspace) Rename(src, dst []byte) (bool, error) {
+	ia, ib := ks.shardIndex(src), ks.shardIndex(dst)
+	a, b := &ks.shards[ia], &ks.shards[ib]
+	first, second := a, b
+	if ib < ia {
+		first, second = b, a
+	}
+	first.mu.Lock()
+	defer first.mu.Unlock()
+	if second != first {
+		second.mu.Lock()
+		defer second.mu.Unlock()
+	}
+	v, ok := a.m[string(src)]
+	if !ok {
+		return false, nil
+	}
+	if string(src) == string(dst) {
+		return true, nil
+	}
+	// Renaming never grows memory by more than the key length difference; it is not refused for memory.
+	ks.deleteLocked(a, src)
+	if old, existed := b.m[string(dst)]; existed {
+		ks.used.Add(-entrySize(dst, old))
+		ks.count.Add(-1)
+	}
+	b.m[string(dst)] = v
+	ks.used.Add(entrySize(dst, v))
+	ks.count.Add(1)
+	return true, nil
+}
+
+// Flush removes every key (FLUSHDB/FLUSHALL).
+func (ks *Keyspace) Flush() {
+	for i := range ks.shards {
+		s := &ks.shards[i]
+		s.mu.Lock()
+		for k, v := range s.m {
+			ks.used.Add(-entrySize([]byte(k), v))
+			ks.count.Add(-1)
+		}
+		s.m = make(map[string]command.Value)
+		s.mu.Unlock()
+	}
+}

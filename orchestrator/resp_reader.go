@@ -1,0 +1,285 @@
+package orchestrator
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+)
+
+// Limits Redis applies to a request's framing. Before a client authenticates, Redis accepts only small
+// requests so that an unauthenticated peer cannot make the server allocate much; we do the same.
+const (
+	maxInlineLen          = 64 * 1024 // longest inline command or "*n"/"$n" header line
+	maxUnauthMultibulk    = 10        // arguments per request before AUTH
+	maxUnauthBulkLen      = 16384     // bytes per argument before AUTH
+	maxMultibulkLen       = 1024 * 1024 * 1024
+	defaultMaxBulkLen     = 512 * 1024 * 1024
+	readBufferSize        = 64 * 1024
+	largeArgumentOverhead = 2 // the CRLF after each bulk
+)
+
+// protocolError is a malformed request. The connection answers "-ERR Protocol error: <msg>" and is
+// closed, as Redis does; other connections are unaffected.
+type protocolError struct{ msg string }
+
+func (e *protocolError) Error() string { return "Protocol error: " + e.msg }
+
+// requestReader parses RESP2 multibulk requests and inline commands from one connection. Every argument
+// it returns is a fresh allocation owned by the caller, so handlers may keep argument slices as stored
+// values without copying them again.
+type requestReader struct {
+	br *bufio.Reader
+	// maxBulk is the largest argument accepted (proto-max-bulk-len).
+	maxBulk int64
+	// authenticated lifts the pre-AUTH limits.
+	authenticated bool
+}
+
+func newRequestReader(r io.Reader, maxBulk int64) *requestReader {
+	return &requestReader{br: bufio.NewReaderSize(r, readBufferSize), maxBulk: maxBulk}
+}
+
+// Buffered reports whether more request bytes are already waiting: the server flushes replies only when
+// none are, so a pipeline is answered with one write.
+func (r *requestReader) Buffered() int { return r.br.Buffered() }
+
+// Read returns the next request's arguments. Empty requests ("*0", blank inline lines) are skipped.
+// I/O errors are returned as they are; malformed input gives a *protocolError.
+func (r *requestReader) Read() ([][]byte, error) {
+	for {
+		first, err := r.br.Peek(1)
+		if err != nil {
+			return nil, err
+		}
+		var args [][]byte
+		if first[0] == '*' {
+			args, err = r.readMultibulk()
+		} else {
+			args, err = r.readInline()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(args) > 0 {
+			return args, nil
+		}
+	}
+}
+
+// readLine returns one CRLF- (or LF-) terminated line without its terminator. The slice is only valid
+// until the next read.
+func (r *requestReader) readLine(tooBig string) ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		return nil, &protocolError{tooBig}
+	}
+	if err != nil {
+		return nil, err
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+func (r *requestReader) readMultibulk() ([][]byte, error) {
+	line, err := r.readLine("too big mbulk count string")
+	if err != nil {
+		return nil, err
+	}
+	count, ok := parseRequestInt(line[1:])
+	limit := int64(maxMultibulkLen)
+	if !r.authenticated {
+		limit = maxUnauthMultibulk
+	}
+	if !ok || count > limit {
+		return nil, &protocolError{"invalid multibulk length"}
+	}
+	if count <= 0 {
+		return nil, nil
+	}
+	// Cap the up-front allocation: the count is only a claim until the arguments arrive.
+	args := make([][]byte, 0, min(count, 1024))
+	for i := int64(0); i < count; i++ {
+		arg, err := r.readBulk()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, arg)
+	}
+	return args, nil
+}
+
+func (r *requestReader) readBulk() ([]byte, error) {
+	line, err := r.readLine("too big bulk count string")
+	if err != nil {
+		return nil, err
+	}
+	if len(line) == 0 || line[0] != '$' {
+		got := "\\x00"
+		if len(line) > 0 {
+			got = string(line[:1])
+		}
+		return nil, &protocolError{"expected '$', got '" + got + "'"}
+	}
+	size, ok := parseRequestInt(line[1:])
+	limit := r.maxBulk
+	if !r.authenticated {
+		limit = min(limit, maxUnauthBulkLen)
+	}
+	if !ok || size < 0 || size > limit {
+		return nil, &protocolError{"invalid bulk length"}
+	}
+	arg := make([]byte, size+largeArgumentOverhead)
+	if _, err := io.ReadFull(r.br, arg); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		return nil, err
+	}
+	if arg[size] != '\r' || arg[size+1] != '\n' {
+		return nil, &protocolError{"invalid bulk length"}
+	}
+	return arg[:size:size], nil
+}
+
+func (r *requestReader) readInline() ([][]byte, error) {
+	line, err := r.readLine("too big inline request")
+	if err != nil {
+		return nil, err
+	}
+	args, ok := splitInlineArgs(line)
+	if !ok {
+		return nil, &protocolError{"unbalanced quotes in request"}
+	}
+	return args, nil
+}
+
+// parseRequestInt parses a decimal length as Redis's string2ll does (optional '-', digits only).
+func parseRequestInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil
+}
+
+// splitInlineArgs splits an inline command line the way Redis's sdssplitargs does: whitespace separates
+// arguments; "double quotes" understand \n \r \t \b \a \\ \" and \xHH; 'single quotes' understand \'.
+// A closing quote must be followed by whitespace or the end of the line.
+func splitInlineArgs(line []byte) ([][]byte, bool) {
+	var args [][]byte
+	p := 0
+	for {
+		for p < len(line) && isInlineSpace(line[p]) {
+			p++
+		}
+		if p >= len(line) {
+			return args, true
+		}
+		var cur []byte
+		inDouble, inSingle, done := false, false, false
+		for !done {
+			if inDouble {
+				if p >= len(line) {
+					return nil, false
+				}
+				c := line[p]
+				switch {
+				case c == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
+					cur = append(cur, hexVal(line[p+2])<<4|hexVal(line[p+3]))
+					p += 3
+				case c == '\\' && p+1 < len(line):
+					p++
+					cur = append(cur, unescapeInline(line[p]))
+				case c == '"':
+					if p+1 < len(line) && !isInlineSpace(line[p+1]) {
+						return nil, false
+					}
+					done = true
+				default:
+					cur = append(cur, c)
+				}
+			} else if inSingle {
+				if p >= len(line) {
+					return nil, false
+				}
+				c := line[p]
+				switch {
+				case c == '\\' && p+1 < len(line) && line[p+1] == '\'':
+					p++
+					cur = append(cur, '\'')
+				case c == '\'':
+					if p+1 < len(line) && !isInlineSpace(line[p+1]) {
+						return nil, false
+					}
+					done = true
+				default:
+					cur = append(cur, c)
+				}
+			} else {
+				if p >= len(line) {
+					break
+				}
+				switch c := line[p]; {
+				case isInlineSpace(c):
+					done = true
+				case c == '"':
+					inDouble = true
+				case c == '\'':
+					inSingle = true
+				default:
+					cur = append(cur, c)
+				}
+			}
+			if p < len(line) {
+				p++
+			}
+		}
+		if cur == nil {
+			cur = []byte{}
+		}
+		args = append(args, cur)
+	}
+}
+
+func isInlineSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0 || c == '\v' || c == '\f'
+}
+
+func isHex(c byte) bool {
+	return bytes.IndexByte([]byte("0123456789abcdefABCDEF"), c) >= 0
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+func unescapeInline(c byte) byte {
+	switch c {
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	case 'b':
+		return '\b'
+	case 'a':
+		return '\a'
+	default:
+		return c
+	}
+}
+
+var errClientQuit = errors.New("client quit")

@@ -1,0 +1,174 @@
+package orchestrator
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+)
+
+// setting is one CONFIG parameter: how to read it and, if it can change at run time, how to set it.
+// set returns a reason on bad input, which CONFIG SET wraps in Redis's message.
+type setting struct {
+	name string
+	get  func() string
+	set  func(v string) string
+}
+
+// settings is the CONFIG GET/SET table. Parameters that describe Redis features ssrun db does not have
+// (persistence, databases) report the fixed values that are true of this server.
+type settings struct {
+	mu    sync.Mutex
+	table []setting
+	saved map[string]string // accepted values of parameters with no effect (save, appendonly)
+}
+
+func newSettings(s *Server) *settings {
+	st := &settings{saved: map[string]string{"save": "", "appendonly": "no", "lua-time-limit": "5000",
+		"busy-reply-threshold": "5000", "timeout": "0", "loglevel": "notice", "appendfsync": "everysec"}}
+	fixed := func(name, value string) setting {
+		return setting{name: name, get: func() string { return value }}
+	}
+	stored := func(name string, check func(string) string) setting {
+		return setting{name: name,
+			get: func() string { st.mu.Lock(); defer st.mu.Unlock(); return st.saved[name] },
+			set: func(v string) string {
+				if check != nil {
+					if msg := check(v); msg != "" {
+						return msg
+					}
+				}
+				st.mu.Lock()
+				st.saved[name] = v
+				st.mu.Unlock()
+				return ""
+			}}
+	}
+	isInt := func(v string) string {
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+			return "argument couldn't be parsed into an integer"
+		}
+		return ""
+	}
+	st.table = []setting{
+		{name: "maxmemory", get: func() string { return strconv.FormatInt(s.keys.MaxMemory(), 10) },
+			set: func(v string) string {
+				n, err := ParseMemory(v)
+				if err != nil {
+					return "argument must be a memory value"
+				}
+				s.keys.SetMaxMemory(n)
+				return ""
+			}},
+		fixed("maxmemory-policy", "noeviction"),
+		{name: "proto-max-bulk-len", get: func() string { return strconv.FormatInt(s.maxBulkLen.Load(), 10) },
+			set: func(v string) string {
+				n, err := ParseMemory(v)
+				if err != nil || n < 1024*1024 {
+					return "argument must be a memory value of at least 1mb"
+				}
+				s.maxBulkLen.Store(n)
+				return ""
+			}},
+		{name: "requirepass", get: func() string { return *s.requirePass.Load() },
+			set: func(v string) string { s.requirePass.Store(&v); return "" }},
+		stored("save", nil),
+		stored("appendonly", func(v string) string {
+			if v != "no" {
+				return "ssrun db keeps no files; only 'no' is accepted"
+			}
+			return ""
+		}),
+		stored("appendfsync", nil),
+		stored("lua-time-limit", isInt),
+		stored("busy-reply-threshold", isInt),
+		stored("timeout", isInt),
+		stored("loglevel", nil),
+		fixed("databases", "1"),
+		fixed("port", portOf(s.Addr())),
+		fixed("bind", strings.Join(s.cfg.Binds, " ")),
+		fixed("unixsocket", s.cfg.UnixSocket),
+		fixed("maxclients", "10000"),
+		fixed("io-threads", strconv.Itoa(s.cfg.Threads)),
+		fixed("cluster-enabled", map[bool]string{false: "no", true: "yes"}[s.cfg.Cluster != nil]),
+		fixed("dir", "/"),
+		fixed("dbfilename", ""),
+	}
+	return st
+}
+
+// cmdConfig is CONFIG GET pattern... | SET name value [name value ...] | RESETSTAT | REWRITE.
+func (s *Server) cmdConfig(ctx *command.Ctx, args [][]byte) {
+	r := ctx.Reply
+	sub := upper(string(args[1]))
+	switch sub {
+	case "GET":
+		if len(args) < 3 {
+			r.Error("ERR wrong number of arguments for 'config|get' command")
+			return
+		}
+		var out []string
+		seen := map[string]bool{}
+		for _, pat := range args[2:] {
+			for _, st := range s.settings.table {
+				if !seen[st.name] && globMatch([]byte(strings.ToLower(string(pat))), []byte(st.name)) {
+					seen[st.name] = true
+					if st.name == "port" {
+						out = append(out, st.name, portOf(s.Addr()))
+						continue
+					}
+					out = append(out, st.name, st.get())
+				}
+			}
+		}
+		r.Array(len(out))
+		for _, v := range out {
+			r.BulkString(v)
+		}
+	case "SET":
+		if len(args) < 4 || len(args)%2 != 0 {
+			r.Error("ERR wrong number of arguments for 'config|set' command")
+			return
+		}
+		s.configSet(r, args[2:])
+	case "RESETSTAT":
+		s.stats.commands.Store(0)
+		s.stats.connections.Store(0)
+		r.SimpleString("OK")
+	case "REWRITE":
+		r.Error("ERR The server is running without a config file")
+	default:
+		r.Error("ERR unknown subcommand '" + string(args[1]) + "'. Try CONFIG HELP.")
+	}
+}
+
+// configSet checks every name before applying any value, so an unknown name changes nothing.
+func (s *Server) configSet(r command.Reply, pairs [][]byte) {
+	var targets []setting
+	for i := 0; i < len(pairs); i += 2 {
+		name := strings.ToLower(string(pairs[i]))
+		var found *setting
+		for j := range s.settings.table {
+			if s.settings.table[j].name == name {
+				found = &s.settings.table[j]
+			}
+		}
+		if found == nil {
+			r.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(pairs[i]) + "'")
+			return
+		}
+		if found.set == nil {
+			r.Error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - can't set immutable config")
+			return
+		}
+		targets = append(targets, *found)
+	}
+	for i, st := range targets {
+		if msg := st.set(string(pairs[2*i+1])); msg != "" {
+			r.Error("ERR CONFIG SET failed (possibly related to argument '" + st.name + "') - " + msg)
+			return
+		}
+	}
+	r.SimpleString("OK")
+}
