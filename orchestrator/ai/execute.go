@@ -1,0 +1,347 @@
+package ai
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/tensor"
+)
+
+// modelCall is a parsed AI.MODELEXECUTE / AI.MODELRUN.
+type modelCall struct {
+	model           *ModelValue
+	inKeys, outKeys [][]byte
+	timeout         time.Duration
+}
+
+// scriptCall is a parsed AI.SCRIPTEXECUTE / AI.SCRIPTRUN.
+type scriptCall struct {
+	script          *ScriptValue
+	call            ScriptCall
+	inKeys, outKeys [][]byte
+	timeout         time.Duration
+}
+
+// modelExecute is AI.MODELEXECUTE key INPUTS n in... OUTPUTS m out... [TIMEOUT ms].
+func (m *Module) modelExecute(ctx *command.Ctx, args [][]byte) {
+	mc, errMsg := parseModelExecute(ctx.Keys, args)
+	if errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	m.runModelCall(ctx, mc)
+}
+
+func parseModelExecute(ks command.Keyspace, args [][]byte) (*modelCall, string) {
+	if len(args) < 8 {
+		return nil, "ERR wrong number of arguments for 'AI.MODELEXECUTE' command"
+	}
+	model, errMsg := getModel(ks, args[1])
+	if errMsg != "" {
+		return nil, errMsg
+	}
+	mc := &modelCall{model: model}
+	if !isWord(args[2], "INPUTS") {
+		return nil, "ERR INPUTS not specified"
+	}
+	n, ok := parseLongLong(args[3])
+	if !ok {
+		return nil, "ERR Invalid argument for input_count"
+	}
+	if n <= 0 {
+		return nil, "ERR Input count must be a positive integer"
+	}
+	if model.IOKnown && int64(len(model.Inputs)) != n {
+		return nil, errInputsMismatch
+	}
+	pos := 4
+	if int64(len(args)-pos) < n {
+		return nil, "ERR number of input keys to AI.MODELEXECUTE command does not match the number of given arguments"
+	}
+	mc.inKeys = args[pos : pos+int(n)]
+	pos += int(n)
+	if pos == len(args) || !isWord(args[pos], "OUTPUTS") {
+		return nil, "ERR OUTPUTS not specified"
+	}
+	pos++
+	if pos == len(args) {
+		return nil, "ERR Invalid argument for output_count"
+	}
+	if n, ok = parseLongLong(args[pos]); !ok {
+		return nil, "ERR Invalid argument for output_count"
+	}
+	pos++
+	if n <= 0 {
+		return nil, "ERR Output count must be a positive integer"
+	}
+	if model.IOKnown && int64(len(model.Outputs)) != n {
+		return nil, errOutputsMismatch
+	}
+	if int64(len(args)-pos) < n {
+		return nil, "ERR number of output keys to AI.MODELEXECUTE command does not match the number of given arguments"
+	}
+	mc.outKeys = args[pos : pos+int(n)]
+	pos += int(n)
+	if pos == len(args) {
+		return mc, ""
+	}
+	word := args[pos]
+	pos++
+	if !isWord(word, "TIMEOUT") {
+		return nil, "Invalid argument: " + string(word)
+	}
+	if pos == len(args) {
+		return nil, "ERR No value provided for TIMEOUT"
+	}
+	var msg string
+	if mc.timeout, msg = parseTimeout(args[pos]); msg != "" {
+		return nil, msg
+	}
+	pos++
+	if pos != len(args) {
+		return nil, "Invalid argument: " + string(args[pos])
+	}
+	return mc, ""
+}
+
+// parseTimeout reads a TIMEOUT value: a positive integer of milliseconds.
+func parseTimeout(b []byte) (time.Duration, string) {
+	n, ok := parseLongLong(b)
+	if !ok || n <= 0 {
+		return 0, errInvalidTimeout
+	}
+	return time.Duration(n) * time.Millisecond, ""
+}
+
+// modelRun is the deprecated AI.MODELRUN key [TIMEOUT t] INPUTS in... OUTPUTS out... (no counts).
+func (m *Module) modelRun(ctx *command.Ctx, args [][]byte) {
+	if len(args) < 6 {
+		ctx.Reply.Error("ERR wrong number of arguments for 'AI.MODELRUN' command")
+		return
+	}
+	model, errMsg := getModel(ctx.Keys, args[1])
+	if errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	mc := &modelCall{model: model}
+	pos := 2
+	if isWord(args[pos], "TIMEOUT") {
+		if mc.timeout, errMsg = parseTimeout(args[pos+1]); errMsg != "" {
+			ctx.Reply.Error(errMsg)
+			return
+		}
+		pos += 2
+	}
+	if !isWord(args[pos], "INPUTS") {
+		ctx.Reply.Error("ERR INPUTS not specified")
+		return
+	}
+	outputs := false
+	for _, a := range args[pos+1:] {
+		switch {
+		case !outputs && isWord(a, "OUTPUTS"):
+			outputs = true
+		case outputs:
+			mc.outKeys = append(mc.outKeys, a)
+		default:
+			mc.inKeys = append(mc.inKeys, a)
+		}
+	}
+	if model.IOKnown && len(model.Inputs) != len(mc.inKeys) {
+		ctx.Reply.Error(errInputsMismatch)
+		return
+	}
+	if model.IOKnown && len(model.Outputs) != len(mc.outKeys) {
+		ctx.Reply.Error(errOutputsMismatch)
+		return
+	}
+	m.runModelCall(ctx, mc)
+}
+
+// runModelCall fetches the inputs, queues the run on the model's device, waits, stores the outputs
+// and answers +OK, +TIMEDOUT or the error.
+func (m *Module) runModelCall(ctx *command.Ctx, mc *modelCall) {
+	inputs, errMsg := fetchTensors(ctx.Keys, mc.inKeys)
+	if errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	r := &request{timeout: mc.timeout, model: mc.model, inputs: inputs, done: make(chan struct{})}
+	m.queues.get(mc.model.Device).submit(r)
+	<-r.done
+	m.replyRun(ctx, r, mc.outKeys)
+}
+
+func fetchTensors(ks command.Keyspace, keys [][]byte) ([]*tensor.Tensor, string) {
+	out := make([]*tensor.Tensor, len(keys))
+	for i, k := range keys {
+		t, errMsg := getTensor(ks, k)
+		if errMsg != "" {
+			return nil, errMsg
+		}
+		out[i] = t
+	}
+	return out, ""
+}
+
+// replyRun answers a finished run and stores its outputs under outKeys.
+func (m *Module) replyRun(ctx *command.Ctx, r *request, outKeys [][]byte) {
+	switch {
+	case r.timedOut:
+		ctx.Reply.SimpleString("TIMEDOUT")
+		return
+	case r.err != "":
+		ctx.Reply.Error(r.err)
+		return
+	case len(r.outputs) != len(outKeys):
+		ctx.Reply.Error("ERR the run produced " + strconv.Itoa(len(r.outputs)) + " outputs for " +
+			strconv.Itoa(len(outKeys)) + " OUTPUTS keys")
+		return
+	}
+	for i, k := range outKeys {
+		if !put(ctx, k, TensorValue{r.outputs[i]}) {
+			return
+		}
+	}
+	ctx.Reply.SimpleString("OK")
+}
+
+// runBatch executes what a device worker took from its queue: one script run, one model run, or a
+// batch of runs of the same model whose inputs are concatenated on dim 0 and whose outputs are split
+// back per request (each request's stats count its own slice).
+func (m *Module) runBatch(batch []*request) {
+	defer func() {
+		for _, r := range batch {
+			r.finish()
+		}
+	}()
+	if batch[0].work != nil {
+		batch[0].work()
+		return
+	}
+	model := batch[0].model
+	fail := func(msg string, durationUS int64) {
+		for _, r := range batch {
+			r.err = msg
+			model.stats.record(durationUS, 0, true)
+		}
+	}
+	prepared, errMsg := m.prepare(model)
+	if errMsg != "" {
+		fail(errMsg, 0)
+		return
+	}
+	if n := len(prepared.Inputs()); n != len(batch[0].inputs) {
+		fail(errInputsMismatch, 0)
+		return
+	}
+	inputs := batch[0].inputs
+	if len(batch) > 1 {
+		inputs = make([]*tensor.Tensor, len(batch[0].inputs))
+		for k := range inputs {
+			parts := make([]*tensor.Tensor, len(batch))
+			for j, r := range batch {
+				parts[j] = r.inputs[k]
+			}
+			joined, err := tensor.Concat(parts)
+			if err != nil {
+				fail("ERR "+err.Error(), 0)
+				return
+			}
+			inputs[k] = joined
+		}
+	}
+	start := time.Now()
+	outputs, err := prepared.Run(m.runCtx, inputs)
+	durationUS := time.Since(start).Microseconds()
+	if err != nil {
+		fail(oneLine(err.Error()), durationUS)
+		return
+	}
+	if len(batch) == 1 {
+		batch[0].outputs = outputs
+		model.stats.record(durationUS, samplesOf(outputs), false)
+		return
+	}
+	m.splitBatch(batch, outputs, durationUS)
+}
+
+// splitBatch hands each request its rows of every output; a model that did not keep the batch
+// dimension fails every request, as in RedisAI.
+func (m *Module) splitBatch(batch []*request, outputs []*tensor.Tensor, durationUS int64) {
+	model := batch[0].model
+	total := int64(0)
+	for _, r := range batch {
+		total += requestSize(r)
+	}
+	for _, o := range outputs {
+		if o.BatchSize() != total {
+			for _, r := range batch {
+				r.err = errBatchSize
+				model.stats.record(durationUS, 0, true)
+			}
+			return
+		}
+	}
+	offset := int64(0)
+	for _, r := range batch {
+		size := requestSize(r)
+		r.outputs = make([]*tensor.Tensor, len(outputs))
+		for k, o := range outputs {
+			part, err := o.Slice(offset, size)
+			if err != nil {
+				r.err = "ERR " + err.Error()
+				break
+			}
+			r.outputs[k] = part
+		}
+		offset += size
+		model.stats.record(durationUS, size, r.err != "")
+	}
+}
+
+// samplesOf is what AI.INFO counts as samples: dim 0 of the first output.
+func samplesOf(outputs []*tensor.Tensor) int64 {
+	if len(outputs) == 0 || len(outputs[0].Shape) == 0 {
+		return 0
+	}
+	return outputs[0].Shape[0]
+}
+
+// runScriptCall queues a script run on the script's device and answers like a model run.
+func (m *Module) runScriptCall(ctx *command.Ctx, sc *scriptCall) {
+	inputs, errMsg := fetchTensors(ctx.Keys, sc.inKeys)
+	if errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	sc.call.Inputs = inputs
+	r := &request{timeout: sc.timeout, done: make(chan struct{})}
+	r.work = func() { m.execScript(r, sc) }
+	m.queues.get(sc.script.Device).submit(r)
+	<-r.done
+	m.replyRun(ctx, r, sc.outKeys)
+}
+
+func (m *Module) execScript(r *request, sc *scriptCall) {
+	stats := sc.script.stats
+	if sc.script.compiled == nil {
+		r.err = scriptEngineMissing
+		stats.record(0, 0, true)
+		return
+	}
+	start := time.Now()
+	outputs, err := sc.script.compiled.Run(m.runCtx, sc.call)
+	durationUS := time.Since(start).Microseconds()
+	if err != nil {
+		r.err = oneLine(err.Error())
+		stats.record(durationUS, 0, true)
+		return
+	}
+	r.outputs = outputs
+	stats.record(durationUS, 0, false)
+}
+
+func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }

@@ -1,0 +1,420 @@
+package ai
+
+import (
+	"bytes"
+	"sort"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+)
+
+// modelStore is AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m
+// [MINBATCHTIMEOUT ms]]] [INPUTS k n... OUTPUTS k n...] BLOB chunk...; the checks follow RedisAI's
+// order exactly, including TF's mandatory INPUTS/OUTPUTS and the refusal of INPUTS for other backends.
+func (m *Module) modelStore(ctx *command.Ctx, args [][]byte) {
+	if len(args) < 6 {
+		ctx.Reply.Error(wrongArity(args[0]))
+		return
+	}
+	model, errMsg := parseModelStore(args)
+	if errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	m.storeModel(ctx, args[1], model)
+}
+
+func parseModelStore(args [][]byte) (*ModelValue, string) {
+	backend, ok := parseBackend(args[2])
+	if !ok {
+		return nil, errUnsupportedBackend
+	}
+	if !validDevice(args[3]) {
+		return nil, errInvalidDevice
+	}
+	model := &ModelValue{Backend: backend, Device: string(args[3])}
+	c := &cursor{args: args, pos: 4}
+	if c.advanceIf("TAG") {
+		model.Tag = c.next()
+	}
+	if msg := parseBatchOptions(c, model); msg != "" {
+		return nil, msg
+	}
+	if c.atEnd() {
+		return nil, errMissingModelBlob
+	}
+	word := c.next()
+	if backend == "TF" {
+		if !isWord(word, "INPUTS") {
+			return nil, "ERR INPUTS not specified for TF"
+		}
+		names, msg := c.countedNames("input")
+		if msg != "" {
+			return nil, msg
+		}
+		model.Inputs = names
+		word = c.next()
+		if word == nil || !isWord(word, "OUTPUTS") {
+			return nil, "ERR OUTPUTS not specified for TF"
+		}
+		if names, msg = c.countedNames("output"); msg != "" {
+			return nil, msg
+		}
+		model.Outputs = names
+		model.IOKnown = true
+		if !c.atEnd() {
+			word = c.next()
+		}
+	} else if isWord(word, "INPUTS") {
+		return nil, "ERR INPUTS argument should not be specified for this backend"
+	}
+	if !isWord(word, "BLOB") {
+		return nil, errExpectedBlob
+	}
+	if c.atEnd() {
+		return nil, errMissingModelBlob
+	}
+	model.Blob = bytes.Join(args[c.pos:], nil)
+	return model, ""
+}
+
+// parseBatchOptions reads BATCHSIZE, MINBATCHSIZE and MINBATCHTIMEOUT in that order (MODELSTORE rules).
+func parseBatchOptions(c *cursor, model *ModelValue) string {
+	var ok bool
+	if c.advanceIf("BATCHSIZE") {
+		if model.BatchSize, ok = parseUnsigned(c.next()); !ok {
+			return "ERR Invalid argument for BATCHSIZE"
+		}
+	}
+	if c.advanceIf("MINBATCHSIZE") {
+		if model.MinBatchSize, ok = parseUnsigned(c.next()); !ok {
+			return "ERR Invalid argument for MINBATCHSIZE"
+		}
+		if model.BatchSize == 0 && model.MinBatchSize > 0 {
+			return "ERR MINBATCHSIZE specified without BATCHSIZE"
+		}
+	}
+	if c.advanceIf("MINBATCHTIMEOUT") {
+		if model.MinBatchTimeout, ok = parseUnsigned(c.next()); !ok {
+			return "ERR Invalid argument for MINBATCHTIMEOUT"
+		}
+		if model.MinBatchSize == 0 && model.MinBatchTimeout > 0 {
+			return "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE"
+		}
+	}
+	return ""
+}
+
+// validDevice is RedisAI's MODELSTORE device check: CPU, GPU, or CPU:/GPU: followed by digits only,
+// shorter than 10 bytes in all.
+func validDevice(d []byte) bool {
+	if isWord(d, "CPU") || isWord(d, "GPU") {
+		return true
+	}
+	if len(d) < 4 || len(d) >= 10 || !(isWord(d[:4], "CPU:") || isWord(d[:4], "GPU:")) {
+		return false
+	}
+	for _, c := range d[4:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// modelSet is the deprecated AI.MODELSET key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m
+// [MINBATCHTIMEOUT ms]]] [INPUTS i... OUTPUTS o...] BLOB chunk... (no counts).
+func (m *Module) modelSet(ctx *command.Ctx, args [][]byte) {
+	if len(args) < 4 {
+		ctx.Reply.Error(wrongArity(args[0]))
+		return
+	}
+	model, errMsg := parseModelSet(args)
+	if errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	m.storeModel(ctx, args[1], model)
+}
+
+func parseModelSet(args [][]byte) (*ModelValue, string) {
+	backend, ok := parseBackend(args[2])
+	if !ok {
+		return nil, errUnsupportedBackend
+	}
+	device := args[3]
+	if len(device) > 10 {
+		return nil, errInvalidDevice
+	}
+	for _, w := range []string{"INPUTS", "OUTPUTS", "TAG", "BATCHSIZE", "MINBATCHSIZE", "MINBATCHTIMEOUT", "BLOB"} {
+		if isWord(device, w) {
+			return nil, errInvalidDevice
+		}
+	}
+	model := &ModelValue{Backend: backend, Device: string(device)}
+	c := &cursor{args: args, pos: 4}
+	if c.advanceIf("TAG") {
+		model.Tag = c.next()
+	}
+	var valid bool
+	if c.advanceIf("BATCHSIZE") {
+		if backend == "TFLITE" {
+			return nil, "ERR Auto-batching not supported by the TFLITE backend"
+		}
+		if model.BatchSize, valid = parseUnsigned(c.next()); !valid {
+			return nil, "ERR Invalid argument for BATCHSIZE"
+		}
+	}
+	if c.advanceIf("MINBATCHSIZE") {
+		if model.BatchSize == 0 {
+			return nil, "ERR MINBATCHSIZE specified without BATCHSIZE"
+		}
+		if model.MinBatchSize, valid = parseUnsigned(c.next()); !valid {
+			return nil, "ERR Invalid argument for MINBATCHSIZE"
+		}
+	}
+	if c.advanceIf("MINBATCHTIMEOUT") {
+		if model.BatchSize == 0 {
+			return nil, "ERR MINBATCHTIMEOUT specified without BATCHSIZE"
+		}
+		if model.MinBatchSize == 0 {
+			return nil, "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE"
+		}
+		if model.MinBatchTimeout, valid = parseUnsigned(c.next()); !valid {
+			return nil, "ERR Invalid argument for MINBATCHTIMEOUT"
+		}
+	}
+	if c.atEnd() {
+		return nil, errMissingModelBlob
+	}
+	blobAt := len(args)
+	for i := c.pos; i < len(args); i++ {
+		if isWord(args[i], "BLOB") {
+			blobAt = i
+			break
+		}
+	}
+	options := args[c.pos:blobAt]
+	if backend == "TF" {
+		if len(options) == 0 {
+			return nil, "ERR Insufficient arguments, INPUTS and OUTPUTS not specified"
+		}
+		if !isWord(options[0], "INPUTS") {
+			return nil, "ERR INPUTS not specified"
+		}
+		outAt := len(options)
+		for i := 1; i < len(options); i++ {
+			if isWord(options[i], "OUTPUTS") {
+				outAt = i
+				break
+			}
+		}
+		if outAt == len(options) {
+			return nil, "ERR OUTPUTS not specified"
+		}
+		model.Inputs = toStrings(options[1:outAt])
+		model.Outputs = toStrings(options[outAt+1:])
+		model.IOKnown = true
+	}
+	if blobAt+1 >= len(args) {
+		return nil, errMissingModelBlob
+	}
+	model.Blob = bytes.Join(args[blobAt+1:], nil)
+	return model, ""
+}
+
+// storeModel finishes MODELSTORE/MODELSET: the backend prepares the model when it is loaded (its
+// errors are the reply, as in RedisAI); without it the model is stored as given, to be prepared when
+// the backend is loaded. Then the key's type is checked and the model and its stats entry replace any
+// previous ones.
+func (m *Module) storeModel(ctx *command.Ctx, key []byte, model *ModelValue) {
+	if b := m.backend(model.Backend); b != nil {
+		spec := ModelSpec{Device: model.Device, Blob: model.Blob, BatchSize: model.BatchSize}
+		if model.Backend == "TF" {
+			spec.Inputs, spec.Outputs = model.Inputs, model.Outputs
+		}
+		p, err := b.Prepare(spec)
+		if err != nil {
+			ctx.Reply.Error(oneLine(err.Error()))
+			return
+		}
+		model.prepared = p
+		model.Inputs, model.Outputs, model.IOKnown = p.Inputs(), p.Outputs(), true
+	} else if model.Backend == "ONNX" {
+		if in, out, err := onnxIONames(model.Blob); err == nil {
+			model.Inputs, model.Outputs, model.IOKnown = in, out, true
+		}
+	}
+	if holdsOtherType(ctx.Keys, key, ModelTypeName) {
+		ctx.Reply.Error(command.WrongType)
+		return
+	}
+	model.stats = newStats(key, statsModel, model.Backend, model.Device, model.Tag)
+	if !put(ctx, key, model) {
+		return
+	}
+	m.stats.store(key, model.stats)
+	m.queues.get(model.Device)
+	ctx.Reply.SimpleString("OK")
+}
+
+// modelGet is AI.MODELGET key [META] [BLOB]: BLOB alone is the blob, META alone 16 fields, else 18.
+func (m *Module) modelGet(ctx *command.Ctx, args [][]byte) {
+	if len(args) < 2 || len(args) > 4 {
+		ctx.Reply.Error(wrongArity(args[0]))
+		return
+	}
+	model, errMsg := getModel(ctx.Keys, args[1])
+	if errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	meta, blob := false, false
+	for _, w := range args[2:] {
+		meta = meta || isWord(w, "META")
+		blob = blob || isWord(w, "BLOB")
+	}
+	chunk := m.modelChunkSize()
+	if !meta && blob {
+		replyChunks(ctx.Reply, model.Blob, chunk)
+		return
+	}
+	withBlob := !meta || blob
+	n := 16
+	if withBlob {
+		n = 18
+	}
+	r := ctx.Reply
+	r.Array(n)
+	r.BulkString("backend")
+	r.BulkString(model.Backend)
+	r.BulkString("device")
+	r.BulkString(model.Device)
+	r.BulkString("tag")
+	r.Bulk(nonNil(model.Tag))
+	r.BulkString("batchsize")
+	r.Int(int64(model.BatchSize))
+	r.BulkString("minbatchsize")
+	r.Int(int64(model.MinBatchSize))
+	r.BulkString("inputs")
+	replyStrings(r, model.Inputs)
+	r.BulkString("outputs")
+	replyStrings(r, model.Outputs)
+	r.BulkString("minbatchtimeout")
+	r.Int(int64(model.MinBatchTimeout))
+	if withBlob {
+		r.BulkString("blob")
+		replyChunks(r, model.Blob, chunk)
+	}
+}
+
+// replyChunks is RedisAI's chunked blob reply: one bulk string when the blob is shorter than the
+// chunk size, else an array of floor(len/chunk)+1 chunks (an exact multiple ends with an empty one).
+func replyChunks(r command.Reply, blob []byte, chunk int64) {
+	n := int64(len(blob))/chunk + 1
+	if n == 1 {
+		r.Bulk(blob)
+		return
+	}
+	r.Array(int(n))
+	for i := int64(0); i < n; i++ {
+		start := i * chunk
+		end := min(start+chunk, int64(len(blob)))
+		r.Bulk(blob[start:end])
+	}
+}
+
+// modelDel is AI.MODELDEL key.
+func (m *Module) modelDel(ctx *command.Ctx, args [][]byte) {
+	if len(args) != 2 {
+		ctx.Reply.Error(wrongArity(args[0]))
+		return
+	}
+	if _, errMsg := getModel(ctx.Keys, args[1]); errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	ctx.Keys.Delete(args[1])
+	ctx.Reply.SimpleString("OK")
+}
+
+// modelScan is AI._MODELSCAN: [key, tag] for every model of this shard, sorted by key.
+func (m *Module) modelScan(ctx *command.Ctx, args [][]byte) {
+	m.scan(ctx, args, statsModel)
+}
+
+func (m *Module) scan(ctx *command.Ctx, args [][]byte, kind string) {
+	if len(args) != 1 {
+		ctx.Reply.Error(wrongArity(args[0]))
+		return
+	}
+	entries := m.stats.live(ctx.Keys, kind)
+	sort.Slice(entries, func(i, j int) bool { return bytes.Compare(entries[i].key, entries[j].key) < 0 })
+	ctx.Reply.Array(len(entries))
+	for _, s := range entries {
+		ctx.Reply.Array(2)
+		ctx.Reply.Bulk(s.key)
+		ctx.Reply.Bulk(nonNil(s.tag))
+	}
+}
+
+func replyStrings(r command.Reply, ss []string) {
+	r.Array(len(ss))
+	for _, s := range ss {
+		r.BulkString(s)
+	}
+}
+
+func toStrings(bs [][]byte) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = string(b)
+	}
+	return out
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// cursor walks arguments the way RedisAI's ArgsCursor does.
+type cursor struct {
+	args [][]byte
+	pos  int
+}
+
+func (c *cursor) atEnd() bool { return c.pos >= len(c.args) }
+
+// next returns the current argument and advances, or nil at the end.
+func (c *cursor) next() []byte {
+	if c.atEnd() {
+		return nil
+	}
+	c.pos++
+	return c.args[c.pos-1]
+}
+
+// advanceIf skips the current argument if it is word.
+func (c *cursor) advanceIf(word string) bool {
+	if !c.atEnd() && isWord(c.args[c.pos], word) {
+		c.pos++
+		return true
+	}
+	return false
+}
+
+// countedNames reads "<n> name..." after TF's INPUTS or OUTPUTS with RedisAI's messages.
+func (c *cursor) countedNames(what string) ([]string, string) {
+	n, ok := parseUnsigned(c.next())
+	if !ok || n == 0 {
+		return nil, "ERR Invalid argument for " + what + "_count"
+	}
+	if uint64(len(c.args)-c.pos) < n {
+		return nil, "ERR number of model " + what + "s does not match the number of given arguments"
+	}
+	names := toStrings(c.args[c.pos : c.pos+int(n)])
+	c.pos += int(n)
+	return names, ""
+}

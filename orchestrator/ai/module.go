@@ -1,0 +1,145 @@
+// Package ai implements RedisAI's AI.* commands for the orchestrator: tensors, models and scripts
+// stored in the server's keyspace with RedisAI's argument order, validation order, error texts and
+// RESP2 reply layouts (see shared/reference/wire-protocol.md §1), run statistics (AI.INFO), module
+// configuration (AI.CONFIG), DAGs, and per-device execution queues on which model and script runs are
+// executed by pluggable backends (Backend, ScriptEngine).
+//
+// The server registers Commands(); the package depends only on the command contract, not on the
+// server.
+package ai
+
+import (
+	"context"
+	"log"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+)
+
+// DefaultModelChunkSize is RedisAI's default MODEL_CHUNK_SIZE (511 MiB).
+const DefaultModelChunkSize = 511 * 1024 * 1024
+
+// Options configure a Module.
+type Options struct {
+	// ThreadsPerQueue is the number of workers per device queue (RedisAI's THREADS_PER_QUEUE);
+	// values below 1 mean 1.
+	ThreadsPerQueue int
+	// Backends are available from the start, keyed by their Name().
+	Backends []Backend
+	// LoadBackend loads a backend for AI.CONFIG LOADBACKEND; nil makes loading fail.
+	LoadBackend BackendLoader
+	// Scripts compiles and runs scripts; nil stores scripts but answers runs with an error.
+	Scripts ScriptEngine
+	// BackendsPath is what AI.CONFIG GET BACKENDSPATH answers until changed; empty means the
+	// "backends" directory beside the executable, as RedisAI defaults to the one beside the module.
+	BackendsPath string
+	// ModelChunkSize is the initial MODEL_CHUNK_SIZE; 0 means DefaultModelChunkSize.
+	ModelChunkSize int64
+	// Logf receives warnings (backend load failures); nil means the standard logger.
+	Logf func(format string, args ...any)
+}
+
+// Module holds the AI command family's state for one server: configuration, loaded backends, the
+// run-statistics registry and the device queues.
+type Module struct {
+	opts Options
+
+	mu           sync.Mutex
+	backends     map[string]Backend
+	backendsPath string
+	chunkSize    int64
+
+	stats  *statsRegistry
+	queues *queues
+
+	// runCtx is passed to backends and cancelled by Close.
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+}
+
+// New returns a module ready to serve; Close stops its queue workers.
+func New(opts Options) *Module {
+	if opts.ThreadsPerQueue < 1 {
+		opts.ThreadsPerQueue = 1
+	}
+	if opts.ModelChunkSize <= 0 {
+		opts.ModelChunkSize = DefaultModelChunkSize
+	}
+	if opts.Logf == nil {
+		opts.Logf = log.Printf
+	}
+	path := opts.BackendsPath
+	if path == "" {
+		path = defaultBackendsPath()
+	}
+	m := &Module{
+		opts:         opts,
+		backends:     map[string]Backend{},
+		backendsPath: path,
+		chunkSize:    opts.ModelChunkSize,
+		stats:        newStatsRegistry(),
+	}
+	m.runCtx, m.cancelRun = context.WithCancel(context.Background())
+	m.queues = newQueues(opts.ThreadsPerQueue, m.runBatch)
+	for _, b := range opts.Backends {
+		m.backends[b.Name()] = b
+	}
+	return m
+}
+
+// Close stops the device queues: waiting runs are answered with an error and workers exit.
+func (m *Module) Close() {
+	m.cancelRun()
+	m.queues.close()
+}
+
+func defaultBackendsPath() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "backends"
+	}
+	return filepath.Join(filepath.Dir(exe), "backends")
+}
+
+// Commands returns the AI.* command specs. Arity is -1 for all of them: RedisAI checks arity itself
+// and its message echoes the command name as typed ('AI.TENSORSET'), unlike Redis built-ins.
+func (m *Module) Commands() []command.Spec {
+	const (
+		w   = command.Write | command.DenyOOM
+		r   = command.ReadOnly
+		run = command.Write | command.DenyOOM | command.Blocking
+	)
+	key1 := func(name string, flags command.Flags, h func(*command.Ctx, [][]byte)) command.Spec {
+		return command.Spec{Name: name, Arity: -1, Flags: flags, FirstKey: 1, LastKey: 1, Step: 1, Handler: h}
+	}
+	keyless := func(name string, flags command.Flags, h func(*command.Ctx, [][]byte)) command.Spec {
+		return command.Spec{Name: name, Arity: -1, Flags: flags, Handler: h}
+	}
+	withKeys := func(name string, flags command.Flags, keys func([][]byte) [][]byte, h func(*command.Ctx, [][]byte)) command.Spec {
+		return command.Spec{Name: name, Arity: -1, Flags: flags, Keys: keys, Handler: h}
+	}
+	return []command.Spec{
+		key1("AI.TENSORSET", w, m.tensorSet),
+		key1("AI.TENSORGET", r, m.tensorGet),
+		key1("AI.MODELSTORE", w, m.modelStore),
+		key1("AI.MODELSET", w, m.modelSet),
+		key1("AI.MODELGET", r, m.modelGet),
+		key1("AI.MODELDEL", command.Write, m.modelDel),
+		withKeys("AI.MODELEXECUTE", run, modelExecuteKeys, m.modelExecute),
+		withKeys("AI.MODELRUN", run, modelRunKeys, m.modelRun),
+		key1("AI.SCRIPTSTORE", w, m.scriptStore),
+		key1("AI.SCRIPTSET", w, m.scriptSet),
+		key1("AI.SCRIPTGET", r, m.scriptGet),
+		key1("AI.SCRIPTDEL", command.Write, m.scriptDel),
+		withKeys("AI.SCRIPTEXECUTE", run, scriptExecuteKeys, m.scriptExecute),
+		withKeys("AI.SCRIPTRUN", run, scriptRunKeys, m.scriptRun),
+		withKeys("AI.DAGEXECUTE", run, dagKeys, m.dagExecute(false)),
+		withKeys("AI.DAGEXECUTE_RO", r|command.Blocking, dagKeys, m.dagExecute(true)),
+		key1("AI.INFO", r, m.info),
+		keyless("AI.CONFIG", command.Admin, m.config),
+		keyless("AI._MODELSCAN", r, m.modelScan),
+		keyless("AI._SCRIPTSCAN", r, m.scriptScan),
+	}
+}

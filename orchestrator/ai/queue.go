@@ -1,0 +1,268 @@
+package ai
+
+import (
+	"sync"
+	"time"
+
+	"github.com/ssrun/ssrun/tensor"
+)
+
+// request is one model or script run waiting in a device queue. A model run with BATCHSIZE > 0 may be
+// executed together with others (model and inputs set); anything else runs through work.
+type request struct {
+	enqueued time.Time
+	timeout  time.Duration // TIMEOUT of the command; 0 means none
+
+	model  *ModelValue
+	inputs []*tensor.Tensor
+	work   func()
+
+	// Filled by the worker before done is closed.
+	outputs  []*tensor.Tensor
+	err      string
+	timedOut bool
+	done     chan struct{}
+}
+
+func (r *request) finish() { close(r.done) }
+
+// queues holds one runQueue per device string, created on first use as RedisAI creates a queue when a
+// model or script names a new device.
+type queues struct {
+	mu      sync.Mutex
+	threads int
+	run     func(batch []*request)
+	byName  map[string]*runQueue
+	closed  bool
+}
+
+func newQueues(threads int, run func([]*request)) *queues {
+	return &queues{threads: threads, run: run, byName: map[string]*runQueue{}}
+}
+
+// get returns the device's queue, starting its workers the first time; nil after close.
+func (qs *queues) get(device string) *runQueue {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	if qs.closed {
+		return nil
+	}
+	q := qs.byName[device]
+	if q == nil {
+		q = &runQueue{device: device, run: qs.run}
+		q.cond = sync.NewCond(&q.mu)
+		qs.byName[device] = q
+		for i := 0; i < qs.threads; i++ {
+			q.workers.Add(1)
+			go q.work()
+		}
+	}
+	return q
+}
+
+func (qs *queues) close() {
+	qs.mu.Lock()
+	qs.closed = true
+	all := make([]*runQueue, 0, len(qs.byName))
+	for _, q := range qs.byName {
+		all = append(all, q)
+	}
+	qs.mu.Unlock()
+	for _, q := range all {
+		q.close()
+	}
+}
+
+// runQueue is one device's FIFO with its workers. Workers pick the first request that is ready: its
+// TIMEOUT is checked when it is taken (an expired one is answered TIMEDOUT and skipped, as in
+// RedisAI), and a batchable model run waits, with the compatible runs behind it, until the batch
+// reaches MINBATCHSIZE or MINBATCHTIMEOUT passes, while later unrelated requests go ahead.
+type runQueue struct {
+	device  string
+	run     func(batch []*request)
+	mu      sync.Mutex
+	cond    *sync.Cond
+	items   []*request
+	closed  bool
+	workers sync.WaitGroup
+}
+
+// submit enqueues r; it reports false if the queue is closed (r is then finished with an error).
+func (q *runQueue) submit(r *request) bool {
+	if q == nil {
+		r.err = "ERR server is shutting down"
+		r.finish()
+		return false
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		r.err = "ERR server is shutting down"
+		r.finish()
+		return false
+	}
+	r.enqueued = time.Now()
+	q.items = append(q.items, r)
+	q.cond.Broadcast()
+	return true
+}
+
+func (q *runQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	pending := q.items
+	q.items = nil
+	q.cond.Broadcast()
+	q.mu.Unlock()
+	for _, r := range pending {
+		r.err = "ERR server is shutting down"
+		r.finish()
+	}
+	q.workers.Wait()
+}
+
+func (q *runQueue) work() {
+	defer q.workers.Done()
+	for {
+		batch := q.next()
+		if batch == nil {
+			return
+		}
+		q.run(batch)
+	}
+}
+
+// next blocks until a request (or a batch) is ready and removes it from the queue; nil once closed.
+func (q *runQueue) next() []*request {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for {
+		if q.closed {
+			return nil
+		}
+		batch, wake := q.pick(time.Now())
+		if batch != nil {
+			return batch
+		}
+		if !wake.IsZero() {
+			t := time.AfterFunc(time.Until(wake), func() {
+				q.mu.Lock()
+				q.cond.Broadcast()
+				q.mu.Unlock()
+			})
+			q.cond.Wait()
+			t.Stop()
+		} else {
+			q.cond.Wait()
+		}
+	}
+}
+
+// pick scans the queue in order (q.mu held). It answers expired requests TIMEDOUT, returns the first
+// ready request or batch, or reports when the earliest waiting batch times out.
+func (q *runQueue) pick(now time.Time) ([]*request, time.Time) {
+	var wake time.Time
+	waiting := map[*request]bool{}
+	for i := 0; i < len(q.items); i++ {
+		r := q.items[i]
+		if waiting[r] {
+			continue
+		}
+		if r.timeout > 0 && now.Sub(r.enqueued) > r.timeout {
+			q.remove(r)
+			r.timedOut = true
+			r.finish()
+			i--
+			continue
+		}
+		if !batchable(r) {
+			q.remove(r)
+			return []*request{r}, time.Time{}
+		}
+		batch, total := q.collect(i)
+		opts := r.model
+		timeout := time.Duration(opts.MinBatchTimeout) * time.Millisecond
+		if total >= int64(opts.MinBatchSize) || (timeout > 0 && now.Sub(r.enqueued) >= timeout) {
+			for _, b := range batch {
+				q.remove(b)
+			}
+			return batch, time.Time{}
+		}
+		for _, b := range batch {
+			waiting[b] = true
+		}
+		if timeout > 0 {
+			if deadline := r.enqueued.Add(timeout); wake.IsZero() || deadline.Before(wake) {
+				wake = deadline
+			}
+		}
+	}
+	return nil, wake
+}
+
+// batchable reports whether r is a model run that RedisAI would batch: BATCHSIZE set, inputs agreeing
+// on a dim 0 that is positive and below BATCHSIZE.
+func batchable(r *request) bool {
+	if r.model == nil || r.model.BatchSize == 0 {
+		return false
+	}
+	size := requestSize(r)
+	return size > 0 && uint64(size) < r.model.BatchSize
+}
+
+// requestSize is dim 0 shared by all of r's inputs, or -1 if they disagree or have none.
+func requestSize(r *request) int64 {
+	if len(r.inputs) == 0 {
+		return -1
+	}
+	size := r.inputs[0].BatchSize()
+	for _, t := range r.inputs[1:] {
+		if t.BatchSize() != size {
+			return -1
+		}
+	}
+	return size
+}
+
+// collect gathers, from position i on, the runs of the same model object with compatible inputs, in
+// queue order, until their total size reaches BATCHSIZE (it may overshoot, as in RedisAI).
+func (q *runQueue) collect(i int) ([]*request, int64) {
+	first := q.items[i]
+	batch := []*request{first}
+	total := requestSize(first)
+	for _, r := range q.items[i+1:] {
+		if uint64(total) >= first.model.BatchSize {
+			break
+		}
+		if r.model != first.model || !compatible(first, r) {
+			continue
+		}
+		if r.timeout > 0 && time.Since(r.enqueued) > r.timeout {
+			continue // it will be answered TIMEDOUT when the scan reaches it
+		}
+		batch = append(batch, r)
+		total += requestSize(r)
+	}
+	return batch, total
+}
+
+func compatible(a, b *request) bool {
+	if len(a.inputs) != len(b.inputs) || requestSize(b) <= 0 {
+		return false
+	}
+	for k := range a.inputs {
+		if !tensor.SameSampleShape(a.inputs[k], b.inputs[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (q *runQueue) remove(r *request) {
+	for i, x := range q.items {
+		if x == r {
+			q.items = append(q.items[:i], q.items[i+1:]...)
+			return
+		}
+	}
+}

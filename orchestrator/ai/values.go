@@ -1,0 +1,143 @@
+package ai
+
+import (
+	"sync"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/tensor"
+)
+
+// Type names as RedisAI registers them; TYPE answers these.
+const (
+	TensorTypeName = "AI_TENSOR"
+	ModelTypeName  = "AI__MODEL"
+	ScriptTypeName = "AI_SCRIPT"
+)
+
+// TensorValue is a tensor stored under a key. It wraps tensor.Tensor so that the client and the server
+// share one tensor model while only the server knows about keyspace values.
+type TensorValue struct{ *tensor.Tensor }
+
+// TypeName implements command.Value.
+func (TensorValue) TypeName() string { return TensorTypeName }
+
+// MemSize implements command.Value.
+func (v TensorValue) MemSize() int64 { return v.Tensor.MemSize() }
+
+// ModelValue is a model stored under a key: the blob exactly as given, the options of MODELSTORE, and
+// the backend's prepared session once one has been built. The exported fields never change after
+// the value is stored; the prepared session is built lazily (a backend may be loaded after the model
+// was stored) under once.
+type ModelValue struct {
+	Backend         string // TF, TFLITE, TORCH or ONNX
+	Device          string // as given: CPU, GPU:0, ...
+	Tag             []byte
+	BatchSize       uint64
+	MinBatchSize    uint64
+	MinBatchTimeout uint64 // milliseconds
+	// Inputs and Outputs are the names given (TF) or reported by the backend or by the blob's own
+	// metadata (ONNX); IOKnown is false when neither is available (TORCH, TFLITE without a backend),
+	// and then execute commands cannot check their key counts against the model.
+	Inputs, Outputs []string
+	IOKnown         bool
+	Blob            []byte
+
+	stats *Stats
+
+	mu       sync.Mutex
+	prepared PreparedModel
+}
+
+// TypeName implements command.Value.
+func (*ModelValue) TypeName() string { return ModelTypeName }
+
+// MemSize implements command.Value.
+func (m *ModelValue) MemSize() int64 {
+	n := int64(256 + len(m.Blob) + len(m.Tag) + len(m.Device))
+	for _, s := range m.Inputs {
+		n += int64(16 + len(s))
+	}
+	for _, s := range m.Outputs {
+		n += int64(16 + len(s))
+	}
+	return n
+}
+
+// ScriptValue is a script stored under a key: its source, device, tag and declared entry points.
+type ScriptValue struct {
+	Device      string
+	Tag         []byte
+	EntryPoints []string
+	Source      []byte
+
+	stats    *Stats
+	compiled CompiledScript // nil when no script engine is configured
+}
+
+// TypeName implements command.Value.
+func (*ScriptValue) TypeName() string { return ScriptTypeName }
+
+// MemSize implements command.Value.
+func (s *ScriptValue) MemSize() int64 {
+	n := int64(192 + len(s.Source) + len(s.Tag) + len(s.Device))
+	for _, e := range s.EntryPoints {
+		n += int64(16 + len(e))
+	}
+	return n
+}
+
+// getTensor looks a tensor up with RedisAI's errors: a missing key, then a key of another type.
+func getTensor(ks command.Keyspace, key []byte) (*tensor.Tensor, string) {
+	v, ok := ks.Get(key)
+	if !ok {
+		return nil, errTensorKeyEmpty
+	}
+	tv, ok := v.(TensorValue)
+	if !ok {
+		return nil, command.WrongType
+	}
+	return tv.Tensor, ""
+}
+
+func getModel(ks command.Keyspace, key []byte) (*ModelValue, string) {
+	v, ok := ks.Get(key)
+	if !ok {
+		return nil, errModelKeyEmpty
+	}
+	m, ok := v.(*ModelValue)
+	if !ok {
+		return nil, command.WrongType
+	}
+	return m, ""
+}
+
+func getScript(ks command.Keyspace, key []byte) (*ScriptValue, string) {
+	v, ok := ks.Get(key)
+	if !ok {
+		return nil, errScriptKeyEmpty
+	}
+	s, ok := v.(*ScriptValue)
+	if !ok {
+		return nil, command.WrongType
+	}
+	return s, ""
+}
+
+// holdsOtherType reports whether key exists with a type other than typeName (WRONGTYPE for a store).
+func holdsOtherType(ks command.Keyspace, key []byte, typeName string) bool {
+	v, ok := ks.Get(key)
+	return ok && v.TypeName() != typeName
+}
+
+// put stores v and answers +OK, or Redis's OOM error past maxmemory.
+func put(ctx *command.Ctx, key []byte, v command.Value) bool {
+	if err := ctx.Keys.Put(key, v); err != nil {
+		if err == command.ErrOOM {
+			ctx.Reply.Error(command.OOMReply)
+		} else {
+			ctx.Reply.Error("ERR " + err.Error())
+		}
+		return false
+	}
+	return true
+}
