@@ -22,7 +22,7 @@ type ModelOptions struct {
 // Backends are the model backends RedisAI knows.
 var Backends = []string{"TF", "TFLITE", "TORCH", "ONNX"}
 
-var deviceRE = regexp.MustCompile(`^(CPU|GPU)(:[0-9]+)?$`)
+var deviceRE = regexp.MustCompile(`^(?i:CPU|GPU)(:[0-9]+)?$`)
 
 // checkModelArgs validates backend and device the way SmartRedis's Python client does, so a typo is
 // reported before a large blob is sent.
