@@ -1,0 +1,151 @@
+package builtins
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ssrun/ssrun/launchers"
+	"github.com/ssrun/ssrun/launchers/dryrun"
+	"github.com/ssrun/ssrun/launchers/local"
+	"github.com/ssrun/ssrun/runtime"
+)
+
+// This file keeps the experiments a run creates: each gets its launcher from the run's choices
+// (--dry-run, --launcher), and the host closes them all when the script ends.
+
+// newExperiment creates a runtime experiment wired to this run and remembers it for Close.
+func (env *Env) newExperiment(name, expPath, launcherName string) (*runtime.Experiment, error) {
+	l := env.launcherFor(launcherName)
+	exp, err := runtime.NewExperiment(name, expPath, launcherName, runtime.Options{
+		Cwd:          env.Dir,
+		Launcher:     l,
+		AutoLauncher: env.Launcher,
+		Seed:         env.Seed,
+		DryRun:       env.DryRun,
+		Log:          env.logger(),
+	})
+	if err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	env.experiments = append(env.experiments, &experimentRun{exp: exp, launcher: l})
+	return exp, nil
+}
+
+// experimentRun is one experiment of the run with the launcher it owns.
+type experimentRun struct {
+	exp      *runtime.Experiment
+	launcher launchers.Launcher
+}
+
+// launcherFor picks the launcher for Experiment(launcher=name): the recorder in a dry run, local
+// processes for "local" (and "auto" without --launcher), and for workload managers a launcher that
+// refuses to start jobs until that launcher is built in.
+func (env *Env) launcherFor(name string) launchers.Launcher {
+	if env.DryRun {
+		return dryrun.New()
+	}
+	name = strings.ToLower(name)
+	if name == "auto" {
+		name = env.Launcher
+	}
+	switch name {
+	case "", "local":
+		return local.New(local.Options{})
+	}
+	return unavailableLauncher{name: name}
+}
+
+// Close ends the run's experiments: every job still running is stopped (unless Detach) and every
+// launcher released. It returns the first error met; all experiments are closed regardless.
+func (env *Env) Close() error {
+	var errs []error
+	for _, r := range env.experiments {
+		if env.Detach {
+			continue
+		}
+		if err := r.exp.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("experiment %s: %w", r.exp.Name, err))
+		}
+		if err := r.launcher.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("experiment %s: %w", r.exp.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// unavailableLauncher stands for a workload-manager launcher this build does not include: entities can
+// be created and planned (--dry-run), but starting a job fails with a clear message.
+type unavailableLauncher struct{ name string }
+
+func (u unavailableLauncher) Name() string { return u.name }
+
+func (u unavailableLauncher) Launch(context.Context, launchers.Job) (launchers.Handle, error) {
+	return nil, runtime.Errorf(runtime.SmartSimError, "the %s launcher is not available in this build of ssrun; use --dry-run to plan, or launcher=\"local\"", u.name)
+}
+
+func (u unavailableLauncher) Close() error { return nil }
+
+// WritePlan writes the plan of the run's experiments to w: format "json" gives the canonical JSON of
+// the plan (a JSON array of plans when the script made several experiments), "text" the plans for
+// people, one after the other.
+func (env *Env) WritePlan(w io.Writer, format string) error {
+	if len(env.experiments) == 0 {
+		_, err := io.WriteString(w, "no experiment was created; nothing to plan\n")
+		return err
+	}
+	if format != "json" {
+		for i, r := range env.experiments {
+			if i > 0 {
+				if _, err := io.WriteString(w, "\n"); err != nil {
+					return err
+				}
+			}
+			if _, err := io.WriteString(w, r.exp.Plan().Text()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(env.experiments) == 1 {
+		data, err := env.experiments[0].exp.Plan().JSON()
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	}
+	return writePlanArray(w, env.experiments)
+}
+
+// writePlanArray writes several canonical plans as one canonical JSON array.
+func writePlanArray(w io.Writer, runs []*experimentRun) error {
+	docs := make([]json.RawMessage, len(runs))
+	for i, r := range runs {
+		data, err := r.exp.Plan().JSON()
+		if err != nil {
+			return err
+		}
+		docs[i] = data
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, mustMarshal(docs), "", "  "); err != nil {
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func mustMarshal(v any) []byte {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // raw messages produced by Plan.JSON always marshal
+	}
+	return data
+}

@@ -1,0 +1,40 @@
+package host
+
+import (
+	"io"
+	"log/slog"
+)
+
+// DefaultMaxSteps bounds a script's Starlark execution (not the jobs it launches): about a minute of
+// pure computation, far beyond any driver script, yet it stops a runaway loop with a clear error.
+const DefaultMaxSteps = 1 << 30
+
+// Plan output formats for --plan-format.
+const (
+	PlanText = "text"
+	PlanJSON = "json"
+)
+
+// Options is everything `ssrun [flags] SCRIPT.star` decides before the script runs.
+type Options struct {
+	// Script is the driver script's path as the user wrote it; backtraces show it that way.
+	Script string
+	// Vars is the dict `vars` seen by the script (-D k=v and k=v arguments after --).
+	Vars map[string]string
+	// DryRun plans instead of launching: nothing is started and nothing is written under exp_path.
+	DryRun bool
+	// PlanFormat is PlanText or PlanJSON; the plan is printed on Stdout after a dry run.
+	PlanFormat string
+	// Launcher is what Experiment(launcher="auto") resolves to; "" means local.
+	Launcher string
+	// Seed seeds perm_strategy="random" (and anything else random); recorded in the manifest.
+	Seed uint64
+	// Detach leaves local jobs running when the script ends instead of stopping them.
+	Detach bool
+	// MaxSteps bounds Starlark execution steps; 0 means DefaultMaxSteps.
+	MaxSteps uint64
+	// LogLevel filters the log: slog.LevelDebug for -v, slog.LevelWarn for -q.
+	LogLevel slog.Level
+	// Stdout receives the plan; Stderr receives the log and error backtraces.
+	Stdout, Stderr io.Writer
+}
