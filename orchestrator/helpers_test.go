@@ -1,0 +1,181 @@
+package orchestrator
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startServer starts an in-process shard on a free loopback port and stops it when the test ends.
+func startServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	if cfg.Name == "" {
+		cfg.Name = "test"
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// testConn speaks raw RESP so that tests compare replies byte for byte.
+type testConn struct {
+	t  testing.TB
+	nc net.Conn
+	br *bufio.Reader
+}
+
+func dial(t testing.TB, network, addr string) *testConn {
+	t.Helper()
+	nc, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &testConn{t: t, nc: nc, br: bufio.NewReader(nc)}
+}
+
+func encodeCommand(args ...string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	return []byte(b.String())
+}
+
+// Do sends one command and returns its raw reply.
+func (c *testConn) Do(args ...string) string {
+	c.t.Helper()
+	c.Send(encodeCommand(args...))
+	return c.Reply()
+}
+
+func (c *testConn) Send(raw []byte) {
+	c.t.Helper()
+	c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.nc.Write(raw); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// Reply reads one complete raw reply.
+func (c *testConn) Reply() string {
+	c.t.Helper()
+	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	s, err := readRawReply(c.br)
+	if err != nil {
+		c.t.Fatalf("read reply: %v (got %q)", err, s)
+	}
+	return s
+}
+
+// Closed reports whether the server closed the connection (EOF on the next read).
+func (c *testConn) Closed() bool {
+	c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := c.br.ReadByte()
+	return err == io.EOF
+}
+
+func readRawReply(br *bufio.Reader) (string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return line, err
+	}
+	if len(line) < 3 {
+		return line, fmt.Errorf("short reply line %q", line)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+	switch line[0] {
+	case '$':
+		if n < 0 {
+			return line, nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return line, err
+		}
+		return line + string(buf), nil
+	case '*':
+		out := line
+		for i := 0; i < n; i++ {
+			elem, err := readRawReply(br)
+			out += elem
+			if err != nil {
+				return out, err
+			}
+		}
+		return out, nil
+	}
+	return line, nil
+}
+
+// needTool skips the test when a Debian redis tool is missing (CI installs redis-server/redis-tools).
+func needTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed (apt-get install redis-server redis-tools); skipping", name)
+	}
+	return p
+}
+
+// startRedis starts Debian's redis-server on a unix socket in a temp dir and returns the socket path.
+func startRedis(t testing.TB, extra ...string) string {
+	t.Helper()
+	bin := needTool(t, "redis-server")
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	args := append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
+		"--dir", dir}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 200; i++ {
+		if nc, err := net.Dial("unix", sock); err == nil {
+			nc.Close()
+			return sock
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("redis-server did not start")
+	return ""
+}
+
+// freePort returns a loopback port that was free a moment ago (for configs that must name peers'
+// ports before the peers start).
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func tempSocket(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ssrun-db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, "db.sock")
+}
