@@ -1,6 +1,14 @@
 // Package local runs jobs as processes on this machine: os/exec without a shell, one process group per
 // job, output straight to the job's files, and an event-driven end (no polling): a job is over the
 // moment its process exits.
+//
+// The job is its process group. Its status and exit code are those of the process the launcher started
+// (the group leader); when the leader exits, anything it left running in the group is killed, as Slurm
+// ends a step's leftover processes when its tasks exit. A program that runs helpers in the background
+// must wait for them (mpirun, srun and a shell script ending in `wait` do). Stop sends SIGTERM to the
+// whole group, then SIGKILL after Options.Grace. Exit codes follow SmartSim: a process killed by
+// signal N reports -N. A process that leaves the group on purpose (setsid, a double-forking daemon)
+// escapes process-group control (only cgroups could follow it) and is not tracked.
 package local
 
 import (

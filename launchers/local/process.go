@@ -44,11 +44,16 @@ func (p *process) Result() launchers.Result {
 }
 
 // Stop sends SIGTERM to the job's process group, SIGKILL to the group if the job has not exited after
-// the grace period, and returns once the job has ended (Cancelled). Stopping a finished job does nothing.
+// the grace period, and returns once the job has ended (Cancelled), so a status read right after Stop
+// is final. Stopping a finished job does nothing. If the group cannot be signalled at all (a job that
+// changed its user ids), Stop returns that error at once instead of waiting for an exit that may not
+// come.
 func (p *process) Stop() error {
-	err := p.requestStop()
+	if err := p.requestStop(); err != nil {
+		return err
+	}
 	<-p.done
-	return err
+	return nil
 }
 
 // requestStop starts stopping the job without waiting for it: Close stops all jobs at once this way.
