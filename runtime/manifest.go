@@ -1,0 +1,236 @@
+package runtime
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// The manifest is the experiment's journal: .smartsim/telemetry/manifest.json in SmartSim's 0.0.4
+// layout, with ssrun's additions (each job's status, return code and job id; the expansion seed), so
+// `ssrun status` and a re-run can see what ran, where and how it ended. It is rewritten atomically
+// (temp file + rename) after every start and every status change; bursts of changes are coalesced by
+// one writer goroutine so a 1,000-member ensemble does not rewrite it 1,000 times in a row.
+
+// manifestRun is one start() call. Everything in it is a snapshot taken at launch, so the writer
+// goroutine never reads entities the script may be changing.
+type manifestRun struct {
+	id        string
+	timestamp int64
+	ensembles []*ensembleSnap
+	jobs      []*job // guarded by Experiment.runsMu
+}
+
+// ensembleSnap is an ensemble as it was launched.
+type ensembleSnap struct {
+	name, path, strategy string
+	seed                 uint64
+	batch                *BatchSettings
+}
+
+// modelSnap is a model as it was launched.
+type modelSnap struct {
+	path   string
+	params Params
+	rs     *RunSettings
+	batch  *BatchSettings
+	files  *EntityFiles
+}
+
+func snapModel(m *Model) modelSnap {
+	return modelSnap{path: m.Path, params: m.Params.Clone(), rs: m.RunSettings.Clone(),
+		batch: m.BatchSettings.Clone(), files: m.Files.Clone()}
+}
+
+type journal struct {
+	once  sync.Once
+	kick  chan struct{}
+	mu    sync.Mutex // serialises writes
+	write func() error
+}
+
+// journalChanged asks the writer goroutine to rewrite the manifest (real runs only).
+func (e *Experiment) journalChanged() {
+	if e.opts.DryRun {
+		return
+	}
+	e.journal.once.Do(func() {
+		e.journal.kick = make(chan struct{}, 1)
+		go func() {
+			for range e.journal.kick {
+				e.writeManifestLogged()
+			}
+		}()
+	})
+	select {
+	case e.journal.kick <- struct{}{}:
+	default: // a rewrite is already pending; it will see this change too
+	}
+}
+
+// flushJournal writes the manifest now, so callers returning to the script leave it current.
+func (e *Experiment) flushJournal() {
+	if e.opts.DryRun || len(e.runsSnapshot()) == 0 {
+		return
+	}
+	e.writeManifestLogged()
+}
+
+func (e *Experiment) writeManifestLogged() {
+	if err := e.writeManifest(); err != nil {
+		e.opts.Log.Error("could not write manifest", "error", err)
+	}
+}
+
+func (e *Experiment) runsSnapshot() []*manifestRun {
+	e.runsMu.Lock()
+	defer e.runsMu.Unlock()
+	return append([]*manifestRun(nil), e.runs...)
+}
+
+// ManifestPath is where the manifest is written.
+func (e *Experiment) ManifestPath() string { return filepath.Join(e.telemetryDir(), "manifest.json") }
+
+func (e *Experiment) writeManifest() error {
+	e.journal.mu.Lock()
+	defer e.journal.mu.Unlock()
+	data, err := json.MarshalIndent(e.manifestDoc(), "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(e.ManifestPath(), append(data, '\n'))
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it over path, so readers
+// see the old or the new content, never a partial one.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+type manifestDoc struct {
+	Schema     map[string]string `json:"schema info"`
+	Experiment map[string]any    `json:"experiment"`
+	Runs       []map[string]any  `json:"runs"`
+}
+
+func (e *Experiment) manifestDoc() manifestDoc {
+	logs := filepath.Join(e.telemetryDir(), "logs")
+	doc := manifestDoc{
+		Schema: map[string]string{"schema_name": "entity manifest", "version": "0.0.4"},
+		Experiment: map[string]any{"name": e.Name, "path": e.Path, "launcher": launcherTitle(e.LauncherName),
+			"out_file": filepath.Join(logs, "smartsim.out"), "err_file": filepath.Join(logs, "smartsim.err"),
+			"seed": e.opts.Seed},
+		Runs: []map[string]any{},
+	}
+	for _, run := range e.runsSnapshot() {
+		doc.Runs = append(doc.Runs, e.manifestRunDoc(run))
+	}
+	return doc
+}
+
+func launcherTitle(name string) string {
+	if name == "" {
+		return ""
+	}
+	return string(name[0]-32) + name[1:]
+}
+
+func (e *Experiment) manifestRunDoc(run *manifestRun) map[string]any {
+	e.runsMu.Lock()
+	jobs := append([]*job(nil), run.jobs...)
+	e.runsMu.Unlock()
+	models, ensembles := []any{}, []any{}
+	members := map[string][]any{}
+	for _, j := range jobs {
+		if j.ensemble == "" {
+			models = append(models, e.manifestModel(j))
+		} else {
+			members[j.ensemble] = append(members[j.ensemble], e.manifestModel(j))
+		}
+	}
+	for _, x := range run.ensembles {
+		ms := members[x.name]
+		if ms == nil {
+			ms = []any{}
+		}
+		ensembles = append(ensembles, map[string]any{
+			"name": x.name, "path": x.path, "perm_strategy": x.strategy, "seed": x.seed,
+			"batch_settings": batchDoc(x.batch), "models": ms,
+			"telemetry_metadata": map[string]any{
+				"status_dir": filepath.Join(e.telemetryDir(), e.Name, run.id, "ensemble", x.name),
+				"step_id":    nil, "task_id": nil, "managed": false},
+		})
+	}
+	return map[string]any{"run_id": run.id, "timestamp": run.timestamp, "model": models,
+		"orchestrator": []any{}, "ensemble": ensembles}
+}
+
+func (e *Experiment) manifestModel(j *job) map[string]any {
+	m := j.snap
+	params := map[string]string{}
+	for _, p := range m.params {
+		params[p.Key] = p.Value
+	}
+	runArgs := map[string]any{}
+	for _, a := range m.rs.RunArgs {
+		if a.IsNone {
+			runArgs[a.Key] = nil
+		} else {
+			runArgs[a.Key] = a.Value
+		}
+	}
+	files := map[string][]string{"Symlink": {}, "Configure": {}, "Copy": {}}
+	if m.files != nil {
+		files["Symlink"], files["Configure"], files["Copy"] = nonNil(m.files.Symlink), nonNil(m.files.Configure), nonNil(m.files.Copy)
+	}
+	r := j.Result()
+	var rc any
+	if r.Status.Terminal() {
+		rc = r.ExitCode
+	}
+	return map[string]any{
+		"name": j.name, "path": m.path, "exe_args": nonNil(m.rs.ExeArgs),
+		"run_settings": map[string]any{"exe": []string{m.rs.Exe}, "run_command": m.rs.RunCommand,
+			"run_args": runArgs},
+		"batch_settings": batchDoc(m.batch), "params": params, "files": files, "colocated_db": map[string]any{},
+		"telemetry_metadata": map[string]any{"status_dir": j.statusDir, "step_id": j.handle.ID(),
+			"task_id": j.handle.ID(), "managed": false, "job_id": j.handle.ID(), "run_id": j.runID,
+			"status": string(r.Status), "return_code": rc},
+		"out_file": j.stdout, "err_file": j.stderr,
+	}
+}
+
+func batchDoc(bs *BatchSettings) map[string]any {
+	if bs == nil {
+		return map[string]any{}
+	}
+	return map[string]any{"batch_cmd": bs.Kind, "batch_args": bs.FormatBatchArgs()}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

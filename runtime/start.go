@@ -1,0 +1,423 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ssrun/ssrun/launchers"
+)
+
+// StartOptions are start()'s keyword arguments.
+type StartOptions struct {
+	Block           bool
+	Summary         bool
+	KillOnInterrupt bool
+}
+
+// step is one model to launch in a start() call, with the ensemble it belongs to ("" for a model).
+type step struct {
+	model    *Model
+	ensemble *Ensemble
+}
+
+// validateEntities applies SmartSim's Manifest checks: names set, unique, ensembles not empty.
+func validateEntities(entities []Entity) error {
+	seen := map[string]bool{}
+	for _, ent := range entities {
+		if ent == nil {
+			return NotAnEntity("NoneType")
+		}
+		name := ent.EntityName()
+		if name == "" {
+			return Errorf(AttributeError, "Entity has no name. Please set name attribute.")
+		}
+		if seen[name] {
+			return Errorf(SmartSimError, "User provided two entities with the same name")
+		}
+		seen[name] = true
+		if ens, ok := ent.(*Ensemble); ok && ens.Len() == 0 {
+			return Errorf(ValueError, "%s is empty. Nothing to launch.", name)
+		}
+	}
+	return nil
+}
+
+// stepsOf orders the models to launch as SmartSim does: ensembles' members first, then models.
+func stepsOf(entities []Entity) []step {
+	var steps []step
+	for _, ent := range entities {
+		if ens, ok := ent.(*Ensemble); ok {
+			for _, m := range ens.members {
+				steps = append(steps, step{model: m, ensemble: ens})
+			}
+		}
+	}
+	for _, ent := range entities {
+		if m, ok := ent.(*Model); ok {
+			steps = append(steps, step{model: m})
+		}
+	}
+	return steps
+}
+
+// checkLaunchable refuses, before anything is launched, batch settings on the local launcher (SmartSim's
+// TypeError), batch launches on other launchers (not built yet), and names that are running or were
+// used by another object (SSUnsupportedError).
+func (e *Experiment) checkLaunchable(entities []Entity, steps []step) error {
+	for _, ent := range entities {
+		if ens, ok := ent.(*Ensemble); ok && ens.BatchSettings != nil {
+			if err := e.batchRefusal(ens.BatchSettings); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range steps {
+		if s.model.BatchSettings != nil {
+			if err := e.batchRefusal(s.model.BatchSettings); err != nil {
+				return err
+			}
+		}
+		if s.model.RunSettings == nil {
+			return Errorf(SmartSimError, "Model %s has no run settings", s.model.Name)
+		}
+		if j := e.jobs.last(s.model.Name); j != nil {
+			if !j.Result().Status.Terminal() || j.model != s.model {
+				return Errorf(SSUnsupportedError, "SmartSim entities cannot have duplicate names.")
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Experiment) batchRefusal(bs *BatchSettings) error {
+	if e.LauncherName == "local" {
+		return Errorf(TypeError, "Local Launcher only supports entities with RunSettings, not %s", bs.TypeName())
+	}
+	return Errorf(SSUnsupportedError, "Batch launch through the %s launcher is not supported yet", e.LauncherName)
+}
+
+// Start launches the entities: Manifest checks, every check that can refuse the launch, mkdir of the
+// entity paths, then one job per model (ensemble members first), each with its output files under the
+// telemetry directory and <path>/<name>.out/.err symlinks. The manifest is written afterwards. With
+// Block it returns when every job of the experiment has ended, or when ctx is cancelled (then, with
+// KillOnInterrupt, every running job is stopped first) with an error wrapping ctx.Err().
+func (e *Experiment) Start(ctx context.Context, entities []Entity, o StartOptions) error {
+	if err := validateEntities(entities); err != nil {
+		return err
+	}
+	if e.opts.Launcher == nil {
+		return Errorf(SmartSimError, "Experiment %s has no launcher to start jobs with", e.Name)
+	}
+	steps := stepsOf(entities)
+	e.mu.Lock()
+	err := e.checkLaunchable(entities, steps)
+	if err == nil {
+		err = e.launchAll(ctx, entities, steps, o)
+	}
+	e.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if o.Block {
+		return e.wait(ctx, 0, false, o.KillOnInterrupt)
+	}
+	return nil
+}
+
+// launchAll runs with e.mu held.
+func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []step, o StartOptions) error {
+	fsys := e.opts.FS
+	for _, ent := range entities {
+		e.plan.recordEntity(ent)
+		if ens, ok := ent.(*Ensemble); ok {
+			if err := fsys.MkdirAll(ens.Path); err != nil {
+				return Errorf(SmartSimError, "Could not create directory %s: %v", ens.Path, err)
+			}
+		}
+	}
+	for _, s := range steps {
+		if err := fsys.MkdirAll(s.model.Path); err != nil {
+			return Errorf(SmartSimError, "Could not create directory %s: %v", s.model.Path, err)
+		}
+	}
+	e.runsMu.Lock()
+	run := &manifestRun{id: fmt.Sprintf("run-%03d", len(e.runs)), timestamp: e.opts.Now().UnixNano()}
+	e.runs = append(e.runs, run)
+	e.runsMu.Unlock()
+	if o.Summary {
+		e.opts.Log.Info(e.launchSummary(entities))
+	}
+	for _, ent := range entities {
+		if ens, ok := ent.(*Ensemble); ok {
+			run.ensembles = append(run.ensembles, &ensembleSnap{name: ens.Name, path: ens.Path,
+				strategy: ens.Strategy, seed: ens.Seed, batch: ens.BatchSettings.Clone()})
+		}
+	}
+	var firstErr error
+	for _, s := range steps {
+		j, err := e.launchStep(ctx, run, s)
+		if err != nil {
+			firstErr = err
+			break
+		}
+		e.runsMu.Lock()
+		run.jobs = append(run.jobs, j)
+		e.runsMu.Unlock()
+	}
+	e.journalChanged()
+	return firstErr
+}
+
+// launchStep builds the launchers.Job of one model and launches it.
+func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (*job, error) {
+	m := s.model
+	runID := 0
+	if prev := e.jobs.last(m.Name); prev != nil {
+		runID = prev.runID + 1
+	}
+	statusDir := filepath.Join(e.telemetryDir(), e.Name, run.id, "model", m.Name)
+	if s.ensemble != nil {
+		statusDir = filepath.Join(e.telemetryDir(), e.Name, run.id, "ensemble", s.ensemble.Name, m.Name)
+	}
+	env, delta := e.jobEnv(m)
+	lj := launchers.Job{
+		Name:     m.Name + "-" + run.id,
+		Argv:     m.RunSettings.Command(),
+		Env:      env,
+		EnvDelta: delta,
+		Dir:      m.Path,
+		Stdout:   filepath.Join(statusDir, m.Name+".out"),
+		Stderr:   filepath.Join(statusDir, m.Name+".err"),
+	}
+	if err := e.opts.FS.MkdirAll(statusDir); err != nil {
+		return nil, Errorf(SmartSimError, "Could not create directory %s: %v", statusDir, err)
+	}
+	h, err := e.opts.Launcher.Launch(ctx, lj)
+	if err != nil {
+		e.opts.Log.Error("launch failed", "step", lj.Name, "error", err)
+		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %v", lj.Name, err)
+	}
+	j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id, step: lj.Name, handle: h,
+		started: e.opts.Now(), stdout: lj.Stdout, stderr: lj.Stderr, statusDir: statusDir, now: e.opts.Now,
+		result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
+	if s.ensemble != nil {
+		j.ensemble = s.ensemble.Name
+	}
+	e.jobs.add(j)
+	e.plan.recordLaunch(PlanLaunch{Name: lj.Name, Entity: m.Name, Type: j.entityType, RunID: runID, Run: run.id,
+		Argv: lj.Argv, EnvDelta: lj.EnvDelta, Cwd: lj.Dir, Stdout: lj.Stdout, Stderr: lj.Stderr})
+	e.linkOutputs(m, lj)
+	go e.watch(j)
+	return j, nil
+}
+
+// linkOutputs (re)creates <path>/<name>.out and .err as symlinks to this run's output files; earlier
+// runs' files stay where they are.
+func (e *Experiment) linkOutputs(m *Model, lj launchers.Job) {
+	for _, pair := range [][2]string{{lj.Stdout, ".out"}, {lj.Stderr, ".err"}} {
+		link := filepath.Join(m.Path, m.Name+pair[1])
+		_ = e.opts.FS.RemoveAll(link)
+		if err := e.opts.FS.Symlink(pair[0], link); err != nil {
+			e.opts.Log.Warn("could not link output file", "link", link, "error", err)
+		}
+	}
+}
+
+// watch waits for the job's end without polling and journals the change.
+func (e *Experiment) watch(j *job) {
+	<-j.handle.Done()
+	if j.settle() {
+		r := j.Result()
+		e.opts.Log.Info(fmt.Sprintf("%s(%s): %s", j.model.Name, j.handle.ID(), r.Status), "returncode", r.ExitCode)
+	}
+	e.journalChanged()
+}
+
+// jobEnv is the process environment (Options.Environ with the model's env_vars and the client
+// variables on top) and the sorted delta the experiment added.
+func (e *Experiment) jobEnv(m *Model) (env, delta []string) {
+	added := append([]Arg(nil), m.RunSettings.EnvVars...)
+	if len(m.Incoming) > 0 {
+		added = mergeArgs(added, []Arg{{Key: "SSKEYIN", Value: strings.Join(m.Incoming, ",")}})
+	}
+	if m.keyPrefixing {
+		added = mergeArgs(added, []Arg{{Key: "SSKEYOUT", Value: m.Name}})
+	}
+	values := map[string]string{}
+	for _, a := range added {
+		values[a.Key] = noneOrEmpty(a)
+	}
+	env = make([]string, 0, len(e.opts.Environ)+len(added))
+	for _, kv := range e.opts.Environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := values[k]; !ok {
+			env = append(env, kv)
+		}
+	}
+	for _, a := range added {
+		kv := a.Key + "=" + values[a.Key]
+		env = append(env, kv)
+		delta = append(delta, kv)
+	}
+	sort.Strings(delta)
+	return env, delta
+}
+
+func noneOrEmpty(a Arg) string {
+	if a.IsNone {
+		return ""
+	}
+	return a.Value
+}
+
+func (e *Experiment) telemetryDir() string { return filepath.Join(e.Path, ".smartsim", "telemetry") }
+
+// launchSummary is the "=== Launch Summary ===" block SmartSim logs with summary=True.
+func (e *Experiment) launchSummary(entities []Entity) string {
+	var ens, models []string
+	for _, ent := range entities {
+		switch x := ent.(type) {
+		case *Ensemble:
+			ens = append(ens, fmt.Sprintf("%s (%d models)", x.Name, x.Len()))
+		case *Model:
+			models = append(models, x.Name)
+		}
+	}
+	return fmt.Sprintf("\n\n=== Launch Summary ===\nExperiment: %s\nExperiment Path: %s\nLauncher: %s\nEnsembles: %s\nModels: %s\nDatabase Status: inactive\n",
+		e.Name, e.Path, e.LauncherName, strings.Join(ens, ", "), strings.Join(models, ", "))
+}
+
+// wait blocks until no job of the experiment is active. With verbose it logs every job's status each
+// interval (poll()); the waiting itself is driven by the jobs' Done channels.
+func (e *Experiment) wait(ctx context.Context, interval time.Duration, verbose, killOnInterrupt bool) error {
+	var tick <-chan time.Time
+	if verbose && interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		active := e.jobs.active()
+		if len(active) == 0 {
+			e.flushJournal()
+			return nil
+		}
+		select {
+		case <-active[0].handle.Done():
+			active[0].settle()
+		case <-tick:
+			for _, j := range active {
+				e.opts.Log.Info(fmt.Sprintf("%s(%s): %s", j.model.Name, j.handle.ID(), j.Result().Status))
+			}
+		case <-ctx.Done():
+			if killOnInterrupt {
+				e.stopJobs(e.jobs.active())
+			} else {
+				for _, j := range e.jobs.active() {
+					e.opts.Log.Warn(fmt.Sprintf("job %s (id %s) left running", j.model.Name, j.handle.ID()))
+				}
+			}
+			e.flushJournal()
+			return fmt.Errorf("KeyboardInterrupt: %w", ctx.Err())
+		}
+	}
+}
+
+// Poll waits until every job has ended, logging statuses every interval when verbose (SmartSim's
+// poll(interval=10, verbose=True, kill_on_interrupt=True)).
+func (e *Experiment) Poll(ctx context.Context, interval time.Duration, verbose, killOnInterrupt bool) error {
+	return e.wait(ctx, interval, verbose, killOnInterrupt)
+}
+
+// Stop ends the entities' running jobs (Cancelled). A finished job is left alone; an entity never
+// launched in this experiment is SmartSim's raw KeyError.
+func (e *Experiment) Stop(entities ...Entity) error {
+	if err := validateEntities(entities); err != nil {
+		return err
+	}
+	var jobs []*job
+	for _, s := range stepsOf(entities) {
+		j := e.jobs.last(s.model.Name)
+		if j == nil {
+			return Errorf(KeyError, "'%s'", s.model.Name)
+		}
+		jobs = append(jobs, j)
+	}
+	e.stopJobs(jobs)
+	e.flushJournal()
+	return nil
+}
+
+// stopJobs stops jobs concurrently and waits until each has ended.
+func (e *Experiment) stopJobs(jobs []*job) {
+	done := make(chan struct{}, len(jobs))
+	for _, j := range jobs {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if j.Result().Status.Terminal() {
+				return
+			}
+			j.mu.Lock()
+			j.stopped = true
+			j.mu.Unlock()
+			if err := j.handle.Stop(); err != nil {
+				e.opts.Log.Warn("stop failed", "job", j.model.Name, "error", err)
+			}
+			<-j.handle.Done()
+			j.settle()
+		}()
+	}
+	for range jobs {
+		<-done
+	}
+}
+
+// Finished reports whether the entity's latest job has ended (an ensemble: all its members).
+func (e *Experiment) Finished(ent Entity) (bool, error) {
+	if ent == nil {
+		return false, NotAnEntity("NoneType")
+	}
+	for _, s := range stepsOf([]Entity{ent}) {
+		j := e.jobs.last(s.model.Name)
+		if j == nil {
+			return false, Errorf(ValueError, "Entity %s has not been launched in this experiment", s.model.Name)
+		}
+		if !j.Result().Status.Terminal() {
+			return false, nil
+		}
+	}
+	if ens, ok := ent.(*Ensemble); ok && ens.Len() == 0 {
+		return false, Errorf(ValueError, "Entity %s has not been launched in this experiment", ens.Name)
+	}
+	return true, nil
+}
+
+// GetStatus returns the statuses in argument order (an ensemble contributes its members in order);
+// a model never launched in this experiment is NeverStarted.
+func (e *Experiment) GetStatus(entities ...Entity) ([]launchers.Status, error) {
+	var out []launchers.Status
+	for _, ent := range entities {
+		if ent == nil {
+			return nil, NotAnEntity("NoneType")
+		}
+		for _, s := range stepsOf([]Entity{ent}) {
+			if j := e.jobs.last(s.model.Name); j != nil && j.model == s.model {
+				out = append(out, j.Result().Status)
+			} else {
+				out = append(out, launchers.StatusNeverStarted)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Close stops every job still running (script end, SIGINT) and writes the final manifest.
+func (e *Experiment) Close() error {
+	e.stopJobs(e.jobs.active())
+	e.flushJournal()
+	return nil
+}

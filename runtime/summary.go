@@ -1,0 +1,74 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// summaryHeaders are SmartSim's summary() columns (after the unnamed index column).
+var summaryHeaders = []string{"Name", "Entity-Type", "JobID", "RunID", "Time", "Status", "Returncode"}
+
+// summaryStyles maps summary(style=...) to table formats; "markdown" is tabulate's pipe format.
+var summaryStyles = map[string]string{"github": "github", "plain": "plain", "markdown": "pipe",
+	"pipe": "pipe", "simple": "simple", "grid": "grid"}
+
+// SummaryRow is one job in summary(style="json").
+type SummaryRow struct {
+	Index      int    `json:"index"`
+	Name       string `json:"Name"`
+	EntityType string `json:"Entity-Type"`
+	JobID      string `json:"JobID"`
+	RunID      int    `json:"RunID"`
+	Time       string `json:"Time"`
+	Status     string `json:"Status"`
+	Returncode *int   `json:"Returncode"`
+}
+
+// SummaryRows lists every job launched in this experiment in launch order (DESIGN §4: not only the
+// completed ones). Time is the elapsed seconds with 4 decimals (0 in dry run, so plans are stable);
+// Returncode is nil while a job runs.
+func (e *Experiment) SummaryRows() []SummaryRow {
+	now := e.opts.Now()
+	var rows []SummaryRow
+	for i, j := range e.jobs.snapshot() {
+		r := j.Result()
+		row := SummaryRow{Index: i, Name: j.name, EntityType: j.entityType, JobID: j.handle.ID(), RunID: j.runID,
+			Time: fmt.Sprintf("%.4f", j.elapsed(now).Seconds()), Status: string(r.Status)}
+		if r.Status.Terminal() {
+			rc := r.ExitCode
+			row.Returncode = &rc
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// Summary renders SummaryRows in style github (default), plain, markdown or json (also simple, grid),
+// as tabulate does with SmartSim's arguments (index column, no number parsing, "None" for missing).
+func (e *Experiment) Summary(style string) (string, error) {
+	if style == "" {
+		style = "github"
+	}
+	rows := e.SummaryRows()
+	if style == "json" {
+		if rows == nil {
+			rows = []SummaryRow{}
+		}
+		data, err := json.MarshalIndent(rows, "", "  ")
+		return string(data), err
+	}
+	tf, ok := summaryStyles[style]
+	if !ok {
+		return "", Errorf(ValueError, "Unknown summary style %q: use github, plain, markdown or json", style)
+	}
+	cells := make([][]string, len(rows))
+	for i, r := range rows {
+		rc := "None"
+		if r.Returncode != nil {
+			rc = strconv.Itoa(*r.Returncode)
+		}
+		cells[i] = []string{strconv.Itoa(r.Index), r.Name, r.EntityType, r.JobID, strconv.Itoa(r.RunID), r.Time, r.Status, rc}
+	}
+	return tabulate(append([]string{""}, summaryHeaders...), cells, tf, false), nil
+}
