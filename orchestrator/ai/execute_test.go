@@ -206,7 +206,9 @@ func TestTimeoutWhileTheQueueIsBusy(t *testing.T) {
 	go func() { busy <- e.do("AI.SCRIPTEXECUTE", "s", "wait", "INPUTS", "1", "a", "OUTPUTS", "1", "w") }()
 	waitForQueued(t, e.m, "CPU", 0) // the blocking run has been taken by the worker
 	timed := make(chan string)
-	go func() { timed <- e.do("AI.SCRIPTEXECUTE", "s", "bar", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "c", "TIMEOUT", "1") }()
+	go func() {
+		timed <- e.do("AI.SCRIPTEXECUTE", "s", "bar", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "c", "TIMEOUT", "1")
+	}()
 	waitForQueued(t, e.m, "CPU", 1)
 	time.Sleep(5 * time.Millisecond)
 	close(gate)
