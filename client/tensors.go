@@ -174,3 +174,12 @@ func parseTensorReply(reply []any) (*tensor.Tensor, error) {
 	}
 	return t, nil
 }
+
+// DeleteKey removes key, taken literally (no prefix), whatever it holds.
+func (c *Client) DeleteKey(ctx context.Context, key string) error {
+	n, err := c.do(ctx, "DEL", key).Int64()
+	if err == nil && n == 0 {
+		return notFoundError("delete key", key, "key")
+	}
+	return opError("delete key", key, err)
+}
