@@ -179,3 +179,11 @@ func tempSocket(t testing.TB) string {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return filepath.Join(dir, "db.sock")
 }
+
+func dialErr(network, addr string) (net.Conn, error) {
+	nc, err := net.DialTimeout(network, addr, time.Second)
+	if err == nil {
+		nc.Close()
+	}
+	return nc, err
+}

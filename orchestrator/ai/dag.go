@@ -275,7 +275,7 @@ func (m *Module) runDAG(ctx *command.Ctx, d *dag) {
 			if failed {
 				continue
 			}
-			r := m.runDAGOp(d, op, tensors)
+			r := m.runDAGOp(ctx, d, op, tensors)
 			if r.timedOut {
 				ctx.Reply.SimpleString("TIMEDOUT")
 				return
@@ -302,7 +302,7 @@ func (m *Module) runDAG(ctx *command.Ctx, d *dag) {
 	replyDAG(ctx.Reply, d)
 }
 
-func (m *Module) runDAGOp(d *dag, op *dagOp, tensors map[string]*tensor.Tensor) *request {
+func (m *Module) runDAGOp(ctx *command.Ctx, d *dag, op *dagOp, tensors map[string]*tensor.Tensor) *request {
 	inputs := make([]*tensor.Tensor, len(op.inKeys))
 	for i, k := range op.inKeys {
 		inputs[i] = tensors[string(k)]
@@ -318,8 +318,7 @@ func (m *Module) runDAGOp(d *dag, op *dagOp, tensors map[string]*tensor.Tensor) 
 		r.work = func() { m.execScript(r, &sc) }
 		device = sc.script.Device
 	}
-	m.queues.get(device).submit(r)
-	<-r.done
+	m.await(ctx.Context, device, r)
 	if r.err == "" && !r.timedOut && len(r.outputs) != len(op.outKeys) {
 		r.err = "ERR the run produced a different number of outputs than OUTPUTS keys"
 	}

@@ -169,8 +169,7 @@ func (m *Module) runModelCall(ctx *command.Ctx, mc *modelCall) {
 		return
 	}
 	r := &request{timeout: mc.timeout, model: mc.model, inputs: inputs, done: make(chan struct{})}
-	m.queues.get(mc.model.Device).submit(r)
-	<-r.done
+	m.await(ctx.Context, mc.model.Device, r)
 	m.replyRun(ctx, r, mc.outKeys)
 }
 
@@ -320,8 +319,7 @@ func (m *Module) runScriptCall(ctx *command.Ctx, sc *scriptCall) {
 	sc.call.Inputs = inputs
 	r := &request{timeout: sc.timeout, done: make(chan struct{})}
 	r.work = func() { m.execScript(r, sc) }
-	m.queues.get(sc.script.Device).submit(r)
-	<-r.done
+	m.await(ctx.Context, sc.script.Device, r)
 	m.replyRun(ctx, r, sc.outKeys)
 }
 

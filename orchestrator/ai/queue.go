@@ -1,6 +1,7 @@
 package ai
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -264,5 +265,44 @@ func (q *runQueue) remove(r *request) {
 			q.items = append(q.items[:i], q.items[i+1:]...)
 			return
 		}
+	}
+}
+
+// withdraw takes r out of the queue if no worker has taken it yet, and reports whether it did.
+func (q *runQueue) withdraw(r *request) bool {
+	if q == nil {
+		return false
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, x := range q.items {
+		if x == r {
+			q.remove(r)
+			q.cond.Broadcast()
+			return true
+		}
+	}
+	return false
+}
+
+// await submits r to the device's queue and waits for it. If the client goes away (ctx done) while r
+// is still queued, r is withdrawn so that an abandoned request never runs; once running, it finishes.
+func (m *Module) await(ctx context.Context, device string, r *request) {
+	q := m.queues.get(device)
+	if !q.submit(r) {
+		return
+	}
+	if ctx == nil {
+		<-r.done
+		return
+	}
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		if q.withdraw(r) {
+			r.err = "ERR client disconnected"
+			r.finish()
+		}
+		<-r.done
 	}
 }

@@ -1,0 +1,166 @@
+package orchestrator
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestHello(t *testing.T) {
+	srv := startServer(t, Config{})
+	c := dial(t, "tcp", srv.Addr())
+	id := strings.TrimPrefix(strings.TrimSpace(c.Do("CLIENT", "ID")), ":")
+	want := "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n" +
+		"$2\r\nid\r\n:" + id + "\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"
+	for _, args := range [][]string{{"HELLO"}, {"HELLO", "2"}, {"hello", "2", "SETNAME", "sim"}} {
+		if got := c.Do(args...); got != want {
+			t.Errorf("%q = %q, want %q", args, got, want)
+		}
+	}
+	if got := c.Do("CLIENT", "GETNAME"); got != "$3\r\nsim\r\n" {
+		t.Errorf("HELLO SETNAME did not set the name: %q", got)
+	}
+	if got := c.Do("HELLO", "3"); got != "-NOPROTO unsupported protocol version\r\n" {
+		t.Errorf("HELLO 3 = %q", got)
+	}
+	if got := c.Do("HELLO", "2", "BOGUS"); got != "-ERR Syntax error in HELLO option 'BOGUS'\r\n" {
+		t.Errorf("HELLO 2 BOGUS = %q", got)
+	}
+}
+
+func TestPipelinedRepliesInOrder(t *testing.T) {
+	srv := startServer(t, Config{})
+	c := dial(t, "tcp", srv.Addr())
+	var batch bytes.Buffer
+	const n = 2000
+	for i := 0; i < n; i++ {
+		batch.Write(encodeCommand("RPUSH", "list", strconv.Itoa(i)))
+		if i%3 == 0 {
+			batch.WriteString("PING\r\n") // inline commands mixed into the pipeline
+		}
+	}
+	c.Send(batch.Bytes())
+	for i := 0; i < n; i++ {
+		if got, want := c.Reply(), fmt.Sprintf(":%d\r\n", i+1); got != want {
+			t.Fatalf("reply %d = %q, want %q", i, got, want)
+		}
+		if i%3 == 0 {
+			if got := c.Reply(); got != "+PONG\r\n" {
+				t.Fatalf("inline PING after %d = %q", i, got)
+			}
+		}
+	}
+	if got := c.Do("LINDEX", "list", "1999"); got != "$4\r\n1999\r\n" {
+		t.Errorf("LINDEX = %q", got)
+	}
+}
+
+func TestBinarySafeLargeValues(t *testing.T) {
+	srv := startServer(t, Config{})
+	c := dial(t, "tcp", srv.Addr())
+	val := make([]byte, 3<<20)
+	for i := range val {
+		val[i] = byte(i * 7)
+	}
+	key := "k\x00\r\n{x}"
+	if got := c.Do("SET", key, string(val)); got != "+OK\r\n" {
+		t.Fatalf("SET = %q", got)
+	}
+	want := fmt.Sprintf("$%d\r\n%s\r\n", len(val), val)
+	if got := c.Do("GET", key); got != want {
+		t.Fatalf("GET returned %d bytes, want %d identical bytes", len(got), len(want))
+	}
+}
+
+// ssrun db is stricter than Redis here: a bulk not followed by CRLF is a protocol error (Redis skips
+// two bytes whatever they are and misparses what follows).
+func TestBulkMissingCRLFIsProtocolError(t *testing.T) {
+	srv := startServer(t, Config{})
+	c := dial(t, "tcp", srv.Addr())
+	c.Send([]byte("*2\r\n$4\r\nECHO\r\n$3\r\nabcde\r\n"))
+	if got := c.Reply(); got != "-ERR Protocol error: invalid bulk length\r\n" {
+		t.Errorf("reply = %q", got)
+	}
+	if !c.Closed() {
+		t.Error("connection left open after a protocol error")
+	}
+}
+
+func TestMaxBulkLenClosesOnlyThatConnection(t *testing.T) {
+	srv := startServer(t, Config{MaxBulkLen: 1024})
+	other := dial(t, "tcp", srv.Addr())
+	c := dial(t, "tcp", srv.Addr())
+	if got := c.Do("SET", "k", strings.Repeat("x", 1024)); got != "+OK\r\n" {
+		t.Fatalf("SET at the limit = %q", got)
+	}
+	c.Send(encodeCommand("SET", "k", strings.Repeat("x", 1025)))
+	if got := c.Reply(); got != "-ERR Protocol error: invalid bulk length\r\n" {
+		t.Errorf("over the limit = %q", got)
+	}
+	if !c.Closed() {
+		t.Error("connection left open")
+	}
+	if got := other.Do("STRLEN", "k"); got != ":1024\r\n" {
+		t.Errorf("other connection broken: %q", got)
+	}
+}
+
+func TestRequirePass(t *testing.T) {
+	srv := startServer(t, Config{RequirePass: "s3cret"})
+	c := dial(t, "tcp", srv.Addr())
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"GET", "k"}, "-NOAUTH Authentication required.\r\n"},
+		{[]string{"NOPE"}, "-ERR unknown command 'NOPE', with args beginning with: \r\n"},
+		{[]string{"HELLO", "2"}, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"},
+		{[]string{"HELLO", "3"}, "-NOPROTO unsupported protocol version\r\n"},
+		{[]string{"AUTH", "wrong"}, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
+		{[]string{"AUTH", "someone", "s3cret"}, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
+		{[]string{"AUTH", "s3cret"}, "+OK\r\n"},
+		{[]string{"SET", "k", "v"}, "+OK\r\n"},
+		{[]string{"GET", "k"}, "$1\r\nv\r\n"},
+	}
+	for _, st := range steps {
+		if got := c.Do(st.args...); got != st.want {
+			t.Errorf("%q = %q, want %q", st.args, got, st.want)
+		}
+	}
+	h := dial(t, "tcp", srv.Addr())
+	if got := h.Do("HELLO", "2", "AUTH", "default", "s3cret"); !strings.HasPrefix(got, "*14\r\n") {
+		t.Errorf("HELLO 2 AUTH = %q", got)
+	}
+	if got := h.Do("GET", "k"); got != "$1\r\nv\r\n" {
+		t.Errorf("GET after HELLO AUTH = %q", got)
+	}
+	// Before AUTH, requests are limited as in Redis so that strangers cannot make the server allocate.
+	u := dial(t, "tcp", srv.Addr())
+	u.Send([]byte("*11\r\n"))
+	if got := u.Reply(); got != "-ERR Protocol error: invalid multibulk length\r\n" {
+		t.Errorf("unauthenticated *11 = %q", got)
+	}
+	u2 := dial(t, "tcp", srv.Addr())
+	u2.Send([]byte("*2\r\n$4\r\nAUTH\r\n$16385\r\n"))
+	if got := u2.Reply(); got != "-ERR Protocol error: invalid bulk length\r\n" {
+		t.Errorf("unauthenticated 16385-byte bulk = %q", got)
+	}
+}
+
+func TestUnixSocket(t *testing.T) {
+	sock := tempSocket(t)
+	srv := startServer(t, Config{Port: -1, UnixSocket: sock})
+	if srv.Addr() != sock {
+		t.Errorf("Addr() = %q, want the socket path", srv.Addr())
+	}
+	c := dial(t, "unix", sock)
+	if got := c.Do("SET", "k", "v"); got != "+OK\r\n" {
+		t.Errorf("SET over unix socket = %q", got)
+	}
+	srv.Close()
+	if _, err := dialErr("unix", sock); err == nil {
+		t.Error("socket still accepting after Close")
+	}
+}
