@@ -62,9 +62,9 @@ func (e *Ensemble) Member(name string) *Model {
 // newEnsemble applies SmartSim's member-creation table with ssrun's decisions (DESIGN §4): members are
 // each parameter set × replicas, named {name}_{i}; each gets a deep copy of the run settings, its path
 // under the ensemble's, key prefixing on, and its params_as_args appended to its exe args.
-func newEnsemble(a EnsembleArgs, path, cwd string, seed uint64) (*Ensemble, error) {
+func newEnsemble(a EnsembleArgs, path, cwd string, seed uint64, log *slog.Logger) (*Ensemble, error) {
 	e := &Ensemble{Name: a.Name, Path: path, RunSettings: a.RunSettings, BatchSettings: a.BatchSettings,
-		Seed: seed, cwd: cwd}
+		Seed: seed, cwd: cwd, log: log}
 	strat := a.Strategy
 	if strat.Name == "" && strat.User == nil {
 		strat.Name = "all_perm"

@@ -277,12 +277,7 @@ func (e *Experiment) CreateEnsemble(a EnsembleArgs) (*Ensemble, error) {
 	if a.Seed != nil {
 		seed = *a.Seed
 	}
-	ens, err := newEnsemble(a, e.entityPath(a.Name, a.Path), e.opts.Cwd, seed)
-	if err != nil {
-		return nil, err
-	}
-	ens.log = e.opts.Log
-	return ens, nil
+	return newEnsemble(a, e.entityPath(a.Name, a.Path), e.opts.Cwd, seed, e.opts.Log)
 }
 
 func (e *Experiment) entityPath(name, path string) string {
