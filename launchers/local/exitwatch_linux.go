@@ -2,6 +2,7 @@ package local
 
 import (
 	"os"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -18,14 +19,30 @@ type exitWatch struct {
 	file  *os.File
 }
 
-// configure asks the kernel for a pidfd at clone time (race-free, unlike pidfd_open after the fact).
+// configure asks the kernel for a pidfd at clone time (race-free, unlike pidfd_open after the fact),
+// where pidfds work: asking for one where they do not would make the clone itself fail.
 func (w *exitWatch) configure(attr *syscall.SysProcAttr) {
 	w.pidfd = -1
-	attr.PidFD = &w.pidfd
+	if pidfdsWork() {
+		attr.PidFD = &w.pidfd
+	}
 }
 
+// pidfdsWork reports whether this kernel (5.3 or later, and no seccomp filter in the way) gives pidfds
+// that can be polled: pidfd_open, CLONE_PIDFD's younger sibling, succeeding on ourselves says so.
+var pidfdsWork = sync.OnceValue(func() bool {
+	fd, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+})
+
 // arm registers the pidfd with the poller once the child has started. Without a usable pidfd (kernel
-// older than 5.3) the watch stays unarmed and wait reports false.
+// older than 5.3) the watch stays unarmed and wait reports false: the exit is then learnt by reaping,
+// which blocks a thread, and leftovers of the group are not killed after the leader exits (its id may
+// be reused by then).
 func (w *exitWatch) arm() {
 	if w.pidfd < 0 {
 		return

@@ -30,7 +30,8 @@ func resolveExecutable(name, dir string, env []string) (string, error) {
 			continue
 		}
 		candidate := filepath.Join(entry, name)
-		if checkExecutable(candidate) == nil {
+		// access(2) first: one cheap syscall rules out the directories that do not hold the program.
+		if syscall.Access(candidate, xOK) == nil && checkExecutable(candidate) == nil {
 			return candidate, nil
 		}
 	}
@@ -51,6 +52,9 @@ func pathOf(env []string) string {
 	return os.Getenv("PATH")
 }
 
+// xOK is access(2)'s X_OK: execute permission for this process's real user.
+const xOK = 0x1
+
 // checkExecutable reports why path cannot be executed: missing, not a regular file, or without
 // execute permission for this user.
 func checkExecutable(path string) error {
@@ -64,7 +68,7 @@ func checkExecutable(path string) error {
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("executable %q is not a regular file", path)
 	}
-	if err := syscall.Access(path, 0x1 /* X_OK */); err != nil {
+	if err := syscall.Access(path, xOK); err != nil {
 		return fmt.Errorf("executable %q is not executable: %w", path, err)
 	}
 	return nil
