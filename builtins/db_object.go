@@ -146,7 +146,7 @@ func (env *Env) functionSource(f *starlark.Function) (string, error) {
 	}
 	var def *syntax.DefStmt
 	syntax.Walk(file, func(n syntax.Node) bool {
-		if d, ok := n.(*syntax.DefStmt); ok && d.Def == pos {
+		if d, ok := n.(*syntax.DefStmt); ok && d.Def.Line == pos.Line && d.Def.Col == pos.Col {
 			def = d
 		}
 		return def == nil

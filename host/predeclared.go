@@ -13,7 +13,9 @@ import (
 
 // predeclared returns the names every script sees, exactly DESIGN §3's list: the experiment API
 // (Experiment, status, get_logger), the script variables, and starlark-go's pure json, math and struct.
-// Nothing here reads a clock, the environment or files.
+// Nothing here reads a clock, the environment or files. The one addition is `torch`, a placeholder
+// that lets functions meant for the database compile in the driver so add_function can ship them; its
+// operations fail in the driver with a message saying where they run.
 func predeclared(vars map[string]string) starlark.StringDict {
 	return starlark.StringDict{
 		"Experiment": builtins.NewExperiment,
@@ -23,6 +25,7 @@ func predeclared(vars map[string]string) starlark.StringDict {
 		"json":       json.Module,
 		"math":       math.Module,
 		"struct":     starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"torch":      builtins.Torch,
 	}
 }
 
