@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssrun/ssrun/orchestrator"
+	"github.com/ssrun/ssrun/orchestrator/ai"
 )
 
 // startStandalone runs an in-process ssrun db shard on a free loopback port for the test.
@@ -18,6 +19,7 @@ func startStandalone(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	withAI(t, srv)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +55,7 @@ func startCluster(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		withAI(t, srv)
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -96,4 +99,12 @@ func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// withAI registers RedisAI's commands on srv, as `ssrun db` does. (Registering again over commands the
+// server already has replaces them, so this stays correct whether or not orchestrator.New adds them.)
+func withAI(t *testing.T, srv *orchestrator.Server) {
+	m := ai.New(ai.Options{ThreadsPerQueue: 1, Logf: t.Logf})
+	srv.Register(m.Commands()...)
+	t.Cleanup(m.Close)
 }
