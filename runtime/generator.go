@@ -168,7 +168,8 @@ func (t *memberTree) add(rel string, n *treeNode) error {
 			return nil
 		}
 		if old.op.Op == "mkdir" || n.op.Op == "mkdir" {
-			return Errorf(ValueError, "Refusing to write %s: a file and a directory of that name are both attached", rel)
+			kinds := old.op.Op + " and " + n.op.Op
+			return Errorf(ValueError, "Refusing to write %s: attached files make it both a directory and a file (%s)", rel, kinds)
 		}
 		t.nodes[rel] = n
 		return nil
