@@ -65,6 +65,9 @@ func New(opts Options) (*Client, error) {
 	if opts.ModelTimeout <= 0 {
 		opts.ModelTimeout = defaultModelTimeout
 	}
+	if opts.ModelTimeout < time.Millisecond {
+		opts.ModelTimeout = time.Millisecond // TIMEOUT is whole milliseconds and must be positive
+	}
 	c := &Client{opts: opts, prefixes: newPrefixes(opts.KeyOut, opts.KeyIn)}
 	ctx, cancel := context.WithTimeout(context.Background(), opts.DialTimeout)
 	defer cancel()
