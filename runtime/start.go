@@ -146,16 +146,16 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 	}
 	e.runsMu.Lock()
 	run := &manifestRun{id: fmt.Sprintf("run-%03d", len(e.runs)), timestamp: e.opts.Now().UnixNano()}
-	e.runs = append(e.runs, run)
-	e.runsMu.Unlock()
-	if o.Summary {
-		e.opts.Log.Info(e.launchSummary(entities))
-	}
 	for _, ent := range entities {
 		if ens, ok := ent.(*Ensemble); ok {
 			run.ensembles = append(run.ensembles, &ensembleSnap{name: ens.Name, path: ens.Path,
 				strategy: ens.Strategy, seed: ens.Seed, batch: ens.BatchSettings.Clone()})
 		}
+	}
+	e.runs = append(e.runs, run)
+	e.runsMu.Unlock()
+	if o.Summary {
+		e.opts.Log.Info(e.launchSummary(entities))
 	}
 	var firstErr error
 	for _, s := range steps {
