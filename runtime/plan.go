@@ -292,7 +292,7 @@ func writeEntityText(b *strings.Builder, ent PlanEntity, indent string) {
 func quoteArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\`*?[]{}()<>|&;#~") {
 			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 		} else {
 			out[i] = a
