@@ -44,7 +44,6 @@ type Launcher struct {
 
 	mu      sync.Mutex
 	running map[*process]struct{}
-	waiters sync.WaitGroup
 }
 
 var _ launchers.Launcher = (*Launcher)(nil)
@@ -129,9 +128,7 @@ func (l *Launcher) track(p *process) {
 	l.mu.Lock()
 	l.running[p] = struct{}{}
 	l.mu.Unlock()
-	l.waiters.Add(1)
 	go func() {
-		defer l.waiters.Done()
 		p.await()
 		l.mu.Lock()
 		delete(l.running, p)
@@ -141,6 +138,7 @@ func (l *Launcher) track(p *process) {
 
 // Close refuses further launches, stops every running job at once (SIGTERM to each group, SIGKILL
 // after the grace period) and returns when all of them, and what they left in their groups, are gone.
+// A job whose group cannot be signalled is reported in the error rather than waited for.
 func (l *Launcher) Close() error {
 	l.launching.Lock()
 	l.closed = true
@@ -154,12 +152,17 @@ func (l *Launcher) Close() error {
 	l.mu.Unlock()
 
 	var errs []error
+	stopping := jobs[:0]
 	for _, p := range jobs {
 		if err := p.requestStop(); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, err) // not waited for: a job that cannot be signalled may never end
+			continue
 		}
+		stopping = append(stopping, p)
 	}
-	l.waiters.Wait()
+	for _, p := range stopping {
+		<-p.done
+	}
 	return errors.Join(errs...)
 }
 
