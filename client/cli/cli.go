@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 	"github.com/ssrun/ssrun/client"
 )
@@ -82,9 +84,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		printUsage(stderr)
 		return exitUsage
 	}
+	// go-redis logs dial retries itself; the command reports the failure once, clearly, instead.
+	redis.SetLogger(silentLogger{})
 	fs, run := newFlagSet(v)
 	conn := addConnFlags(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	verbArgs, negatives := protectNegativeNumbers(args[1:])
+	if err := fs.Parse(verbArgs); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			printVerbUsage(stdout, v, fs)
 			return exitOK
@@ -101,7 +106,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, conn: conn}
 	defer e.close()
-	err := run(ctx, e, fs.Args())
+	err := run(ctx, e, restoreNegativeNumbers(fs.Args(), negatives))
 	var ue usageError
 	var ae absentError
 	switch {
@@ -157,3 +162,44 @@ func (e *env) open() (*client.Client, error) {
 }
 
 func (e *env) close() { e.conn.close() }
+
+type silentLogger struct{}
+
+func (silentLogger) Printf(context.Context, string, ...any) {}
+
+// protectNegativeNumbers hides arguments such as "-3" or "-1.5e3" from the flag parser, which would
+// take them for shorthand flags, so that `put-tensor x -1 2` works without "--". Each is replaced by a
+// placeholder that restoreNegativeNumbers turns back.
+func protectNegativeNumbers(args []string) ([]string, map[string]string) {
+	out := make([]string, len(args))
+	saved := map[string]string{}
+	for i, a := range args {
+		if a == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+		if len(a) > 1 && a[0] == '-' && isNumber(a) {
+			ph := fmt.Sprintf("\x00negative%d", i)
+			saved[ph] = a
+			a = ph
+		}
+		out[i] = a
+	}
+	return out, saved
+}
+
+func restoreNegativeNumbers(args []string, saved map[string]string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if v, ok := saved[a]; ok {
+			a = v
+		}
+		out[i] = a
+	}
+	return out
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}

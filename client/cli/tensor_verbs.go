@@ -85,6 +85,9 @@ func readRawTensor(stdin io.Reader, path string, dtype tensor.DType, shape []int
 	if err != nil {
 		return nil, err
 	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%s is empty: no tensor data", path)
+	}
 	if shape == nil {
 		if dtype == tensor.String {
 			return nil, usagef("--shape is required for STRING data")
