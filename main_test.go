@@ -14,6 +14,7 @@ import (
 	"regexp"
 	goruntime "runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -464,5 +465,73 @@ exp.start(model, ens, block=True)
 	raw := read(t, filepath.Join(dir, "long", ".smartsim", "telemetry", "manifest.json"))
 	if n := len(regexp.MustCompile(`"status":\s*"Cancelled"`).FindAllString(raw, -1)); n != 3 {
 		t.Fatalf("manifest records %d Cancelled jobs, want 3:\n%s", n, raw)
+	}
+}
+
+func TestLauncherFlagResolvesAuto(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "l.star"), `load("@stdlib//assert.star", "assert")
+exp = Experiment("x", launcher="auto")
+assert.eq(exp.launcher, vars["want"])
+`)
+	if r := ssrun(t, dir, "-D", "want=local", "l.star"); r.code != 0 {
+		t.Errorf("without --launcher: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := ssrun(t, dir, "--launcher", "slurm", "-D", "want=slurm", "--dry-run", "l.star"); r.code != 0 {
+		t.Errorf("--launcher slurm: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+func TestSeedDrivesRandomExpansion(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "r.star"), `exp = Experiment("r")
+rs = exp.create_run_settings(exe="true")
+ens = exp.create_ensemble("ens", params={"h": list(range(50))}, run_settings=rs, perm_strategy="random", n_models=5)
+exp.generate(ens)
+`)
+	plan := func(seed string) string {
+		r := ssrun(t, dir, "--dry-run", "--plan-format", "json", "--seed", seed, "r.star")
+		if r.code != 0 {
+			t.Fatalf("--seed %s: exit %d\n%s", seed, r.code, r.stderr)
+		}
+		return r.stdout
+	}
+	one, again, two := plan("1"), plan("1"), plan("2")
+	if one != again {
+		t.Errorf("the same seed gave different plans:\n%s", cmp.Diff(one, again))
+	}
+	if one == two {
+		t.Errorf("seeds 1 and 2 gave the same members")
+	}
+	if !strings.Contains(two, `"seed": 2`) {
+		t.Errorf("plan does not record the seed:\n%s", two)
+	}
+}
+
+func TestDetachLeavesJobsRunning(t *testing.T) {
+	dir := t.TempDir()
+	marker := fmt.Sprintf("%d.25", 200+os.Getpid()%1000)
+	write(t, filepath.Join(dir, "d.star"), `exp = Experiment("d")
+m = exp.create_model("m", exp.create_run_settings(exe="sleep", exe_args="`+marker+`"))
+exp.start(m, block=False)
+`)
+	if r := ssrun(t, dir, "--detach", "d.star"); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	left := processesWithArg(marker)
+	for _, pid := range left {
+		if n, err := strconv.Atoi(pid); err == nil {
+			syscall.Kill(n, syscall.SIGKILL)
+		}
+	}
+	if len(left) != 1 {
+		t.Fatalf("%d detached jobs running, want 1", len(left))
+	}
+	// Without --detach the same script stops its job at the end.
+	if r := ssrun(t, dir, "d.star"); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if left := processesWithArg(marker); len(left) != 0 {
+		t.Fatalf("job left running at script end: %v", left)
 	}
 }
