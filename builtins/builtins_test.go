@@ -10,6 +10,8 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/ssrun/ssrun/builtins"
+	"github.com/ssrun/ssrun/launchers"
+	"github.com/ssrun/ssrun/launchers/dryrun"
 	"github.com/ssrun/ssrun/runtime"
 )
 
@@ -26,6 +28,7 @@ func exec(t *testing.T, src string) starlark.StringDict {
 	env := &builtins.Env{
 		Ctx:         context.Background(),
 		DryRun:      true,
+		NewLauncher: func(string) launchers.Launcher { return dryrun.New() },
 		Dir:         dir,
 		FileOptions: fileOptions,
 		Source: func(string) ([]byte, error) {

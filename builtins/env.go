@@ -9,6 +9,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/ssrun/ssrun/launchers"
 )
 
 // envKey is the thread-local key under which the host stores the *Env of a run.
@@ -28,6 +30,10 @@ type Env struct {
 	Seed uint64
 	// DryRun makes every experiment plan instead of launch: nothing is started or written.
 	DryRun bool
+	// NewLauncher returns the launcher for an experiment created with Experiment(launcher=name), name
+	// as the script spelled it ("auto" included). The host decides: a recorder in a dry run, local
+	// processes, a workload manager.
+	NewLauncher func(name string) launchers.Launcher
 	// Detach leaves local jobs running when the script ends (ssrun --detach).
 	Detach bool
 	// Dir is the directory relative paths in the script are resolved against ("" means the process's).

@@ -2,25 +2,24 @@ package builtins
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/ssrun/ssrun/launchers"
-	"github.com/ssrun/ssrun/launchers/dryrun"
-	"github.com/ssrun/ssrun/launchers/local"
 	"github.com/ssrun/ssrun/runtime"
 )
 
-// This file keeps the experiments a run creates: each gets its launcher from the run's choices
-// (--dry-run, --launcher), and the host closes them all when the script ends.
+// This file keeps the experiments a run creates: each gets a launcher from the host's factory (which
+// applies --dry-run and --launcher), and the host closes them all when the script ends.
 
 // newExperiment creates a runtime experiment wired to this run and remembers it for Close.
 func (env *Env) newExperiment(name, expPath, launcherName string) (*runtime.Experiment, error) {
-	l := env.launcherFor(launcherName)
+	if env.NewLauncher == nil {
+		return nil, fmt.Errorf("internal error: the ssrun host gave no launcher factory")
+	}
+	l := env.NewLauncher(launcherName)
 	exp, err := runtime.NewExperiment(name, expPath, launcherName, runtime.Options{
 		Cwd:          env.Dir,
 		Launcher:     l,
@@ -43,24 +42,6 @@ type experimentRun struct {
 	launcher launchers.Launcher
 }
 
-// launcherFor picks the launcher for Experiment(launcher=name): the recorder in a dry run, local
-// processes for "local" (and "auto" without --launcher), and for workload managers a launcher that
-// refuses to start jobs until that launcher is built in.
-func (env *Env) launcherFor(name string) launchers.Launcher {
-	if env.DryRun {
-		return dryrun.New()
-	}
-	name = strings.ToLower(name)
-	if name == "auto" {
-		name = env.Launcher
-	}
-	switch name {
-	case "", "local":
-		return local.New(local.Options{})
-	}
-	return unavailableLauncher{name: name}
-}
-
 // Close ends the run's experiments: every job still running is stopped (unless Detach) and every
 // launcher released. It returns the first error met; all experiments are closed regardless.
 func (env *Env) Close() error {
@@ -78,18 +59,6 @@ func (env *Env) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
-// unavailableLauncher stands for a workload-manager launcher this build does not include: entities can
-// be created and planned (--dry-run), but starting a job fails with a clear message.
-type unavailableLauncher struct{ name string }
-
-func (u unavailableLauncher) Name() string { return u.name }
-
-func (u unavailableLauncher) Launch(context.Context, launchers.Job) (launchers.Handle, error) {
-	return nil, runtime.Errorf(runtime.SmartSimError, "the %s launcher is not available in this build of ssrun; use --dry-run to plan, or launcher=\"local\"", u.name)
-}
-
-func (u unavailableLauncher) Close() error { return nil }
 
 // WritePlan writes the plan of the run's experiments to w: format "json" gives the canonical JSON of
 // the plan (a JSON array of plans when the script made several experiments), "text" the plans for

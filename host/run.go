@@ -55,6 +55,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		Seed:        opts.Seed,
 		DryRun:      opts.DryRun,
 		Detach:      opts.Detach,
+		NewLauncher: launcherFactory(opts),
 		Dir:         root,
 		Source:      l.source,
 		FileOptions: fileOptions,
