@@ -263,7 +263,12 @@ func (st *clusterState) nodesText() string {
 		if n.self {
 			flags = "myself,master"
 		}
-		fmt.Fprintf(&b, "%s %s:%d@%d %s - 0 0 %d connected %s\n", n.id, n.host, n.port, n.port+10000, flags, i+1, n.slots)
+		// There is no cluster bus; the conventional port+10000 is shown so that parsers find a number.
+		busPort := n.port + 10000
+		if busPort > 65535 {
+			busPort = 0
+		}
+		fmt.Fprintf(&b, "%s %s:%d@%d %s - 0 0 %d connected %s\n", n.id, n.host, n.port, busPort, flags, i+1, n.slots)
 	}
 	return b.String()
 }

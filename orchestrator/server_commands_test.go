@@ -184,7 +184,7 @@ func TestScanVisitsEveryKeyOnce(t *testing.T) {
 // fakeTensor stands for the AI module's values: core key commands must treat any command.Value alike.
 type fakeTensor struct{ n int64 }
 
-func (fakeTensor) TypeName() string  { return "AI_TENSOR" }
+func (fakeTensor) TypeName() string { return "AI_TENSOR" }
 func (f fakeTensor) MemSize() int64 { return f.n }
 
 func TestKeyCommandsOnModuleValues(t *testing.T) {
