@@ -43,30 +43,46 @@ func snapModel(m *Model) modelSnap {
 		batch: m.BatchSettings.Clone(), files: m.Files.Clone()}
 }
 
+// journal coalesces manifest rewrites: a change marks it dirty; one writer goroutine, started on
+// demand, rewrites until nothing is pending and then exits. bg counts it and the job watchers, so
+// Close can wait for both before its final write.
 type journal struct {
-	once  sync.Once
-	kick  chan struct{}
-	mu    sync.Mutex // serialises writes
-	write func() error
+	state   sync.Mutex
+	dirty   bool
+	running bool
+	mu      sync.Mutex // serialises writes
+	bg      sync.WaitGroup
 }
 
-// journalChanged asks the writer goroutine to rewrite the manifest (real runs only).
+// journalChanged schedules a manifest rewrite (real runs only).
 func (e *Experiment) journalChanged() {
 	if e.opts.DryRun {
 		return
 	}
-	e.journal.once.Do(func() {
-		e.journal.kick = make(chan struct{}, 1)
-		go func() {
-			for range e.journal.kick {
-				e.writeManifestLogged()
-			}
-		}()
-	})
-	select {
-	case e.journal.kick <- struct{}{}:
-	default: // a rewrite is already pending; it will see this change too
+	j := &e.journal
+	j.state.Lock()
+	j.dirty = true
+	if j.running {
+		j.state.Unlock()
+		return
 	}
+	j.running = true
+	j.bg.Add(1)
+	j.state.Unlock()
+	go func() {
+		defer j.bg.Done()
+		for {
+			j.state.Lock()
+			if !j.dirty {
+				j.running = false
+				j.state.Unlock()
+				return
+			}
+			j.dirty = false
+			j.state.Unlock()
+			e.writeManifestLogged()
+		}
+	}()
 }
 
 // flushJournal writes the manifest now, so callers returning to the script leave it current.

@@ -211,6 +211,7 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 	e.plan.recordLaunch(PlanLaunch{Name: lj.Name, Entity: m.Name, Type: j.entityType, RunID: runID, Run: run.id,
 		Argv: lj.Argv, EnvDelta: lj.EnvDelta, Cwd: lj.Dir, Stdout: lj.Stdout, Stderr: lj.Stderr})
 	e.linkOutputs(m, lj)
+	e.journal.bg.Add(1)
 	go e.watch(j)
 	return j, nil
 }
@@ -229,6 +230,7 @@ func (e *Experiment) linkOutputs(m *Model, lj launchers.Job) {
 
 // watch waits for the job's end without polling and journals the change.
 func (e *Experiment) watch(j *job) {
+	defer e.journal.bg.Done()
 	<-j.handle.Done()
 	if j.settle() {
 		r := j.Result()
@@ -415,9 +417,11 @@ func (e *Experiment) GetStatus(entities ...Entity) ([]launchers.Status, error) {
 	return out, nil
 }
 
-// Close stops every job still running (script end, SIGINT) and writes the final manifest.
+// Close stops every job still running (script end, SIGINT), waits for the background journal work
+// and writes the final manifest. Nothing of the experiment keeps running afterwards.
 func (e *Experiment) Close() error {
 	e.stopJobs(e.jobs.active())
+	e.journal.bg.Wait()
 	e.flushJournal()
 	return nil
 }
