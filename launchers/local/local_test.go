@@ -382,6 +382,15 @@ func TestExecutableResolution(t *testing.T) {
 	if got, want := readFile(t, relative.Stdout), "ran "+filepath.Join(bin, "mytool")+"\n"; got != want {
 		t.Errorf("stdout = %q, want %q", got, want)
 	}
+	// Both relative: the directory to ssrun's, the program to the directory.
+	t.Chdir(dir)
+	bothRelative := launchers.Job{Name: "both", Argv: []string{"./mytool"}, Dir: "bin", Stdout: "both.out"}
+	if r := wait(t, launch(t, l, bothRelative)); r.Status != launchers.StatusCompleted {
+		t.Fatalf("relative program in a relative directory: %+v", r)
+	}
+	if got, want := readFile(t, filepath.Join(dir, "both.out")), "ran "+filepath.Join(bin, "mytool")+"\n"; got != want {
+		t.Errorf("stdout = %q, want %q", got, want)
+	}
 }
 
 // openDescriptors counts this process's open file descriptors.

@@ -16,9 +16,14 @@ import (
 // os/exec refuses them (exec.ErrDot): which program runs must not depend on the working directory.
 func resolveExecutable(name, dir string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
-		path := name
-		if !filepath.IsAbs(path) && dir != "" {
-			path = filepath.Join(dir, path)
+		// Absolute, because os/exec would take a relative path as relative to the job's directory
+		// once more.
+		path, err := filepath.Abs(filepath.Join(dir, name))
+		if filepath.IsAbs(name) {
+			path, err = name, nil
+		}
+		if err != nil {
+			return "", err
 		}
 		if err := checkExecutable(path); err != nil {
 			return "", err
