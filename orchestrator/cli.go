@@ -115,6 +115,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
 	fs.StringVar(&announce, "cluster-announce", "", "host:port given to clients for this node (default: first bind and port)")
 	fs.StringArrayVar(&peers, "cluster-peer", nil, "another node as NODE_ID,HOST:PORT,START-END (repeatable)")
 	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			return cfg, 0, err
+		}
 		return cfg, 2, err
 	}
 	if fs.NArg() > 0 {
