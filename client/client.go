@@ -131,7 +131,7 @@ func (c *Client) connectCluster(ctx context.Context) error {
 	c.rdb = c.cluster
 	slots, err := c.cluster.ClusterSlots(ctx).Result()
 	if err != nil {
-		return fmt.Errorf("client: cannot read the cluster slot map from %s: %w", strings.Join(c.opts.Addrs, ","), err)
+		return fmt.Errorf("client: cannot read the cluster slot map from %s (if the database is not a cluster, set SR_DB_TYPE=Standalone): %w", strings.Join(c.opts.Addrs, ","), err)
 	}
 	if len(slots) == 0 {
 		return fmt.Errorf("client: the cluster at %s serves no slots", strings.Join(c.opts.Addrs, ","))

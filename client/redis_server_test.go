@@ -20,7 +20,7 @@ const redisServerPath = "/usr/bin/redis-server"
 // startRedisServer runs Debian's redis-server on a free loopback port (extra arguments appended) and
 // stops it at the end of the test. Tests against it check that the client works with a real Redis, as
 // it must for create_database(engine="redis").
-func startRedisServer(t *testing.T, port int, extra ...string) string {
+func startRedisServer(t testing.TB, port int, extra ...string) string {
 	t.Helper()
 	if _, err := os.Stat(redisServerPath); err != nil {
 		t.Skipf("%s is not installed (apt-get install redis-server); .ci/run installs it", redisServerPath)

@@ -13,7 +13,7 @@ import (
 )
 
 // startStandalone runs an in-process ssrun db shard on a free loopback port for the test.
-func startStandalone(t *testing.T) string {
+func startStandalone(t testing.TB) string {
 	t.Helper()
 	srv, err := orchestrator.New(orchestrator.Config{Name: "test", Port: 0, Threads: 1})
 	if err != nil {
@@ -66,7 +66,7 @@ func startCluster(t *testing.T) []string {
 
 // freePorts reserves n distinct free loopback ports. The cluster map must name every port before any
 // shard starts, so they are found by listening and released just before the shards bind them.
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var lns []net.Listener
 	var ports []int
@@ -103,7 +103,7 @@ func testContext(t *testing.T) context.Context {
 
 // withAI registers RedisAI's commands on srv, as `ssrun db` does. (Registering again over commands the
 // server already has replaces them, so this stays correct whether or not orchestrator.New adds them.)
-func withAI(t *testing.T, srv *orchestrator.Server) {
+func withAI(t testing.TB, srv *orchestrator.Server) {
 	m := ai.New(ai.Options{ThreadsPerQueue: 1, Logf: t.Logf})
 	srv.Register(m.Commands()...)
 	t.Cleanup(m.Close)

@@ -59,6 +59,8 @@ func (c *Client) KeyExists(ctx context.Context, key string) (bool, error) {
 }
 
 // DeleteTensor removes the tensor name (get prefix): DEL, or UNLINK on a cluster as SmartRedis does.
+// Unlike SmartRedis it reports a tensor that was not there (errors.Is(err, ErrNotFound)), which callers
+// that want an idempotent delete can ignore.
 func (c *Client) DeleteTensor(ctx context.Context, name string) error {
 	key := c.prefixes.getKey(kindTensor, name)
 	verb := "DEL"
