@@ -264,6 +264,16 @@ func TestExampleStepReplicasAppend(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("%s: exit %d\n%s", c.script, r.code, r.stderr)
 		}
+		if n := strings.Count(r.stderr, "Completed  0"); n != len(c.dirs) {
+			t.Errorf("%s: summary shows %d completed jobs, want %d:\n%s", c.script, n, len(c.dirs), r.stderr)
+		}
+		var expName string
+		for dir := range c.dirs {
+			expName = strings.Split(dir, "/")[0]
+		}
+		if runs, _ := manifest(t, filepath.Join(root, "examples", expName))["runs"].([]any); len(runs) != 1 {
+			t.Errorf("%s: manifest has %d runs, want 1", c.script, len(runs))
+		}
 		for dir, args := range c.dirs {
 			rep := memberReport(t, filepath.Join(root, "examples", dir))
 			if rep["args"] != args || rep["EXAMPLE_GREETING"] != c.env {

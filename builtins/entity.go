@@ -55,17 +55,6 @@ func entityListOf(v starlark.Value) ([]runtime.Entity, error) {
 	return out, nil
 }
 
-// wrapEntity returns the Starlark value for a runtime entity.
-func wrapEntity(e runtime.Entity) starlark.Value {
-	switch x := e.(type) {
-	case *runtime.Model:
-		return NewModelValue(x)
-	case *runtime.Ensemble:
-		return NewEnsembleValue(x)
-	}
-	return starlark.None
-}
-
 // entityMethods are the methods models and ensembles share, bound to either.
 var entityMethods = map[string]*starlark.Builtin{
 	"attach_generator_files":   starlark.NewBuiltin("attach_generator_files", entityAttachGeneratorFiles),

@@ -103,15 +103,9 @@ func argOf(key string, v starlark.Value) (runtime.Arg, error) {
 	case starlark.String:
 		return runtime.Arg{Key: key, Value: string(x)}, nil
 	case starlark.Int, starlark.Float, starlark.Bool:
-		return runtime.Arg{Key: key, Value: pyStr(x)}, nil
+		return runtime.Arg{Key: key, Value: text(x)}, nil
 	}
 	return runtime.Arg{}, fmt.Errorf("value must be str, int, float, bool or None, not %s", v.Type())
-}
-
-// pyStr renders scalars as Python's str() does where Starlark differs: True/False are the same, floats
-// print with Starlark's %g-like shortest form (1.0 stays "1.0"), strings unquoted.
-func pyStr(v starlark.Value) string {
-	return text(v)
 }
 
 // paramSpecsOf converts a params dict in key order. Values keep their kind so the runtime applies
@@ -188,12 +182,4 @@ func stringList(items []string) *starlark.List {
 		vals[i] = starlark.String(s)
 	}
 	return starlark.NewList(vals)
-}
-
-// noPositional rejects positional arguments for keyword-only builtins.
-func noPositional(b *starlark.Builtin, args starlark.Tuple) error {
-	if len(args) > 0 {
-		return fmt.Errorf("%s: unexpected positional arguments", b.Name())
-	}
-	return nil
 }
