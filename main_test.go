@@ -545,3 +545,38 @@ exp.start(m, block=False)
 		t.Fatalf("job left running at script end: %v", left)
 	}
 }
+
+func TestLogLevelAndStepLimitFlags(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "log.star"), `log = get_logger("L")
+log.debug("dbg")
+print("inf")
+log.warning("wrn")
+`)
+	for flag, want := range map[string][]string{
+		"-v": {"DEBUG [L] dbg", "inf", "WARNING [L] wrn"},
+		"":   {"inf", "WARNING [L] wrn"},
+		"-q": {"WARNING [L] wrn"},
+	} {
+		args := []string{"log.star"}
+		if flag != "" {
+			args = append([]string{flag}, args...)
+		}
+		r := ssrun(t, dir, args...)
+		if r.code != 0 || r.stdout != "" {
+			t.Fatalf("%q: exit %d, stdout %q", flag, r.code, r.stdout)
+		}
+		if got := strings.Count(r.stderr, "\n"); got != len(want) {
+			t.Errorf("%q: %d log lines, want %d:\n%s", flag, got, len(want), r.stderr)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%q: log lacks %q:\n%s", flag, w, r.stderr)
+			}
+		}
+	}
+	write(t, filepath.Join(dir, "loop.star"), "while True:\n    pass\n")
+	if r := ssrun(t, dir, "--max-steps", "5000", "loop.star"); r.code != 1 || !strings.Contains(r.stderr, "too many steps") {
+		t.Errorf("--max-steps: exit %d, want 1 with a step-limit error:\n%s", r.code, r.stderr)
+	}
+}
