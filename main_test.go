@@ -580,3 +580,66 @@ log.warning("wrn")
 		t.Errorf("--max-steps: exit %d, want 1 with a step-limit error:\n%s", r.code, r.stderr)
 	}
 }
+
+// TestRealRunLifecycle drives SmartSim's status cases with real processes from an assert-style script
+// (reference §8 cases 16, 18, 19, 31).
+func TestRealRunLifecycle(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "life.star"), `load("@stdlib//assert.star", "assert")
+exp = Experiment("life")
+
+# 16. non-blocking sleep: not finished; stop: finished, Cancelled.
+sleeper = exp.create_model("sleeper", exp.create_run_settings(exe="sleep", exe_args="30"))
+exp.start(sleeper, block=False)
+assert.eq(exp.finished(sleeper), False)
+assert.eq(exp.get_status(sleeper), [status.RUNNING])
+exp.stop(sleeper)
+assert.true(exp.finished(sleeper))
+assert.eq(exp.get_status(sleeper), [status.CANCELLED])
+
+# 18. a non-zero exit is Failed.
+failing = exp.create_model("failing", exp.create_run_settings(exe="false"))
+exp.start(failing, block=True)
+assert.eq(exp.get_status(failing), ["Failed"])
+
+# 19. M1 non-blocking, then M2 blocking: both Completed in the end.
+m1 = exp.create_model("m1", exp.create_run_settings(exe="sleep", exe_args="0.2"))
+m2 = exp.create_model("m2", exp.create_run_settings(exe="true"))
+exp.start(m1, block=False)
+assert.ne(exp.get_status(m1), ["Failed"])
+exp.start(m2, block=True)
+exp.poll(interval=1, verbose=False)
+assert.eq(exp.get_status(m1, m2), ["Completed", "Completed"])
+
+# 31. regenerate and restart with new arguments: a new output file, the old one kept.
+rs = exp.create_run_settings(exe="echo", exe_args="spam eggs")
+echo = exp.create_model("echo", rs)
+exp.generate(echo, overwrite=True)
+exp.start(echo, block=True)
+rs.exe_args = ["hello", "world"]
+exp.generate(echo, overwrite=True)
+exp.start(echo, block=True)
+assert.eq([r["RunID"] for r in json.decode(exp.summary(style="json")) if r["Name"] == "echo"], [0, 1])
+`)
+	r := ssrun(t, dir, "life.star")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	link := filepath.Join(dir, "life", "echo", "echo.out")
+	target, err := os.Readlink(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, link); got != "hello world\n" {
+		t.Errorf("%s holds %q, want the second run's output", link, got)
+	}
+	outs, _ := filepath.Glob(filepath.Join(dir, "life", ".smartsim", "telemetry", "life", "run-*", "model", "echo", "echo.out"))
+	if len(outs) != 2 {
+		t.Fatalf("echo has %d output files, want 2: %v", len(outs), outs)
+	}
+	for _, out := range outs {
+		if out != target && read(t, out) != "spam eggs\n" {
+			t.Errorf("first run's output %s holds %q, want spam eggs", out, read(t, out))
+		}
+	}
+}
