@@ -12,7 +12,6 @@ func TestUnixSocketAndPassword(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "db.sock")
 	srv, err := orchestrator.New(orchestrator.Config{Name: "unix", Port: -1, UnixSocket: sock, RequirePass: "s3cret", Threads: 1})
 	must(t, err)
-	withAI(t, srv)
 	must(t, srv.Start())
 	t.Cleanup(func() { srv.Close() })
 

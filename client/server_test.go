@@ -9,17 +9,16 @@ import (
 	"time"
 
 	"github.com/ssrun/ssrun/orchestrator"
-	"github.com/ssrun/ssrun/orchestrator/ai"
 )
 
-// startStandalone runs an in-process ssrun db shard on a free loopback port for the test.
+// startStandalone runs an in-process ssrun db shard (core and AI.* commands) on a free loopback port for
+// the test.
 func startStandalone(t testing.TB) string {
 	t.Helper()
 	srv, err := orchestrator.New(orchestrator.Config{Name: "test", Port: 0, Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	withAI(t, srv)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +54,6 @@ func startCluster(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		withAI(t, srv)
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -99,12 +97,4 @@ func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// withAI registers RedisAI's commands on srv, as `ssrun db` does. (Registering again over commands the
-// server already has replaces them, so this stays correct whether or not orchestrator.New adds them.)
-func withAI(t testing.TB, srv *orchestrator.Server) {
-	m := ai.New(ai.Options{ThreadsPerQueue: 1, Logf: t.Logf})
-	srv.Register(m.Commands()...)
-	t.Cleanup(m.Close)
 }

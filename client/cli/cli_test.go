@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/ssrun/ssrun/orchestrator"
-	"github.com/ssrun/ssrun/orchestrator/ai"
 )
 
 // startServer runs an in-process ssrun db shard with the AI commands for the test.
@@ -23,9 +22,6 @@ func startServer(t *testing.T, cluster *orchestrator.ClusterConfig, port int) st
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := ai.New(ai.Options{ThreadsPerQueue: 1, Logf: t.Logf})
-	srv.Register(m.Commands()...)
-	t.Cleanup(m.Close)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
