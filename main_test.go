@@ -643,3 +643,61 @@ assert.eq([r["RunID"] for r in json.decode(exp.summary(style="json")) if r["Name
 		}
 	}
 }
+
+// TestRealGeneration checks generation's files on disk (reference §8 cases 15, 23-26).
+func TestRealGeneration(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "sleep.py"), "print('zz')\n")
+	write(t, filepath.Join(dir, "data", "big.bin"), "data\n")
+	write(t, filepath.Join(dir, "tmpl", "test.in"), "a @PARAM0@ b @PARAM1@\n")
+	write(t, filepath.Join(dir, "tmpl", "test_dir_1", "nested_0", "tagged_0.sh"), "echo \"Hello with parameter 0 = @PARAM0@\"\n")
+	write(t, filepath.Join(dir, "tmpl", "test_dir_1", "nested_1", "tagged_1.sh"), "echo \"Hello with parameter 1 = @PARAM1@\"\n")
+	write(t, filepath.Join(dir, "hello.sh"), "#!/bin/sh\necho \"My two parameters are ;port; and ;password;, OK?\"\n")
+	write(t, filepath.Join(dir, "gen.star"), `exp = Experiment("gen")
+rs = exp.create_run_settings(exe="true")
+model = exp.create_model("model", rs)
+model.attach_generator_files(to_copy=["sleep.py"], to_symlink=["data"])
+ens = exp.create_ensemble("test", params={"PARAM0": [0, 1], "PARAM1": [2, 3]}, run_settings=rs)
+ens.attach_generator_files(to_configure=["tmpl"])
+exp.generate(model, ens, tag="@")
+here = exp.create_model("here", rs, path="./x")
+
+hello = exp.create_model("hello", exp.create_run_settings(exe="sh", exe_args="hello.sh"),
+                         params={"port": 6379, "password": "unbreakable_password"})
+hello.attach_generator_files(to_configure="hello.sh")
+exp.generate(hello)
+exp.start(model, hello, here, block=True)
+`)
+	if r := ssrun(t, dir, "gen.star"); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	exp := filepath.Join(dir, "gen")
+	if got := read(t, filepath.Join(exp, "model", "sleep.py")); got != "print('zz')\n" {
+		t.Errorf("copied sleep.py holds %q", got)
+	}
+	if target, err := os.Readlink(filepath.Join(exp, "model", "data")); err != nil || target != filepath.Join(dir, "data") {
+		t.Errorf("data symlink -> %q (%v), want %s", target, err, filepath.Join(dir, "data"))
+	}
+	for i, want := range map[int][2]string{
+		0: {"a 0 b 2\n", "echo \"Hello with parameter 0 = 0\"\n"},
+		1: {"a 0 b 3\n", "echo \"Hello with parameter 0 = 0\"\n"},
+		3: {"a 1 b 3\n", "echo \"Hello with parameter 0 = 1\"\n"},
+	} {
+		member := filepath.Join(exp, "test", fmt.Sprintf("test_%d", i))
+		if got := read(t, filepath.Join(member, "test.in")); got != want[0] {
+			t.Errorf("test_%d/test.in = %q, want %q", i, got, want[0])
+		}
+		if got := read(t, filepath.Join(member, "test_dir_1", "nested_0", "tagged_0.sh")); got != want[1] {
+			t.Errorf("test_%d nested_0/tagged_0.sh = %q, want %q", i, got, want[1])
+		}
+	}
+	if got := read(t, filepath.Join(exp, "test", "test_1", "test_dir_1", "nested_1", "tagged_1.sh")); got != "echo \"Hello with parameter 1 = 3\"\n" {
+		t.Errorf("test_1 nested_1/tagged_1.sh = %q", got)
+	}
+	if got := read(t, filepath.Join(exp, "hello", "hello.out")); !strings.Contains(got, "My two parameters are 6379 and unbreakable_password, OK?") {
+		t.Errorf("hello.out = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x", "here.out")); err != nil {
+		t.Errorf("model with path=./x did not run in %s: %v", filepath.Join(dir, "x"), err)
+	}
+}
