@@ -30,14 +30,16 @@ var fileOptions = &syntax.FileOptions{
 	GlobalReassign:  true,
 }
 
-// Run executes the driver script of opts. Relative paths in the script (exp_path, exe, attached files,
-// entity paths) resolve against the script's directory, so `ssrun path/to/driver.star` does the same
-// thing from any working directory; SmartSim resolves them against the working directory, which is the
-// same whenever the driver is run from its own directory, as SmartSim drivers usually are. It returns nil on success, ErrInterrupted (wrapped) when ctx
+// Run executes the driver script of opts. It returns nil on success, ErrInterrupted (wrapped) when ctx
 // was cancelled, a *UsageError for bad options, and otherwise the script's error (a *starlark.EvalError
 // carries the backtrace; see Report). Every local job still running when the script ends is stopped,
-// unless opts.Detach.
-func Run(ctx context.Context, opts Options) (err error) {
+// unless opts.Detach. After a successful dry run the plan is written to opts.Stdout.
+//
+// Relative paths in the script (exp_path, exe, attached files, entity paths) resolve against the
+// script's directory, so `ssrun path/to/driver.star` does the same from any working directory. SmartSim
+// resolves them against the working directory, which is the same thing whenever the driver is run from
+// its own directory, as SmartSim drivers usually are.
+func Run(ctx context.Context, opts Options) error {
 	if err := opts.check(); err != nil {
 		return err
 	}
