@@ -197,14 +197,14 @@ func TestMinBatchTimeoutRunsAPartialBatch(t *testing.T) {
 
 // Case 38: a run that waited in a busy queue longer than its TIMEOUT answers +TIMEDOUT.
 func TestTimeoutWhileTheQueueIsBusy(t *testing.T) {
-	gate := make(chan struct{})
-	e := newEnv(t, Options{Scripts: &testScripts{gate: gate}})
+	gate, started := make(chan struct{}), make(chan struct{}, 1)
+	e := newEnv(t, Options{Scripts: &testScripts{gate: gate, started: started}})
 	e.must(ok(), "AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", "2", "bar", "wait", "SOURCE", "src")
 	e.must(ok(), "AI.TENSORSET", "a", "FLOAT", "1", "VALUES", "1")
 	e.must(ok(), "AI.TENSORSET", "b", "FLOAT", "1", "VALUES", "2")
 	busy := make(chan string)
 	go func() { busy <- e.do("AI.SCRIPTEXECUTE", "s", "wait", "INPUTS", "1", "a", "OUTPUTS", "1", "w") }()
-	waitForQueued(t, e.m, "CPU", 0) // the blocking run has been taken by the worker
+	<-started // the blocking run has been taken by the only worker
 	timed := make(chan string)
 	go func() {
 		timed <- e.do("AI.SCRIPTEXECUTE", "s", "bar", "INPUTS", "2", "a", "b", "OUTPUTS", "1", "c", "TIMEOUT", "1")

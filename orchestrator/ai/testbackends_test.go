@@ -76,7 +76,10 @@ func (m *addModel) Run(ctx context.Context, in []*tensor.Tensor) ([]*tensor.Tens
 
 // testScripts is a test script engine with two functions: "bar" adds its two FLOAT inputs, "wait"
 // blocks until its gate is closed and returns its input. Other names fail as a real engine would.
-type testScripts struct{ gate chan struct{} }
+type testScripts struct {
+	gate    chan struct{}
+	started chan struct{} // receives once per "wait" call when it begins
+}
 
 func (s *testScripts) Compile(device string, source []byte, entryPoints []string) (CompiledScript, error) {
 	for _, e := range entryPoints {
@@ -92,8 +95,15 @@ type testScript struct{ engine *testScripts }
 func (s *testScript) Run(ctx context.Context, call ScriptCall) ([]*tensor.Tensor, error) {
 	switch call.Function {
 	case "wait":
-		<-s.engine.gate
-		return call.Inputs[:1], nil
+		if s.engine.started != nil {
+			s.engine.started <- struct{}{}
+		}
+		select {
+		case <-s.engine.gate:
+			return call.Inputs[:1], nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	case "bar":
 		m := &addModel{backend: &addBackend{}}
 		return m.Run(ctx, call.Inputs)
