@@ -315,3 +315,70 @@ func TestWholeEnsembleLocal(t *testing.T) {
 	_, err = exp.Summary("fancy")
 	wantErr(t, err, ValueError, "fancy")
 }
+
+func TestJobEnvironment(t *testing.T) {
+	exp, _ := newExp(t, "", func(o *Options) { o.Environ = []string{"PATH=/bin", "COLOR=red", "KEEP=1"} })
+	rs, _ := exp.CreateRunSettings(RunSettingsArgs{Exe: "true", EnvVars: []Arg{{Key: "COLOR", Value: "blue"}, {Key: "EMPTY", IsNone: true}}})
+	producer, _ := exp.CreateModel(ModelArgs{Name: "producer", RunSettings: rs})
+	consumer, _ := exp.CreateModel(ModelArgs{Name: "consumer", RunSettings: rs, EnableKeyPrefixing: true})
+	consumer.RegisterIncomingEntity(producer)
+	env, delta := exp.jobEnv(consumer)
+	if diff := cmp.Diff([]string{"PATH=/bin", "KEEP=1", "COLOR=blue", "EMPTY=", "SSKEYIN=producer", "SSKEYOUT=consumer"}, env); diff != "" {
+		t.Fatal(diff)
+	}
+	if diff := cmp.Diff([]string{"COLOR=blue", "EMPTY=", "SSKEYIN=producer", "SSKEYOUT=consumer"}, delta); diff != "" {
+		t.Fatal(diff)
+	}
+	if _, delta := exp.jobEnv(producer); len(delta) != 2 {
+		t.Fatalf("producer has no prefixing and no incoming entities: %v", delta)
+	}
+}
+
+func TestPollAndEmptyStart(t *testing.T) {
+	exp, logs := newExp(t, "local")
+	if err := exp.Start(context.Background(), nil, StartOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(exp.ManifestPath()); err != nil {
+		t.Fatalf("start() with no entities must still write the manifest: %v", err)
+	}
+	m, _ := exp.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp, "sleep", "0.3")})
+	exp.Start(context.Background(), []Entity{m}, StartOptions{})
+	if err := exp.Poll(context.Background(), 100*time.Millisecond, true, true); err != nil {
+		t.Fatal(err)
+	}
+	if st := statuses(t, exp, m)[0]; st != launchers.StatusCompleted {
+		t.Fatalf("after poll: %s", st)
+	}
+	if !strings.Contains(logs.String(), "m(") || !strings.Contains(logs.String(), "Running") {
+		t.Fatalf("poll should log running jobs: %s", logs.String())
+	}
+}
+
+func TestDryFSOverlay(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "old", "file"), "x")
+	d := NewDryFS()
+	if ok, isDir := d.Exists(filepath.Join(dir, "old")); !ok || !isDir {
+		t.Fatal("disk content must show through")
+	}
+	d.RemoveAll(filepath.Join(dir, "old"))
+	if ok, _ := d.Exists(filepath.Join(dir, "old", "file")); ok {
+		t.Fatal("removed directory still shows its disk content")
+	}
+	d.MkdirAll(filepath.Join(dir, "tmp", "a"))
+	d.WriteFile(filepath.Join(dir, "tmp", "a", "f"), nil, 0)
+	d.Rename(filepath.Join(dir, "tmp"), filepath.Join(dir, "old"))
+	if ok, _ := d.Exists(filepath.Join(dir, "old", "a", "f")); !ok {
+		t.Fatal("renamed content missing")
+	}
+	if ok, _ := d.Exists(filepath.Join(dir, "old", "file")); ok {
+		t.Fatal("replaced directory shows old disk content")
+	}
+	if ok, _ := d.Exists(filepath.Join(dir, "tmp")); ok {
+		t.Fatal("rename source still exists")
+	}
+	if got := tree(t, dir); !cmp.Equal(got, []string{"old/", "old/file"}) {
+		t.Fatalf("DryFS touched the disk: %v", got)
+	}
+}

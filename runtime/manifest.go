@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // The manifest is the experiment's journal: .smartsim/telemetry/manifest.json in SmartSim's 0.0.4
@@ -43,9 +44,14 @@ func snapModel(m *Model) modelSnap {
 		batch: m.BatchSettings.Clone(), files: m.Files.Clone()}
 }
 
+// journalMinInterval spaces background rewrites: a burst of status changes (1,000 members ending
+// together) costs a few rewrites, not 1,000. start/stop/poll/Close still write synchronously when
+// they return, so the script never observes a stale journal.
+const journalMinInterval = 100 * time.Millisecond
+
 // journal coalesces manifest rewrites: a change marks it dirty; one writer goroutine, started on
-// demand, rewrites until nothing is pending and then exits. bg counts it and the job watchers, so
-// Close can wait for both before its final write.
+// demand, rewrites (at most every journalMinInterval) until nothing is pending and then exits. bg
+// counts it and the job watchers, so Close can wait for both before its final write.
 type journal struct {
 	state   sync.Mutex
 	dirty   bool
@@ -81,6 +87,7 @@ func (e *Experiment) journalChanged() {
 			j.dirty = false
 			j.state.Unlock()
 			e.writeManifestLogged()
+			time.Sleep(journalMinInterval)
 		}
 	}()
 }
