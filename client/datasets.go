@@ -16,6 +16,11 @@ func (c *Client) PutDataset(ctx context.Context, ds *Dataset) error {
 		return opError("put dataset", "", fmt.Errorf("the dataset needs a name"))
 	}
 	key := datasetKey(c.prefixes.putPrefix(kindDataset), ds.Name)
+	return opError("put dataset", key+".meta", c.putDatasetAt(ctx, key, ds))
+}
+
+// putDatasetAt writes ds's tensors and metadata under key ("[prefix.]{name}").
+func (c *Client) putDatasetAt(ctx context.Context, key string, ds *Dataset) error {
 	meta := key + ".meta"
 	pipe := c.rdb.Pipeline()
 	queue(ctx, pipe, "DEL", meta)
@@ -33,7 +38,29 @@ func (c *Client) PutDataset(ctx context.Context, ds *Dataset) error {
 		queue(ctx, pipe, tensorSetArgs(key+"."+n, ds.tensors[n])...)
 	}
 	queue(ctx, pipe, "HSET", meta, completeField, "1")
-	return opError("put dataset", meta, execPipeline(ctx, pipe))
+	return execPipeline(ctx, pipe)
+}
+
+// CopyDataset copies the dataset src (get prefix) to dst (put prefix), tensors and metadata.
+func (c *Client) CopyDataset(ctx context.Context, src, dst string) error {
+	from := datasetKey(c.prefixes.getPrefix(kindDataset), src)
+	to := datasetKey(c.prefixes.putPrefix(kindDataset), dst)
+	dss, err := c.getDatasets(ctx, []string{from})
+	if err != nil {
+		return opError("copy dataset", from+".meta", err)
+	}
+	ds := dss[0]
+	ds.Name = dst
+	return opError("copy dataset", to+".meta", c.putDatasetAt(ctx, to, ds))
+}
+
+// RenameDataset copies the dataset src (get prefix) to dst (put prefix), then deletes src, as
+// SmartRedis does (the keys of the two names may live on different shards).
+func (c *Client) RenameDataset(ctx context.Context, src, dst string) error {
+	if err := c.CopyDataset(ctx, src, dst); err != nil {
+		return err
+	}
+	return c.DeleteDataset(ctx, src)
 }
 
 // GetDataset reads the dataset name (get prefix): HGETALL {name}.meta, then its tensors in one pipeline.

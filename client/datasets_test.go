@@ -152,3 +152,49 @@ func TestAggregationListsOfDatasets(t *testing.T) {
 		t.Error("DeleteList deleted the datasets too")
 	}
 }
+
+func TestCopyAndRenameDatasetsAndLists(t *testing.T) {
+	addrs := startCluster(t)
+	c := connect(t, Options{Addrs: addrs, Cluster: true, KeyOut: "out", KeyIn: []string{"out"}})
+	ctx := testContext(t)
+	src := nameOnRange(t, "src", "", 0)
+	dst := nameOnRange(t, "dst", "", 2) // another shard
+	ds := sampleDataset(t, src, 3)
+	must(t, c.PutDataset(ctx, ds))
+	must(t, c.CopyDataset(ctx, src, dst))
+	got, err := c.GetDataset(ctx, dst)
+	must(t, err)
+	ds.Name = dst
+	checkSameDataset(t, ds, got)
+	ds.Name = src
+	must(t, c.RenameDataset(ctx, src, "renamed"))
+	if ok, _ := c.DatasetExists(ctx, src); ok {
+		t.Error("the renamed dataset still exists under its old name")
+	}
+	got, err = c.GetDataset(ctx, "renamed")
+	must(t, err)
+	ds.Name = "renamed"
+	checkSameDataset(t, ds, got)
+	if err := c.CopyDataset(ctx, "missing", "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("copying a missing dataset: %v", err)
+	}
+
+	must(t, c.AppendToList(ctx, "L", got))
+	must(t, c.AppendToList(ctx, "L", got))
+	must(t, c.CopyList(ctx, "L", "M"))
+	if ok, err := c.PollListLengthGTE(ctx, "M", 2, time.Millisecond, 2); err != nil || !ok {
+		t.Errorf("PollListLengthGTE(M, 2) = %v, %v", ok, err)
+	}
+	must(t, c.RenameList(ctx, "M", "N"))
+	if ok, err := c.PollListLengthLTE(ctx, "M", 0, time.Millisecond, 2); err != nil || !ok {
+		t.Errorf("PollListLengthLTE(M, 0) after the rename = %v, %v", ok, err)
+	}
+	dss, err := c.GetDatasetsFromList(ctx, "N")
+	must(t, err)
+	if len(dss) != 2 || dss[1].Name != "renamed" {
+		t.Errorf("datasets of the renamed list: %d", len(dss))
+	}
+	if err := c.CopyList(ctx, "missing", "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("copying a missing list: %v", err)
+	}
+}

@@ -48,3 +48,29 @@ func (c *Client) GetDatasetListRange(ctx context.Context, name string, start, en
 	dss, err := c.getDatasets(ctx, entries)
 	return dss, opError("get datasets from list", list, err)
 }
+
+// CopyList copies the entries of the list src (get prefix) to dst (put prefix), replacing dst: LRANGE,
+// DEL, RPUSH. The datasets themselves are not copied. An empty or missing src is an error.
+func (c *Client) CopyList(ctx context.Context, src, dst string) error {
+	from := c.prefixes.getKey(kindList, src)
+	to := c.prefixes.putKey(kindList, dst)
+	entries, err := c.do(ctx, "LRANGE", from, 0, -1).StringSlice()
+	if err != nil {
+		return opError("copy list", from, err)
+	}
+	if len(entries) == 0 {
+		return notFoundError("copy list", from, "list")
+	}
+	if err := c.do(ctx, "DEL", to).Err(); err != nil {
+		return opError("copy list", to, err)
+	}
+	return opError("copy list", to, c.do(ctx, appendStrings([]any{"RPUSH", to}, entries)...).Err())
+}
+
+// RenameList copies the list src to dst, then deletes src.
+func (c *Client) RenameList(ctx context.Context, src, dst string) error {
+	if err := c.CopyList(ctx, src, dst); err != nil {
+		return err
+	}
+	return c.DeleteList(ctx, src)
+}

@@ -36,6 +36,22 @@ func (c *Client) PollListLength(ctx context.Context, name string, length int64, 
 	})
 }
 
+// PollListLengthGTE waits until the list name (get prefix) holds at least length entries.
+func (c *Client) PollListLengthGTE(ctx context.Context, name string, length int64, interval time.Duration, tries int) (bool, error) {
+	return c.pollFn(ctx, tries, interval, func() (bool, error) {
+		n, err := c.GetListLength(ctx, name)
+		return n >= length, err
+	})
+}
+
+// PollListLengthLTE waits until the list name (get prefix) holds at most length entries.
+func (c *Client) PollListLengthLTE(ctx context.Context, name string, length int64, interval time.Duration, tries int) (bool, error) {
+	return c.pollFn(ctx, tries, interval, func() (bool, error) {
+		n, err := c.GetListLength(ctx, name)
+		return n <= length, err
+	})
+}
+
 func (c *Client) poll(ctx context.Context, op, key string, interval time.Duration, tries int) (bool, error) {
 	return c.pollFn(ctx, tries, interval, func() (bool, error) { return c.exists(ctx, op, key) })
 }
