@@ -94,7 +94,7 @@ func parseScriptArgs(args []string, stdout, stderr io.Writer) (host.Options, err
 	var defines []string
 	var verbose, quiet bool
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "plan only: launch nothing, write nothing under the experiment path; print the plan")
-	fs.StringVar(&opts.PlanFormat, "plan-format", host.PlanText, "format of the dry-run plan: text or json")
+	fs.StringVar(&opts.PlanFormat, "plan-format", "", "print the plan as text or json (a dry run prints text by default; a real run prints what ran only when asked)")
 	fs.StringArrayVarP(&defines, "define", "D", nil, "script variable k=v, visible as vars[\"k\"] (repeatable)")
 	fs.StringVar(&opts.Launcher, "launcher", "", "launcher that Experiment(launcher=\"auto\") resolves to (default local)")
 	fs.Uint64Var(&opts.Seed, "seed", 0, "seed for perm_strategy=\"random\"; recorded in the manifest")

@@ -392,13 +392,27 @@ func TestDryRunAgreesWithRealRun(t *testing.T) {
 	if dry.code != 0 {
 		t.Fatalf("dry run: exit %d\n%s", dry.code, dry.stderr)
 	}
+	real := ssrun(t, root, "--plan-format", "json", "examples/ensemble_all_perm.star")
+	if real.code != 0 {
+		t.Fatalf("real run: exit %d\n%s", real.code, real.stderr)
+	}
+	var dryPlan, realPlan map[string]any
+	if err := json.Unmarshal([]byte(dry.stdout), &dryPlan); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(real.stdout), &realPlan); err != nil {
+		t.Fatal(err)
+	}
+	for _, section := range []string{"entities", "launches"} {
+		if diff := cmp.Diff(dryPlan[section], realPlan[section]); diff != "" {
+			t.Errorf("dry run and real run plans disagree on %s (-dry +real):\n%s", section, diff)
+		}
+	}
+
+	// And the plan matches what the processes saw: directory and arguments of every member.
 	var plan planOf
 	if err := json.Unmarshal([]byte(dry.stdout), &plan); err != nil {
 		t.Fatal(err)
-	}
-	real := ssrun(t, root, "examples/ensemble_all_perm.star")
-	if real.code != 0 {
-		t.Fatalf("real run: exit %d\n%s", real.code, real.stderr)
 	}
 	expDir := filepath.Join(root, "examples", "all-perm")
 	var planned, ran []string
@@ -415,7 +429,7 @@ func TestDryRunAgreesWithRealRun(t *testing.T) {
 		t.Fatalf("plan launches %d jobs, want 4:\n%s", len(planned), dry.stdout)
 	}
 	if diff := cmp.Diff(planned, ran); diff != "" {
-		t.Errorf("dry run and real run disagree on members, directories or argv (-planned +ran):\n%s", diff)
+		t.Errorf("the plan and the processes disagree on members, directories or argv (-planned +ran):\n%s", diff)
 	}
 }
 

@@ -23,7 +23,8 @@ type Options struct {
 	Vars map[string]string
 	// DryRun plans instead of launching: nothing is started and nothing is written under exp_path.
 	DryRun bool
-	// PlanFormat is PlanText or PlanJSON; the plan is printed on Stdout after a dry run.
+	// PlanFormat is PlanText or PlanJSON: the plan is printed on Stdout after the run. "" means PlanText
+	// for a dry run and no plan for a real run (whose plan, when asked for, records what ran).
 	PlanFormat string
 	// Launcher is what Experiment(launcher="auto") resolves to; "" means local.
 	Launcher string

@@ -33,7 +33,8 @@ var fileOptions = &syntax.FileOptions{
 // Run executes the driver script of opts. It returns nil on success, ErrInterrupted (wrapped) when ctx
 // was cancelled, a *UsageError for bad options, and otherwise the script's error (a *starlark.EvalError
 // carries the backtrace; see Report). Every local job still running when the script ends is stopped,
-// unless opts.Detach. After a successful dry run the plan is written to opts.Stdout.
+// unless opts.Detach. After a successful dry run, or any run given a PlanFormat, the plan is written to
+// opts.Stdout.
 //
 // Relative paths in the script (exp_path, exe, attached files, entity paths) resolve against the
 // script's directory, so `ssrun path/to/driver.star` does the same from any working directory. SmartSim
@@ -79,7 +80,7 @@ func Run(ctx context.Context, opts Options) error {
 	if closeErr != nil {
 		return closeErr
 	}
-	if opts.DryRun {
+	if opts.PlanFormat != "" {
 		return env.WritePlan(writerOr(opts.Stdout, os.Stdout), opts.PlanFormat)
 	}
 	return nil
@@ -92,7 +93,9 @@ func (opts *Options) check() error {
 	}
 	switch opts.PlanFormat {
 	case "":
-		opts.PlanFormat = PlanText
+		if opts.DryRun {
+			opts.PlanFormat = PlanText
+		}
 	case PlanText, PlanJSON:
 	default:
 		return Usagef("--plan-format must be %q or %q, not %q", PlanText, PlanJSON, opts.PlanFormat)
