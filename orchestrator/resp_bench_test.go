@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,14 +114,32 @@ func BenchmarkAITensor1MiB(b *testing.B) {
 			}
 		}
 	})
+	// Plain SET/GET of the same bytes separates the server's transport from the AI commands' work.
+	b.Run("SET", func(b *testing.B) {
+		b.SetBytes(int64(len(blob)))
+		for i := 0; i < b.N; i++ {
+			if err := rdb.Set(ctx, "s", blob, 0).Err(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("GET", func(b *testing.B) {
+		b.SetBytes(int64(len(blob)))
+		for i := 0; i < b.N; i++ {
+			if _, err := rdb.Get(ctx, "s").Bytes(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkRedisTensor1MiB is the baseline for BenchmarkAITensor1MiB: the same bytes through SET/GET
 // on Debian's redis-server (which has no RedisAI module here), in the same run.
 func BenchmarkRedisTensor1MiB(b *testing.B) {
-	sock := startRedis(b)
+	port := freePort(b)
+	startRedis(b, "--bind", "127.0.0.1", "--port", strconv.Itoa(port)) // TCP, like the ssrun side
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: sock})
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})
 	defer rdb.Close()
 	blob := make([]byte, 1<<20)
 	b.Run("SET", func(b *testing.B) {
