@@ -212,6 +212,9 @@ func (e *Experiment) resolveRunCommand(rc string) (string, error) {
 			return p, nil
 		}
 	}
+	if e.opts.DryRun { // plan a workload-manager script on a machine without that manager
+		return cands[0], nil
+	}
 	return "", Errorf(SmartSimError, "Could not find any of %s to use as a run command for the %s launcher", strings.Join(cands, ", "), e.LauncherName)
 }
 

@@ -1,8 +1,11 @@
 package runtime
 
 import (
+	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // Arg is one named setting whose value may be None (a run argument, a batch argument or an environment
@@ -80,14 +83,58 @@ func (rs *RunSettings) UpdateEnv(vars []Arg) {
 	rs.EnvVars = mergeArgs(rs.EnvVars, vars)
 }
 
-// FormatRunArgs renders run arguments literally as SmartSim's base RunSettings does:
-// {"-np": 2} → ["-np", "2"]; a None value becomes "None".
+// RunCommandStyle is the family of the run command, which decides how run arguments are formatted:
+// "srun", "mpi" (mpirun, mpiexec, orterun) or "" (literal, SmartSim's base RunSettings).
+func (rs *RunSettings) RunCommandStyle() string {
+	switch filepath.Base(rs.RunCommand) {
+	case "srun":
+		return "srun"
+	case "mpirun", "mpiexec", "orterun":
+		return "mpi"
+	}
+	return ""
+}
+
+// FormatRunArgs renders the run arguments as SmartSim's settings class for the run command does:
+// srun: one-letter key "-k v", longer "--key=v", empty or None value a bare flag; MPI: "--key v" or a
+// bare "--key" (wdir/wd are reserved and dropped); anything else literally ({"-np": 2} → ["-np", "2"],
+// a None value becomes "None").
 func (rs *RunSettings) FormatRunArgs() []string {
 	out := make([]string, 0, 2*len(rs.RunArgs))
+	style := rs.RunCommandStyle()
 	for _, a := range rs.RunArgs {
-		out = append(out, a.Key, noneOr(a.Value, a.IsNone))
+		bare := a.IsNone || a.Value == ""
+		switch {
+		case style == "srun" && utf8.RuneCountInString(a.Key) == 1 && bare:
+			out = append(out, "-"+a.Key)
+		case style == "srun" && utf8.RuneCountInString(a.Key) == 1:
+			out = append(out, "-"+a.Key, a.Value)
+		case style == "srun" && bare:
+			out = append(out, "--"+a.Key)
+		case style == "srun":
+			out = append(out, "--"+a.Key+"="+a.Value)
+		case style == "mpi" && (a.Key == "wdir" || a.Key == "wd"):
+		case style == "mpi" && bare:
+			out = append(out, "--"+a.Key)
+		case style == "mpi":
+			out = append(out, "--"+a.Key, a.Value)
+		default:
+			out = append(out, a.Key, noneOr(a.Value, a.IsNone))
+		}
 	}
 	return out
+}
+
+// SetTime sets the walltime run argument ("time") as HH:MM:SS from hours, minutes and seconds, which
+// may overflow into each other as SmartSim's set_time allows: (0, 0, 72) → 00:01:12.
+func (rs *RunSettings) SetTime(hours, minutes, seconds int) {
+	rs.Set("time", FormatWalltime(hours, minutes, seconds), false, true)
+}
+
+// FormatWalltime normalises hours, minutes and seconds to HH:MM:SS.
+func FormatWalltime(hours, minutes, seconds int) string {
+	total := hours*3600 + minutes*60 + seconds
+	return fmt.Sprintf("%02d:%02d:%02d", total/3600, total%3600/60, total%60)
 }
 
 // FormatEnvVars renders KEY=value, with KEY= for a None value, in insertion order.

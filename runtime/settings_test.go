@@ -128,3 +128,55 @@ func TestDBObjects(t *testing.T) { // case 40 and reference §2 ML objects
 	_, err = NewScript(exp.Cwd(), ScriptArgs{Name: "s"})
 	wantErr(t, err, ValueError, "Either script or script_path must be provided")
 }
+
+func TestRunArgFormatting(t *testing.T) { // case 36
+	args := []Arg{{Key: "account", Value: "A3123"}, {Key: "exclusive", IsNone: true}, {Key: "C", Value: "P100"},
+		{Key: "nodes", Value: "10"}, {Key: "ntasks", Value: "100"}}
+	srun := &RunSettings{RunCommand: "/usr/bin/srun", RunArgs: args}
+	want := []string{"--account=A3123", "--exclusive", "-C", "P100", "--nodes=10", "--ntasks=100"}
+	if diff := cmp.Diff(want, srun.FormatRunArgs()); diff != "" {
+		t.Fatal(diff)
+	}
+	mpi := &RunSettings{RunCommand: "mpirun", RunArgs: []Arg{{Key: "np", Value: "2"}, {Key: "wdir", Value: "/x"}, {Key: "oversubscribe", IsNone: true}}}
+	if diff := cmp.Diff([]string{"--np", "2", "--oversubscribe"}, mpi.FormatRunArgs()); diff != "" {
+		t.Fatal(diff)
+	}
+	if diff := cmp.Diff([]string{"mpirun", "--np", "2", "--oversubscribe", "/bin/app", "x"}, (&RunSettings{RunCommand: "mpirun",
+		RunArgs: mpi.RunArgs, Exe: "/bin/app", ExeArgs: []string{"x"}}).Command()); diff != "" {
+		t.Fatal(diff)
+	}
+	if FormatWalltime(0, 0, 72) != "00:01:12" || FormatWalltime(1, 31, 1845) != "02:01:45" {
+		t.Fatalf("walltime %s %s", FormatWalltime(0, 0, 72), FormatWalltime(1, 31, 1845))
+	}
+	srun.SetTime(0, 0, 72)
+	if got := srun.FormatRunArgs(); got[len(got)-1] != "--time=00:01:12" {
+		t.Fatal(got)
+	}
+}
+
+func TestRunCommandAuto(t *testing.T) {
+	noWLM := func(name string) (string, error) {
+		if name == "sh" {
+			return "/bin/sh", nil
+		}
+		return "", os.ErrNotExist
+	}
+	dir := t.TempDir()
+	exp, _ := NewExperiment("e", "", "slurm", Options{Cwd: dir, LookPath: noWLM})
+	_, err := exp.CreateRunSettings(RunSettingsArgs{Exe: "sh"})
+	wantErr(t, err, SmartSimError, "Could not find any of srun, mpirun, mpiexec")
+	dry, _ := NewExperiment("e", "", "slurm", Options{Cwd: dir, LookPath: noWLM, DryRun: true})
+	rs, err := dry.CreateRunSettings(RunSettingsArgs{Exe: "sh", RunArgs: []Arg{{Key: "n", Value: "2"}}})
+	if err != nil || rs.RunCommand != "srun" || !cmp.Equal(rs.Command(), []string{"srun", "-n", "2", "/bin/sh"}) {
+		t.Fatalf("dry-run plan of a slurm step: %v %v", err, rs)
+	}
+	local, _ := NewExperiment("e", "", "local", Options{Cwd: dir, LookPath: noWLM})
+	rs, _ = local.CreateRunSettings(RunSettingsArgs{Exe: "sh"})
+	if rs.RunCommand != "" {
+		t.Fatalf("local launcher has no run command, got %q", rs.RunCommand)
+	}
+	bs, err := dry.CreateBatchSettings(BatchSettingsArgs{Nodes: 2, Queue: "debug"})
+	if err != nil || bs.Kind != "sbatch" || !cmp.Equal(bs.FormatBatchArgs(), []string{"--nodes=2", "--partition=debug"}) {
+		t.Fatalf("%v %+v", err, bs)
+	}
+}

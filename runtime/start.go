@@ -120,6 +120,10 @@ func (e *Experiment) Start(ctx context.Context, entities []Entity, o StartOption
 	}
 	e.mu.Unlock()
 	if err != nil {
+		if ctx.Err() != nil && o.KillOnInterrupt {
+			e.stopJobs(e.jobs.active())
+			e.flushJournal()
+		}
 		return err
 	}
 	if o.Block {
@@ -159,6 +163,10 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 	}
 	var firstErr error
 	for _, s := range steps {
+		if ctx.Err() != nil {
+			firstErr = fmt.Errorf("KeyboardInterrupt: %w", ctx.Err())
+			break
+		}
 		j, err := e.launchStep(ctx, run, s)
 		if err != nil {
 			firstErr = err
