@@ -64,19 +64,12 @@ func register(v verb) { verbs[v.name] = v }
 
 // Main runs `ssrun client ARGS...` and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		if len(args) > 1 {
-			if v, ok := verbs[args[1]]; ok {
-				fs, _ := newFlagSet(v)
-				printVerbUsage(stdout, v, fs)
-				return exitOK
-			}
-		}
-		printUsage(stdout)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
+	if len(args) == 0 {
+		printUsage(stderr)
+		return exitUsage
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		return help(args[1:], stdout, stderr)
 	}
 	v, ok := verbs[args[0]]
 	if !ok {
@@ -107,6 +100,27 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, conn: conn}
 	defer e.close()
 	err := run(ctx, e, restoreNegativeNumbers(fs.Args(), negatives))
+	return report(err, v, fs, stderr)
+}
+
+// help answers `ssrun client help [COMMAND]`.
+func help(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		printUsage(stdout)
+		return exitOK
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "ssrun client help: unknown command %q\n", args[0])
+		return exitUsage
+	}
+	fs, _ := newFlagSet(v)
+	printVerbUsage(stdout, v, fs)
+	return exitOK
+}
+
+// report prints err, if any, and maps it to the exit code.
+func report(err error, v verb, fs *pflag.FlagSet, stderr io.Writer) int {
 	var ue usageError
 	var ae absentError
 	switch {

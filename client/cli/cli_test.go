@@ -268,9 +268,10 @@ func TestClusterFromTheCommandLine(t *testing.T) {
 }
 
 func TestUsageErrorsAndHelp(t *testing.T) {
-	if r := run(t, ""); r.code != 2 || !strings.Contains(r.stdout, "usage: ssrun client COMMAND") {
-		t.Errorf("no args: %d %q", r.code, r.stdout)
+	if r := run(t, ""); r.code != 2 || !strings.Contains(r.stderr, "usage: ssrun client COMMAND") {
+		t.Errorf("no args: %d %q", r.code, r.stderr)
 	}
+	fails(t, 2, `unknown command "nope"`, "help", "nope")
 	help := ok(t, "help")
 	for _, v := range []string{"put-tensor", "get-tensor", "exists", "poll", "del", "set-model", "run-model", "set-script", "run-script", "info"} {
 		if !strings.Contains(help, "  "+v+" ") {
