@@ -24,7 +24,8 @@ import (
 // Each module executes once per run; later loads get the cached globals (or the cached error). A module
 // requested while it is still executing is a cycle, reported with the chain of loads that led to it.
 type loader struct {
-	root        string // absolute, symlink-free directory of the main script
+	root        string // absolute directory of the main script, as spelled (symlinks kept)
+	realRoot    string // the same with symlinks resolved
 	options     *syntax.FileOptions
 	predeclared starlark.StringDict
 	stdlibNames starlark.StringDict // predeclared + the assert support builtins, for stdlib modules only
@@ -42,7 +43,7 @@ type loadResult struct {
 // stdlibRepo is the repository prefix of embedded modules.
 const stdlibRepo = builtins.StdlibPrefix
 
-func newLoader(root string, options *syntax.FileOptions, predeclared starlark.StringDict) *loader {
+func newLoader(root, realRoot string, options *syntax.FileOptions, predeclared starlark.StringDict) *loader {
 	stdlibNames := make(starlark.StringDict, len(predeclared)+len(builtins.AssertSupport))
 	for k, v := range predeclared {
 		stdlibNames[k] = v
@@ -52,6 +53,7 @@ func newLoader(root string, options *syntax.FileOptions, predeclared starlark.St
 	}
 	return &loader{
 		root:        root,
+		realRoot:    realRoot,
 		options:     options,
 		predeclared: predeclared,
 		stdlibNames: stdlibNames,
@@ -159,21 +161,22 @@ func (l *loader) resolveFile(from, module string) (string, string, func() ([]byt
 	if err != nil {
 		return "", "", nil, nil, err
 	}
-	if err := l.confine(module, abs); err != nil {
+	if err := confine(module, abs, l.root); err != nil {
 		return "", "", nil, nil, err
 	}
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		if err := l.confine(module, real); err != nil {
+		if err := confine(module, real, l.realRoot); err != nil {
 			return "", "", nil, nil, err
 		}
 	}
 	return abs, name, func() ([]byte, error) { return os.ReadFile(name) }, l.predeclared, nil
 }
 
-func (l *loader) confine(module, abs string) error {
-	rel, err := filepath.Rel(l.root, abs)
+// confine refuses abs unless it lies under root.
+func confine(module, abs, root string) error {
+	rel, err := filepath.Rel(root, abs)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return fmt.Errorf("%s resolves to %s, outside %s: load() may only read files under the main script's directory", module, abs, l.root)
+		return fmt.Errorf("%s resolves to %s, outside %s: load() may only read files under the main script's directory", module, abs, root)
 	}
 	return nil
 }

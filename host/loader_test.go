@@ -146,3 +146,15 @@ assert.eq(len([1, 2]), 3)
 		}
 	}
 }
+
+func TestLoadWorksThroughASymlinkedScriptDirectory(t *testing.T) {
+	f := newFixture(t)
+	f.file("real/lib.star", `x = 1`)
+	f.file("real/main.star", `load("lib.star", "x")`)
+	if err := os.Symlink(filepath.Join(f.dir, "real"), filepath.Join(f.dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err, _, stderr := f.run("link/main.star", Options{}); err != nil {
+		t.Fatalf("run through a symlinked directory: %v\n%s", err, stderr)
+	}
+}

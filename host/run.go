@@ -45,12 +45,12 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	stderr := writerOr(opts.Stderr, os.Stderr)
-	root, err := scriptRoot(opts.Script)
+	root, realRoot, err := scriptRoot(opts.Script)
 	if err != nil {
 		return err
 	}
 	log := NewLogger(stderr, opts.LogLevel)
-	l := newLoader(root, fileOptions, predeclared(opts.Vars))
+	l := newLoader(root, realRoot, fileOptions, predeclared(opts.Vars))
 	env := &builtins.Env{
 		Ctx:         ctx,
 		Log:         log,
@@ -111,13 +111,14 @@ func (opts *Options) check() error {
 	return nil
 }
 
-// scriptRoot is the directory load() is confined to: the main script's, with symlinks resolved.
-func scriptRoot(script string) (string, error) {
-	abs, err := filepath.Abs(filepath.Dir(script))
-	if err != nil {
-		return "", err
+// scriptRoot returns the directory load() is confined to, the main script's: as spelled (absolute) and
+// with symlinks resolved. Relative paths in the script resolve against the first.
+func scriptRoot(script string) (root, realRoot string, err error) {
+	if root, err = filepath.Abs(filepath.Dir(script)); err != nil {
+		return "", "", err
 	}
-	return filepath.EvalSymlinks(abs)
+	realRoot, err = filepath.EvalSymlinks(root)
+	return root, realRoot, err
 }
 
 // newThread builds the script's thread: step limit, print routed to the log, the builtins' Env attached.
