@@ -119,4 +119,3 @@ func getTensorFlags(fs *pflag.FlagSet) func(context.Context, *env, []string) err
 		return writeValues(e.stdout, t)
 	}
 }
-
