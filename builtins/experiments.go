@@ -61,11 +61,15 @@ func (env *Env) Close() error {
 }
 
 // WritePlan writes the plan of the run's experiments to w: format "json" gives the canonical JSON of
-// the plan (a JSON array of plans when the script made several experiments), "text" the plans for
-// people, one after the other.
+// the plan (a JSON array of plans when the script made several experiments or none), "text" the plans
+// for people, one after the other.
 func (env *Env) WritePlan(w io.Writer, format string) error {
 	if len(env.experiments) == 0 {
-		_, err := io.WriteString(w, "no experiment was created; nothing to plan\n")
+		msg := "no experiment was created; nothing to plan\n"
+		if format == "json" {
+			msg = "[]\n"
+		}
+		_, err := io.WriteString(w, msg)
 		return err
 	}
 	if format != "json" {

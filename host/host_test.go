@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -175,5 +176,34 @@ func TestUsageErrors(t *testing.T) {
 		if ExitCode(err) != ExitUsage {
 			t.Errorf("%s: exit %d (err %v), want 2", name, ExitCode(err), err)
 		}
+	}
+}
+
+func TestPlanOutputForZeroOneAndSeveralExperiments(t *testing.T) {
+	f := newFixture(t)
+	cases := map[string]string{
+		"":                                     "[]\n",
+		`Experiment("a")`:                      `{`,
+		"Experiment(\"a\")\nExperiment(\"b\")": `[`,
+		"e = Experiment(\"a\")\ne.create_model(\"m\", e.create_run_settings(exe=\"true\"))": `"name": "a"`,
+	}
+	for src, wantPrefix := range cases {
+		f.file("s.star", src)
+		err, stdout, stderr := f.run("s.star", Options{DryRun: true, PlanFormat: PlanJSON})
+		if err != nil {
+			t.Fatalf("%q: %v\n%s", src, err, stderr)
+		}
+		if !json.Valid([]byte(stdout)) || !strings.Contains(stdout, wantPrefix) {
+			t.Errorf("%q: plan %q, want valid JSON containing %q", src, stdout, wantPrefix)
+		}
+	}
+	f.file("s.star", "Experiment(\"a\")\nExperiment(\"b\")")
+	_, stdout, _ := f.run("s.star", Options{DryRun: true, PlanFormat: PlanJSON})
+	var plans []map[string]any
+	if err := json.Unmarshal([]byte(stdout), &plans); err != nil || len(plans) != 2 {
+		t.Fatalf("two experiments: %v, %d plans:\n%s", err, len(plans), stdout)
+	}
+	if _, stdout, _ := f.run("s.star", Options{}); stdout != "" {
+		t.Errorf("a real run without --plan-format printed %q", stdout)
 	}
 }
