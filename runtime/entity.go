@@ -75,6 +75,9 @@ func (m *Model) AttachGeneratorFiles(toCopy, toSymlink, toConfigure []string) er
 	return nil
 }
 
+// AttachedFilesTable renders the attached files as SmartSim's attached_files_table does.
+func (m *Model) AttachedFilesTable() string { return m.Files.summary() }
+
 // ParamsToArgs appends each params_as_args parameter to the exe args, formatted by CatArgAndValue and
 // split on whitespace, in params_as_args order.
 func (m *Model) ParamsToArgs() error {

@@ -60,7 +60,7 @@ func (j *job) settle() (changed bool) {
 func (j *job) setResult(r launchers.Result, at time.Time) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.stopped && r.Status.Terminal() {
+	if j.stopped && r.Status == launchers.StatusFailed { // killed by our stop, for launchers that say Failed
 		r.Status = launchers.StatusCancelled
 	}
 	j.result = r

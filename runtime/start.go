@@ -176,7 +176,7 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 		run.jobs = append(run.jobs, j)
 		e.runsMu.Unlock()
 	}
-	e.journalChanged()
+	e.flushJournal() // the journal shows this start before start() returns
 	return firstErr
 }
 
