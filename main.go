@@ -28,10 +28,11 @@ var version = "dev"
 // subcommand runs `ssrun NAME ARGS...` and returns the exit code.
 type subcommand func(args []string, stdout, stderr io.Writer) int
 
-// subcommands dispatches on the first argument. The database server and the client plug in here:
+// subcommands dispatches on the first argument. The database server and the client plug in here (and
+// leave plannedSubcommands):
 //
-//	"db":     func(args []string, _, _ io.Writer) int { return orchestrator.Main(args) },
-//	"client": func(args []string, _, _ io.Writer) int { return cli.Main(args) },
+//	"db":     orchestrator.Main,
+//	"client": func(args []string, stdout, stderr io.Writer) int { return cli.Main(args, os.Stdin, stdout, stderr) },
 var subcommands = map[string]subcommand{
 	"version": runVersion,
 }
