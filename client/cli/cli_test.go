@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -12,7 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssrun/ssrun/client"
 	"github.com/ssrun/ssrun/orchestrator"
+	"github.com/ssrun/ssrun/tensor"
 )
 
 // startServer runs an in-process ssrun db shard with the AI commands for the test.
@@ -298,4 +301,28 @@ func TestUsageErrorsAndHelp(t *testing.T) {
 	fails(t, 2, "--db-type must be Clustered or Standalone", "get-tensor", "--addr", "h:1", "--db-type", "ring", "x")
 	fails(t, 2, "--interval", "poll", "--addr", "h:1", "x", "--interval", "soon")
 	fails(t, 1, "cannot reach the database at 127.0.0.1:1", "get-tensor", "--addr", "127.0.0.1:1", "x")
+}
+
+func TestGetDatasetPrintsDecodedJSON(t *testing.T) {
+	addr := startServer(t, nil, 0)
+	c, err := client.New(client.Options{Addrs: []string{addr}, KeyOut: "sim_0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ds := client.NewDataset("state")
+	x, _ := tensor.FromInt32([]int64{2}, []int32{-1, 5})
+	ds.AddTensor("x", x)
+	ds.AddMetaScalar("step", int64(12))
+	ds.AddMetaScalar("dt", 0.5)
+	ds.AddMetaString("units", "K")
+	if err := c.PutDataset(context.Background(), ds); err != nil {
+		t.Fatal(err)
+	}
+	got := ok(t, "get-dataset", "--addr", addr, "--keyin", "sim_0", "state")
+	want := `{"name":"state","tensors":{"x":{"dtype":"INT32","shape":[2],"values":[-1,5]}},"metadata":{"dt":{"type":"double","values":[0.5]},"step":{"type":"int64","values":[12]},"units":{"type":"string","values":["K"]}}}` + "\n"
+	if got != want {
+		t.Errorf("get-dataset =\n%s\nwant\n%s", got, want)
+	}
+	fails(t, 1, "dataset does not exist", "get-dataset", "--addr", addr, "state")
 }

@@ -193,9 +193,22 @@ type tensorJSON struct {
 }
 
 func writeJSON(w io.Writer, t *tensor.Tensor) error {
-	vals, err := valueStrings(t)
+	out, err := toTensorJSON(t)
 	if err != nil {
 		return err
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+func toTensorJSON(t *tensor.Tensor) (tensorJSON, error) {
+	vals, err := valueStrings(t)
+	if err != nil {
+		return tensorJSON{}, err
 	}
 	out := tensorJSON{DType: t.DType.String(), Shape: t.Shape, Values: make([]any, len(vals))}
 	if out.Shape == nil {
@@ -204,12 +217,7 @@ func writeJSON(w io.Writer, t *tensor.Tensor) error {
 	for i, s := range vals {
 		out.Values[i] = jsonValue(t.DType, s)
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
+	return out, nil
 }
 
 // jsonValue makes a number JSON can carry: json.Number keeps the printed digits exactly; NaN and
