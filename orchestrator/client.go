@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,12 +124,34 @@ func (s *Server) execute(c *client, args [][]byte) {
 
 // run calls the handler; a panic in a command family becomes an error reply on this connection only.
 func (s *Server) run(c *client, spec *command.Spec, args [][]byte) {
+	if spec.Flags&command.Blocking != 0 {
+		defer c.watchDisconnect()()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			c.wr.Error(fmt.Sprintf("ERR internal error in '%s': %v", strings.ToLower(spec.Name), p))
 		}
 	}()
 	spec.Handler(&c.cmdCtx, args)
+}
+
+// watchDisconnect cancels the connection's context if the peer hangs up while a blocking command
+// (model or script execution) runs, so the work stops instead of finishing for nobody; SmartRedis
+// clients reconnect and resend a command after a 250 ms read timeout. The watcher only peeks at the
+// connection, so pipelined bytes stay buffered for the next request. The returned function stops it.
+func (c *client) watchDisconnect() (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := c.rd.br.Peek(1); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			c.cancel()
+		}
+	}()
+	return func() {
+		c.netConn.SetReadDeadline(time.Now()) // wakes the peek; bufio hands the error to it alone
+		<-done
+		c.netConn.SetReadDeadline(time.Time{})
+	}
 }
 
 // lookup finds a command case-insensitively without allocating.

@@ -91,7 +91,7 @@ func TestConcurrentClients(t *testing.T) {
 	srv := startServer(t, Config{})
 	ctx := context.Background()
 	rdb := newGoRedis(t, &redis.Options{Addr: srv.Addr(), PoolSize: 32})
-	const workers, ops = 32, 100
+	const workers, ops = 24, 40
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for w := 0; w < workers; w++ {
