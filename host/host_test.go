@@ -207,3 +207,15 @@ func TestPlanOutputForZeroOneAndSeveralExperiments(t *testing.T) {
 		t.Errorf("a real run without --plan-format printed %q", stdout)
 	}
 }
+
+func TestMultiLineMessagesStartOnTheirOwnLine(t *testing.T) {
+	f := newFixture(t)
+	f.file("s.star", `get_logger("t").info("a  b\nc  d\n")`)
+	err, _, stderr := f.run("s.star", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stderr != "INFO [t]\na  b\nc  d\n" {
+		t.Fatalf("log %q", stderr)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/ssrun/ssrun/builtins"
@@ -47,8 +48,13 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 	if name != "" {
 		fmt.Fprintf(&buf, " [%s]", name)
 	}
-	buf.WriteByte(' ')
-	buf.WriteString(r.Message)
+	if strings.Contains(r.Message, "\n") {
+		// A table or a block (summary, preview) starts on its own line so its columns stay aligned.
+		buf.WriteByte('\n')
+	} else {
+		buf.WriteByte(' ')
+	}
+	buf.WriteString(strings.TrimRight(r.Message, "\n"))
 	for _, a := range rest {
 		fmt.Fprintf(&buf, " %s=%q", a.Key, a.Value.String())
 	}
