@@ -18,11 +18,21 @@ var _ starlark.HasAttrs = (*Experiment)(nil)
 // NewExperiment is the predeclared Experiment constructor.
 var NewExperiment = starlark.NewBuiltin("Experiment", newExperiment)
 
+// experimentMethods is the experiment's method table. The create_* adapters are in this file, the
+// others in experiment_generate.go, experiment_run.go and experiment_report.go.
 var experimentMethods = map[string]*starlark.Builtin{
 	"create_run_settings":   starlark.NewBuiltin("create_run_settings", experimentCreateRunSettings),
 	"create_batch_settings": starlark.NewBuiltin("create_batch_settings", experimentCreateBatchSettings),
 	"create_model":          starlark.NewBuiltin("create_model", experimentCreateModel),
 	"create_ensemble":       starlark.NewBuiltin("create_ensemble", experimentCreateEnsemble),
+	"generate":              starlark.NewBuiltin("generate", experimentGenerate),
+	"preview":               starlark.NewBuiltin("preview", experimentPreview),
+	"start":                 starlark.NewBuiltin("start", experimentStart),
+	"stop":                  starlark.NewBuiltin("stop", experimentStop),
+	"poll":                  starlark.NewBuiltin("poll", experimentPoll),
+	"finished":              starlark.NewBuiltin("finished", experimentFinished),
+	"get_status":            starlark.NewBuiltin("get_status", experimentGetStatus),
+	"summary":               starlark.NewBuiltin("summary", experimentSummary),
 }
 
 var experimentFields = []string{"exp_path", "launcher", "name"}

@@ -8,11 +8,6 @@ import (
 
 // This file adapts generate and preview.
 
-func init() {
-	experimentMethods["generate"] = starlark.NewBuiltin("generate", experimentGenerate)
-	experimentMethods["preview"] = starlark.NewBuiltin("preview", experimentPreview)
-}
-
 // experimentGenerate is generate(*entities, tag=None, overwrite=False, verbose=False, strict_tags=False).
 func experimentGenerate(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var tag starlark.Value

@@ -6,10 +6,6 @@ import (
 
 // This file adapts the experiment methods that report: summary.
 
-func init() {
-	experimentMethods["summary"] = starlark.NewBuiltin("summary", experimentSummary)
-}
-
 // experimentSummary is summary(style="github"): a table of every job launched in this experiment
 // (styles github, plain, markdown, json, ...).
 func experimentSummary(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

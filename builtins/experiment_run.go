@@ -11,18 +11,6 @@ import (
 // This file adapts the experiment methods that drive entities: start, stop, poll, finished,
 // get_status. Entities are given positionally (*entities), options by keyword.
 
-func init() {
-	for name, fn := range map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
-		"start":      experimentStart,
-		"stop":       experimentStop,
-		"poll":       experimentPoll,
-		"finished":   experimentFinished,
-		"get_status": experimentGetStatus,
-	} {
-		experimentMethods[name] = starlark.NewBuiltin(name, fn)
-	}
-}
-
 // experimentStart is start(*entities, block=True, summary=False, kill_on_interrupt=True). A blocking
 // start returns when every job has ended, or fails with KeyboardInterrupt on SIGINT/SIGTERM.
 func experimentStart(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

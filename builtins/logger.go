@@ -3,7 +3,6 @@ package builtins
 import (
 	"context"
 	"log/slog"
-	"sort"
 
 	"go.starlark.net/starlark"
 )
@@ -83,22 +82,3 @@ func (l *Logger) Attr(name string) (starlark.Value, error) {
 
 // AttrNames lists the logger's attribute and methods for dir().
 func (l *Logger) AttrNames() []string { return attrNames(loggerMethods, "name") }
-
-// bindMethod returns methods[name] bound to recv, or (nil, nil) when there is no such method.
-func bindMethod(recv starlark.Value, name string, methods map[string]*starlark.Builtin) (starlark.Value, error) {
-	if b, ok := methods[name]; ok {
-		return b.BindReceiver(recv), nil
-	}
-	return nil, nil
-}
-
-// attrNames returns the sorted union of a method table's names and the given field names.
-func attrNames(methods map[string]*starlark.Builtin, fields ...string) []string {
-	names := make([]string, 0, len(methods)+len(fields))
-	for name := range methods {
-		names = append(names, name)
-	}
-	names = append(names, fields...)
-	sort.Strings(names)
-	return names
-}
