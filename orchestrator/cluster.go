@@ -178,6 +178,7 @@ func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 		r.Error("ERR This instance has cluster support disabled")
 		return
 	}
+	hostOf := st.hostFor(ctx)
 	sub := upper(string(args[1]))
 	wantArgs := map[string]int{"SLOTS": 2, "SHARDS": 2, "NODES": 2, "INFO": 2, "MYID": 2, "KEYSLOT": 3,
 		"COUNTKEYSINSLOT": 3, "GETKEYSINSLOT": 4, "MYSHARDID": 2}
@@ -193,15 +194,15 @@ func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 			r.Int(int64(n.slots.Start))
 			r.Int(int64(n.slots.End))
 			r.Array(4)
-			r.BulkString(n.host)
+			r.BulkString(hostOf(n))
 			r.Int(int64(n.port))
 			r.BulkString(n.id)
 			r.Array(0)
 		}
 	case "SHARDS":
-		s.clusterShards(r)
+		s.clusterShards(r, hostOf)
 	case "NODES":
-		r.BulkString(st.nodesText())
+		r.BulkString(st.nodesText(hostOf))
 	case "INFO":
 		r.BulkString(st.infoText())
 	case "MYID", "MYSHARDID":
@@ -232,6 +233,22 @@ func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 	}
 }
 
+// hostFor returns how nodes' hosts are shown to this client. A node bound to a wildcard address
+// (0.0.0.0, ::) without --cluster-announce shows itself under the address the client reached it on,
+// as Redis does with the address it learns from its peers.
+func (st *clusterState) hostFor(ctx *command.Ctx) func(*clusterNode) string {
+	return func(n *clusterNode) string {
+		if ip := net.ParseIP(n.host); n.self && ip != nil && ip.IsUnspecified() {
+			if c := clientOf(ctx); c != nil {
+				if la, ok := c.netConn.LocalAddr().(*net.TCPAddr); ok {
+					return la.IP.String()
+				}
+			}
+		}
+		return n.host
+	}
+}
+
 func parseSlot(b []byte) (int, bool) {
 	n, err := strconv.Atoi(string(b))
 	return n, err == nil && n >= 0 && n < slotCount
@@ -256,7 +273,7 @@ func (s *Server) keysInSlot(slot, limit int) []string {
 
 // nodesText is CLUSTER NODES: one line per node,
 // "<id> <ip>:<port>@<cport> <flags> - 0 0 <epoch> connected <start>-<end>".
-func (st *clusterState) nodesText() string {
+func (st *clusterState) nodesText(hostOf func(*clusterNode) string) string {
 	var b strings.Builder
 	for i, n := range st.nodes {
 		flags := "master"
@@ -268,7 +285,7 @@ func (st *clusterState) nodesText() string {
 		if busPort > 65535 {
 			busPort = 0
 		}
-		fmt.Fprintf(&b, "%s %s:%d@%d %s - 0 0 %d connected %s\n", n.id, n.host, n.port, busPort, flags, i+1, n.slots)
+		fmt.Fprintf(&b, "%s %s:%d@%d %s - 0 0 %d connected %s\n", n.id, hostOf(n), n.port, busPort, flags, i+1, n.slots)
 	}
 	return b.String()
 }
@@ -303,7 +320,7 @@ func (st *clusterState) epochOf(n *clusterNode) int {
 
 // clusterShards is CLUSTER SHARDS in Redis 7's layout: per shard, "slots" as a flat start/end list and
 // "nodes" as maps.
-func (s *Server) clusterShards(r command.Reply) {
+func (s *Server) clusterShards(r command.Reply, hostOf func(*clusterNode) string) {
 	st := s.cluster
 	r.Array(len(st.nodes))
 	for _, n := range st.nodes {
@@ -320,9 +337,9 @@ func (s *Server) clusterShards(r command.Reply) {
 		r.BulkString("port")
 		r.Int(int64(n.port))
 		r.BulkString("ip")
-		r.BulkString(n.host)
+		r.BulkString(hostOf(n))
 		r.BulkString("endpoint")
-		r.BulkString(n.host)
+		r.BulkString(hostOf(n))
 		r.BulkString("role")
 		r.BulkString("master")
 		r.BulkString("replication-offset")

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"net"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/ssrun/ssrun/orchestrator/command"
 )
 
 var testNodeIDs = []string{strings.Repeat("a", 40), strings.Repeat("b", 40), strings.Repeat("c", 40)}
@@ -188,6 +190,43 @@ func TestRedisCliCluster(t *testing.T) {
 	for i, s := range servers {
 		if s.Keys().Len() != 1 {
 			t.Errorf("shard %d holds %d keys, want 1", i, s.Keys().Len())
+		}
+	}
+}
+
+// A node bound to every interface shows itself under the address the client used. (Tests bind only
+// loopback, so the connection is a stand-in whose local address is what the kernel would report.)
+func TestClusterWildcardBindShowsLocalAddress(t *testing.T) {
+	st := newClusterState(&ClusterConfig{NodeID: testNodeIDs[0], Slots: SlotRange{0, 16383}}, "0.0.0.0:7000", "db")
+	conn := localAddrConn{local: &net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 7000}}
+	ctx := &command.Ctx{Context: context.WithValue(context.Background(), clientKey{}, &client{netConn: conn})}
+	if got := st.hostFor(ctx)(st.self); got != "10.1.2.3" {
+		t.Errorf("self host for a client on 10.1.2.3 = %q", got)
+	}
+	named := newClusterState(&ClusterConfig{NodeID: testNodeIDs[0], Slots: SlotRange{0, 16383}}, "node7:7000", "db")
+	if got := named.hostFor(ctx)(named.self); got != "node7" {
+		t.Errorf("announced host replaced: %q", got)
+	}
+}
+
+type localAddrConn struct {
+	net.Conn
+	local net.Addr
+}
+
+func (c localAddrConn) LocalAddr() net.Addr { return c.local }
+
+// redis-cli --cluster check reads CLUSTER NODES, INFO and DBSIZE from every node and must agree.
+func TestRedisCliClusterCheck(t *testing.T) {
+	cli := needTool(t, "redis-cli")
+	servers := startCluster(t)
+	out, err := exec.Command(cli, "--cluster", "check", servers[0].Addr()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli --cluster check: %v\n%s", err, out)
+	}
+	for _, want := range []string{"[OK] All nodes agree about slots configuration.", "[OK] All 16384 slots covered.", "5462 slots"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("redis-cli --cluster check output lacks %q:\n%s", want, out)
 		}
 	}
 }
