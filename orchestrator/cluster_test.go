@@ -2,8 +2,8 @@ package orchestrator
 
 import (
 	"context"
-	"net"
 	"fmt"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
