@@ -48,7 +48,7 @@ func (s *Server) newClient(nc net.Conn) *client {
 	c := &client{
 		id:      s.nextClientID.Add(1),
 		netConn: nc,
-		rd:      newRequestReader(nc, s.maxBulkLen.Load()),
+		rd:      newRequestReader(nc, &s.maxBulkLen),
 		wr:      newReplyWriter(nc),
 		created: time.Now(),
 	}

@@ -105,6 +105,16 @@ func TestMaxBulkLenClosesOnlyThatConnection(t *testing.T) {
 	if got := other.Do("STRLEN", "k"); got != ":1024\r\n" {
 		t.Errorf("other connection broken: %q", got)
 	}
+	// CONFIG SET applies to connections already open.
+	if got := other.Do("CONFIG", "SET", "proto-max-bulk-len", "2mb"); got != "+OK\r\n" {
+		t.Fatalf("CONFIG SET proto-max-bulk-len = %q", got)
+	}
+	if got := other.Do("SET", "k", strings.Repeat("x", 2<<20)); got != "+OK\r\n" {
+		t.Errorf("SET of 2 MiB after raising the limit = %q", got)
+	}
+	if got := other.Do("CONFIG", "SET", "proto-max-bulk-len", "1gb"); !strings.Contains(got, "between 1mb and 512mb") {
+		t.Errorf("CONFIG SET proto-max-bulk-len 1gb = %q", got)
+	}
 }
 
 func TestRequirePass(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -34,7 +35,9 @@ func BenchmarkRequestParsing(b *testing.B) {
 		stream := pipelineOf(size.n, size.value)
 		b.Run("ssrun/"+size.name, func(b *testing.B) {
 			b.SetBytes(int64(len(stream)))
-			rd := newRequestReader(nil, defaultMaxBulkLen)
+			var limit atomic.Int64
+			limit.Store(defaultMaxBulkLen)
+			rd := newRequestReader(nil, &limit)
 			rd.authenticated = true
 			for i := 0; i < b.N; i++ {
 				rd.br.Reset(bytes.NewReader(stream)) // a connection's reader lives as long as it does

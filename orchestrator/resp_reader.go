@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"sync/atomic"
 )
 
 // Limits Redis applies to a request's framing. Before a client authenticates, Redis accepts only small
@@ -31,13 +32,14 @@ func (e *protocolError) Error() string { return "Protocol error: " + e.msg }
 // values without copying them again.
 type requestReader struct {
 	br *bufio.Reader
-	// maxBulk is the largest argument accepted (proto-max-bulk-len).
-	maxBulk int64
+	// maxBulk is the largest argument accepted (proto-max-bulk-len); CONFIG SET changes it for every
+	// connection at once.
+	maxBulk *atomic.Int64
 	// authenticated lifts the pre-AUTH limits.
 	authenticated bool
 }
 
-func newRequestReader(r io.Reader, maxBulk int64) *requestReader {
+func newRequestReader(r io.Reader, maxBulk *atomic.Int64) *requestReader {
 	return &requestReader{br: bufio.NewReaderSize(r, readBufferSize), maxBulk: maxBulk}
 }
 
@@ -126,7 +128,7 @@ func (r *requestReader) readBulk() ([]byte, error) {
 		return nil, &protocolError{"expected '$', got '" + got + "'"}
 	}
 	size, ok := parseRequestInt(line[1:])
-	limit := r.maxBulk
+	limit := r.maxBulk.Load()
 	if !r.authenticated {
 		limit = min(limit, maxUnauthBulkLen)
 	}

@@ -65,8 +65,8 @@ func newSettings(s *Server) *settings {
 		{name: "proto-max-bulk-len", get: func() string { return strconv.FormatInt(s.maxBulkLen.Load(), 10) },
 			set: func(v string) string {
 				n, err := ParseMemory(v)
-				if err != nil || n < 1024*1024 {
-					return "argument must be a memory value of at least 1mb"
+				if err != nil || n < 1024*1024 || n > defaultMaxBulkLen {
+					return "argument must be a memory value between 1mb and 512mb"
 				}
 				s.maxBulkLen.Store(n)
 				return ""
