@@ -27,7 +27,6 @@ type client struct {
 
 	authenticated bool
 	quit          bool // close after flushing the current reply (QUIT, SHUTDOWN)
-	asking        bool
 
 	mu      sync.Mutex // guards the CLIENT metadata read by CLIENT LIST from other connections
 	name    string
@@ -108,12 +107,11 @@ func (s *Server) execute(c *client, args [][]byte) {
 		return
 	}
 	if s.cluster != nil {
-		if msg := s.cluster.redirect(spec, args, c.asking); msg != "" {
+		if msg := s.cluster.redirect(spec, args); msg != "" {
 			c.wr.Error(msg)
 			return
 		}
 	}
-	c.asking = false
 	c.lastCmd.Store(&spec.Name)
 	if spec.Flags&command.DenyOOM != 0 && s.keys.OverMemory() {
 		c.wr.Error(command.OOMReply)

@@ -153,7 +153,8 @@ func splitHostPort(addr string) (string, int, error) {
 }
 
 // redirect returns the error a keyed command gets on this node (CROSSSLOT or MOVED), or "" to run it.
-func (st *clusterState) redirect(spec *command.Spec, args [][]byte, asking bool) string {
+// The slot map is static, so there are no migrating slots and never an ASK redirect.
+func (st *clusterState) redirect(spec *command.Spec, args [][]byte) string {
 	keys := spec.KeysOf(args)
 	if len(keys) == 0 {
 		return ""

@@ -170,15 +170,13 @@ func (s *Server) cmdSelect(ctx *command.Ctx, args [][]byte) {
 	}
 }
 
-// cmdClusterOK is READONLY, READWRITE and ASKING: accepted in cluster mode (every node is a master
-// with a static map, so they change nothing), refused as Redis does when cluster support is off.
-func (s *Server) cmdClusterOK(ctx *command.Ctx, args [][]byte) {
+// cmdClusterOK is READONLY, READWRITE and ASKING: accepted in cluster mode (every node is a master of
+// a static map with no migrating slots, so they change nothing), refused as Redis does when cluster
+// support is off.
+func (s *Server) cmdClusterOK(ctx *command.Ctx, _ [][]byte) {
 	if s.cluster == nil {
 		ctx.Reply.Error("ERR This instance has cluster support disabled")
 		return
-	}
-	if c := clientOf(ctx); c != nil && upper(string(args[0])) == "ASKING" {
-		c.asking = true
 	}
 	ctx.Reply.SimpleString("OK")
 }

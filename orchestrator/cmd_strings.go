@@ -100,7 +100,7 @@ func cmdSetNX(ctx *command.Ctx, args [][]byte) {
 		replyWriteError(ctx.Reply, err)
 		return
 	}
-	ctx.Reply.Int(map[bool]int64{false: 0, true: 1}[stored])
+	ctx.Reply.Int(boolInt(stored))
 }
 
 func cmdMGet(ctx *command.Ctx, args [][]byte) {
