@@ -16,7 +16,7 @@ import (
 )
 
 // startServer runs a real `ssrun db` shard on a free loopback port with the AI commands registered.
-func startServer(t *testing.T, cluster bool) string {
+func startServer(t testing.TB, cluster bool) string {
 	t.Helper()
 	cfg := orchestrator.Config{Name: "e2e", Port: 0}
 	if cluster {
@@ -38,7 +38,7 @@ func startServer(t *testing.T, cluster bool) string {
 	return s.Addr()
 }
 
-func newClient(t *testing.T, addr string) *redis.Client {
+func newClient(t testing.TB, addr string) *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DialTimeout: 5 * time.Second})
 	t.Cleanup(func() { c.Close() })
 	return c

@@ -73,8 +73,17 @@ func parseModelStore(args [][]byte) (*ModelValue, string) {
 	if c.atEnd() {
 		return nil, errMissingModelBlob
 	}
-	model.Blob = bytes.Join(args[c.pos:], nil)
+	model.Blob = joinChunks(args[c.pos:])
 	return model, ""
+}
+
+// joinChunks concatenates the BLOB chunks; a single chunk is kept as it is (the server hands
+// arguments over, see tensorSet).
+func joinChunks(chunks [][]byte) []byte {
+	if len(chunks) == 1 {
+		return chunks[0]
+	}
+	return bytes.Join(chunks, nil)
 }
 
 // parseBatchOptions reads BATCHSIZE, MINBATCHSIZE and MINBATCHTIMEOUT in that order (MODELSTORE rules).
@@ -218,7 +227,7 @@ func parseModelSet(args [][]byte) (*ModelValue, string) {
 	if blobAt+1 >= len(args) {
 		return nil, errMissingModelBlob
 	}
-	model.Blob = bytes.Join(args[blobAt+1:], nil)
+	model.Blob = joinChunks(args[blobAt+1:])
 	return model, ""
 }
 

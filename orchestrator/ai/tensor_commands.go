@@ -46,7 +46,10 @@ func parseTensorSet(args [][]byte) (*tensor.Tensor, string) {
 			if len(args)-1-pos != 1 {
 				return nil, errSingleBlob
 			}
-			t, err := tensor.New(dtype, shape, bytes.Clone(args[pos+1]))
+			// The blob is kept without a copy: the server hands each argument over as a fresh
+			// allocation the handler owns (orchestrator's request reader guarantees it), and
+			// copying a large tensor again would halve TENSORSET's throughput.
+			t, err := tensor.New(dtype, shape, args[pos+1])
 			if err != nil {
 				return nil, err.Error()
 			}
