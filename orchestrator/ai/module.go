@@ -13,6 +13,9 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ssrun/ssrun/orchestrator/command"
@@ -82,7 +85,7 @@ func New(opts Options) *Module {
 		stats:        newStatsRegistry(),
 	}
 	m.runCtx, m.cancelRun = context.WithCancel(context.Background())
-	m.queues = newQueues(opts.ThreadsPerQueue, m.runBatch)
+	m.queues = newQueues(opts.ThreadsPerQueue, m.runBatch, m.queueCreated)
 	for _, b := range opts.Backends {
 		m.backends[b.Name()] = b
 	}
@@ -93,6 +96,41 @@ func New(opts Options) *Module {
 func (m *Module) Close() {
 	m.cancelRun()
 	m.queues.close()
+}
+
+// queueCreated logs where a new device's runs really execute: ssrun accepts and records GPU devices,
+// as SmartRedis's set_model_multigpu needs, but its backends run on the CPU.
+func (m *Module) queueCreated(device string) {
+	if len(device) >= 3 && strings.EqualFold(device[:3], "GPU") {
+		m.opts.Logf("ai: device %s: models and scripts stored for it run on the CPU (ssrun has no GPU execution)", device)
+	}
+}
+
+// InfoSection is the module's part of the server's INFO output ("# ai"), one "field:value" per line
+// with CRLF endings: configuration, loaded backends and device queues, and where runs execute.
+func (m *Module) InfoSection() string {
+	m.mu.Lock()
+	backends := make([]string, 0, len(m.backends))
+	for name := range m.backends {
+		backends = append(backends, name)
+	}
+	chunk, path := m.chunkSize, m.backendsPath
+	m.mu.Unlock()
+	sort.Strings(backends)
+	scripts := "none"
+	if m.opts.Scripts != nil {
+		scripts = "starlark"
+	}
+	lines := []string{
+		"ai_threads_per_queue:" + strconv.Itoa(m.opts.ThreadsPerQueue),
+		"ai_model_chunk_size:" + strconv.FormatInt(chunk, 10),
+		"ai_backendspath:" + path,
+		"ai_backends_loaded:" + strings.Join(backends, ","),
+		"ai_script_engine:" + scripts,
+		"ai_queues:" + strings.Join(m.queues.names(), ","),
+		"ai_execution_device:CPU",
+	}
+	return strings.Join(lines, "\r\n") + "\r\n"
 }
 
 func defaultBackendsPath() string {

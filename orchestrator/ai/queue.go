@@ -2,6 +2,7 @@ package ai
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 
@@ -33,12 +34,25 @@ type queues struct {
 	mu      sync.Mutex
 	threads int
 	run     func(batch []*request)
+	created func(device string) // called once per new device queue
 	byName  map[string]*runQueue
 	closed  bool
 }
 
-func newQueues(threads int, run func([]*request)) *queues {
-	return &queues{threads: threads, run: run, byName: map[string]*runQueue{}}
+func newQueues(threads int, run func([]*request), created func(string)) *queues {
+	return &queues{threads: threads, run: run, created: created, byName: map[string]*runQueue{}}
+}
+
+// names lists the devices that have a queue, sorted.
+func (qs *queues) names() []string {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	out := make([]string, 0, len(qs.byName))
+	for name := range qs.byName {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // get returns the device's queue, starting its workers the first time; nil after close.
@@ -56,6 +70,9 @@ func (qs *queues) get(device string) *runQueue {
 		for i := 0; i < qs.threads; i++ {
 			q.workers.Add(1)
 			go q.work()
+		}
+		if qs.created != nil {
+			qs.created(device)
 		}
 	}
 	return q
