@@ -135,17 +135,39 @@ func (r *requestReader) readBulk() ([]byte, error) {
 	if !ok || size < 0 || size > limit {
 		return nil, &protocolError{"invalid bulk length"}
 	}
-	arg := make([]byte, size+largeArgumentOverhead)
-	if _, err := io.ReadFull(r.br, arg); err != nil {
-		if err == io.ErrUnexpectedEOF {
-			err = io.EOF
-		}
+	arg, err := r.readExactly(int(size) + largeArgumentOverhead)
+	if err != nil {
 		return nil, err
 	}
 	if arg[size] != '\r' || arg[size+1] != '\n' {
 		return nil, &protocolError{"invalid bulk length"}
 	}
 	return arg[:size:size], nil
+}
+
+// upfrontLimit is the largest argument buffer allocated before its bytes arrive. Larger arguments grow
+// as data comes in, so a header claiming 512 MiB costs nothing until the client actually sends it.
+const upfrontLimit = 16 << 20
+
+// readExactly reads n bytes into a new slice.
+func (r *requestReader) readExactly(n int) ([]byte, error) {
+	buf := make([]byte, min(n, upfrontLimit))
+	for filled := 0; ; {
+		m, err := io.ReadFull(r.br, buf[filled:])
+		filled += m
+		if err != nil {
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			return nil, err
+		}
+		if filled == n {
+			return buf, nil
+		}
+		grown := make([]byte, min(n, 2*len(buf)))
+		copy(grown, buf)
+		buf = grown
+	}
 }
 
 func (r *requestReader) readInline() ([][]byte, error) {
