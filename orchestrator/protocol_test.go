@@ -61,8 +61,11 @@ func TestBinarySafeLargeValues(t *testing.T) {
 	srv := startServer(t, Config{})
 	c := dial(t, "tcp", srv.Addr())
 	val := make([]byte, upfrontLimit+12345) // larger than the up-front buffer: grows as it arrives
-	for i := range val {
+	for i := 0; i < 251; i++ {
 		val[i] = byte(i * 7)
+	}
+	for n := 251; n < len(val); n *= 2 { // fill by doubling: per-byte loops are slow under -race
+		copy(val[n:], val[:n])
 	}
 	key := "k\x00\r\n{x}"
 	if got := c.Do("SET", key, string(val)); got != "+OK\r\n" {
