@@ -12,10 +12,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ssrun/ssrun/orchestrator"
-	"github.com/ssrun/ssrun/orchestrator/ai"
 )
 
-// startServer runs a real `ssrun db` shard on a free loopback port with the AI commands registered.
+// startServer runs a real `ssrun db` shard on a free loopback port; the server registers this
+// package's commands itself (orchestrator's registerModules), so this is what users get.
 func startServer(t testing.TB, cluster bool) string {
 	t.Helper()
 	cfg := orchestrator.Config{Name: "e2e", Port: 0}
@@ -26,15 +26,10 @@ func startServer(t testing.TB, cluster bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := ai.New(ai.Options{ThreadsPerQueue: 1})
-	s.Register(m.Commands()...)
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		s.Close()
-		m.Close()
-	})
+	t.Cleanup(func() { s.Close() })
 	return s.Addr()
 }
 

@@ -5,7 +5,21 @@
 // executed by pluggable backends (Backend, ScriptEngine).
 //
 // The server registers Commands(); the package depends only on the command contract, not on the
-// server.
+// server. Argument buffers are kept as stored data without copying (the server hands each argument
+// over as a fresh allocation).
+//
+// Where ssrun differs from RedisAI, on purpose:
+//   - A model whose backend is not loaded is stored anyway (RedisAI answers "Could not load
+//     backend"); running it answers "ERR Backend not loaded: <NAME>. <how to load it or what to
+//     use instead>". It is prepared when the backend is loaded later (AI.CONFIG LOADBACKEND).
+//   - ONNX models report their input and output names from the blob itself, without a runtime;
+//     TORCH and TFLITE models without a backend report none, and execute commands then cannot
+//     check their key counts before the run.
+//   - A negative count in AI.SCRIPTEXECUTE (which RedisAI silently treats as zero) is refused with
+//     the scope's count error.
+//   - AI.INFO and the scan commands forget a model or script as soon as its key no longer holds it
+//     (DEL, RENAME, FLUSHALL, overwrite); RedisAI keeps a renamed model's stats under the old name.
+//   - Execute commands inside MULTI are the server's concern (the server has no MULTI).
 package ai
 
 import (
