@@ -3,6 +3,7 @@ package ai_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os/exec"
 	"strings"
@@ -238,5 +239,58 @@ func TestClusterRoutingUsesExecuteKeys(t *testing.T) {
 	}
 	if v, err := c.Do(ctx, "CLUSTER", "KEYSLOT", "m{1}").Result(); err != nil || v != int64(9842) {
 		t.Fatalf("KEYSLOT = %v, %v", v, err)
+	}
+}
+
+// TestManyClientsAtOnce has concurrent clients store, read and delete tensors and models on the real
+// server (run with -race): every client must read back exactly what it wrote.
+func TestManyClientsAtOnce(t *testing.T) {
+	addr := startServer(t, false)
+	ctx := context.Background()
+	const clients, rounds = 8, 25
+	errs := make(chan error, clients)
+	for i := 0; i < clients; i++ {
+		go func() {
+			c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2})
+			defer c.Close()
+			errs <- func() error {
+				for r := 0; r < rounds; r++ {
+					key := fmt.Sprintf("t:%d:%d", i, r)
+					blob := float32Blob(float32(i), float32(r))
+					if err := c.Do(ctx, "AI.TENSORSET", key, "FLOAT", 2, "BLOB", blob).Err(); err != nil {
+						return err
+					}
+					v, err := c.Do(ctx, "AI.TENSORGET", key, "VALUES").Slice()
+					if err != nil {
+						return err
+					}
+					if want := []any{fmt.Sprint(i), fmt.Sprint(r)}; fmt.Sprint(v) != fmt.Sprint(want) {
+						return fmt.Errorf("%s: VALUES %v, want %v", key, v, want)
+					}
+					model := fmt.Sprintf("m:%d", i)
+					if err := c.Do(ctx, "AI.MODELSTORE", model, "ONNX", "CPU", "TAG", key, "BLOB", blob).Err(); err != nil {
+						return err
+					}
+					info, err := c.Do(ctx, "AI.INFO", model).Slice()
+					if err != nil || info[9] != key {
+						return fmt.Errorf("AI.INFO %s = %v, %v", model, info, err)
+					}
+					if err := c.Del(ctx, key).Err(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	for i := 0; i < clients; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newClient(t, addr)
+	scan, err := c.Do(ctx, "AI._MODELSCAN").Slice()
+	if err != nil || len(scan) != clients {
+		t.Fatalf("_MODELSCAN = %v, %v", scan, err)
 	}
 }
