@@ -230,7 +230,9 @@ func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 			r.BulkString(k)
 		}
 	default:
-		r.Error("ERR unknown subcommand '" + string(args[1]) + "'. Try CLUSTER HELP.")
+		if !replyHelp(r, args) {
+			r.Error(unknownSubcommand(args))
+		}
 	}
 }
 

@@ -106,6 +106,9 @@ func TestClusterCommands(t *testing.T) {
 	if got := c.Do("CLUSTER", "GETKEYSINSLOT", "5461", "10"); got != "*2\r\n$6\r\n{8M}k1\r\n$6\r\n{8M}k2\r\n" {
 		t.Errorf("GETKEYSINSLOT = %q", got)
 	}
+	if help := c.Do("CLUSTER", "HELP"); !strings.HasPrefix(help, "*19\r\n+CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+INFO\r\n") {
+		t.Errorf("CLUSTER HELP = %q", help)
+	}
 	shards := c.Do("CLUSTER", "SHARDS")
 	if !strings.HasPrefix(shards, "*3\r\n*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:5460\r\n$5\r\nnodes\r\n*1\r\n*14\r\n$2\r\nid\r\n$40\r\n"+testNodeIDs[0]) {
 		t.Errorf("CLUSTER SHARDS = %q", shards)

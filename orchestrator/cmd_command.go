@@ -62,7 +62,9 @@ func (s *Server) cmdCommand(ctx *command.Ctx, args [][]byte) {
 			r.BulkString(commandGroup(sp))
 		}
 	default:
-		r.Error("ERR unknown subcommand '" + string(args[1]) + "'. Try COMMAND HELP.")
+		if !replyHelp(r, args) {
+			r.Error(unknownSubcommand(args))
+		}
 	}
 }
 

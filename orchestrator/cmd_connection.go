@@ -219,7 +219,7 @@ func (s *Server) cmdClient(ctx *command.Ctx, args [][]byte) {
 			return
 		}
 		if msg := validClientName(args[3]); msg != "" {
-			r.Error(strings.Replace(msg, "Client names", "lib-name and lib-ver", 1))
+			r.Error("ERR " + strings.ToLower(attr) + " cannot contain spaces, newlines or special characters.")
 			return
 		}
 		c.mu.Lock()
@@ -239,7 +239,9 @@ func (s *Server) cmdClient(ctx *command.Ctx, args [][]byte) {
 		}
 		r.BulkString(b.String())
 	default:
-		r.Error("ERR unknown subcommand '" + string(args[1]) + "'. Try CLIENT HELP.")
+		if !replyHelp(r, args) {
+			r.Error(unknownSubcommand(args))
+		}
 	}
 }
 

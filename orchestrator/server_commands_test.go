@@ -254,6 +254,15 @@ func TestClientCommands(t *testing.T) {
 	if got := a.Do("CLIENT", "SETINFO", "color", "x"); got != "-ERR Unrecognized option 'color'\r\n" {
 		t.Errorf("CLIENT SETINFO color = %q", got)
 	}
+	if got := a.Do("CLIENT", "SETINFO", "lib-ver", "1 2"); got != "-ERR lib-ver cannot contain spaces, newlines or special characters.\r\n" {
+		t.Errorf("CLIENT SETINFO lib-ver with a space = %q", got)
+	}
+	for _, cmd := range []string{"CLIENT", "CONFIG", "COMMAND"} {
+		help := a.Do(cmd, "help")
+		if !strings.Contains(help, "+"+cmd+" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n") || !strings.Contains(help, "+HELP\r\n") {
+			t.Errorf("%s HELP = %q", cmd, help)
+		}
+	}
 	b.Do("PING")
 	list := b.Do("CLIENT", "LIST")
 	lines := strings.Split(strings.TrimSuffix(list[strings.Index(list, "\r\n")+2:], "\n\r\n"), "\n")

@@ -139,7 +139,9 @@ func (s *Server) cmdConfig(ctx *command.Ctx, args [][]byte) {
 	case "REWRITE":
 		r.Error("ERR The server is running without a config file")
 	default:
-		r.Error("ERR unknown subcommand '" + string(args[1]) + "'. Try CONFIG HELP.")
+		if !replyHelp(r, args) {
+			r.Error(unknownSubcommand(args))
+		}
 	}
 }
 
