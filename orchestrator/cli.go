@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,8 +56,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ssrun db: %v\n", err)
 		return 1
 	}
-	line, _ := json.Marshal(srv.readyInfo())
+	info := srv.readyInfo()
+	line, _ := json.Marshal(info)
 	fmt.Fprintf(stdout, "%s%s\n", ReadyLinePrefix, line)
+	mode := "standalone"
+	if info.Cluster {
+		mode = "cluster node " + info.NodeID + " slots " + info.Slots
+	}
+	fmt.Fprintf(stderr, "ssrun db %s: accepting connections on %s (%s, pid %d)\n", cfg.Name, strings.Join(info.Addrs, ", "), mode, info.PID)
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
