@@ -75,12 +75,20 @@ func parseTensorSet(args [][]byte) (*tensor.Tensor, string) {
 			shape = append(shape, d)
 		}
 	}
+	if size := max(int64(dtype.Size()), 1); count > maxZeroTensorBytes/size {
+		return nil, "ERR tensor shape is too large"
+	}
 	t, err := tensor.Zeros(dtype, shape)
 	if err != nil {
 		return nil, err.Error()
 	}
 	return t, ""
 }
+
+// maxZeroTensorBytes bounds the tensor AI.TENSORSET allocates when given neither BLOB nor VALUES, so
+// that a few bytes of request cannot make the server allocate gigabytes; it is Redis's default
+// proto-max-bulk-len, the largest tensor a BLOB could carry.
+const maxZeroTensorBytes = 512 << 20
 
 // Formats of AI.TENSORGET.
 const (

@@ -57,6 +57,7 @@ func TestTensorSetWithoutDataAndScalars(t *testing.T) {
 	// Overwriting a tensor is allowed; a shape too large to allocate is refused.
 	e.must(ok(), "AI.TENSORSET", "x", "UINT8", "1", "VALUES", "9")
 	e.must(errr("ERR tensor shape is too large"), "AI.TENSORSET", "x", "UINT8", "65536", "65536", "65536")
+	e.must(errr("ERR tensor shape is too large"), "AI.TENSORSET", "x", "DOUBLE", "65536", "1025")
 	e.must(errr("ERR invalid or negative value found in tensor shape"), "AI.TENSORSET", "x", "UINT8", "0")
 	e.must(errr("ERR invalid or negative value found in tensor shape"), "AI.TENSORSET", "x", "UINT8", "+3")
 	e.must(arr(integer(9)), "AI.TENSORGET", "x", "VALUES")
