@@ -1,8 +1,18 @@
 package ai
 
 import (
+	"time"
+
 	"github.com/ssrun/ssrun/orchestrator/command"
 )
+
+// scriptCall is a parsed AI.SCRIPTEXECUTE / AI.SCRIPTRUN.
+type scriptCall struct {
+	script          *ScriptValue
+	call            ScriptCall
+	inKeys, outKeys [][]byte
+	timeout         time.Duration
+}
 
 // scriptExecute is AI.SCRIPTEXECUTE key fn [KEYS n..] [INPUTS n..] [ARGS n..] [OUTPUTS n..] [TIMEOUT ms].
 func (m *Module) scriptExecute(ctx *command.Ctx, args [][]byte) {
