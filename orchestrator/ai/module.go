@@ -107,10 +107,7 @@ func New(opts Options) *Module {
 }
 
 // Close stops the device queues: waiting runs are answered with an error and workers exit.
-func (m *Module) Close() {
-	m.cancelRun()
-	m.queues.close()
-}
+func (m *Module) Close() { m.queues.close(m.cancelRun) }
 
 // queueCreated logs where a new device's runs really execute: ssrun accepts and records GPU devices,
 // as SmartRedis's set_model_multigpu needs, but its backends run on the CPU.

@@ -78,7 +78,10 @@ func (qs *queues) get(device string) *runQueue {
 	return q
 }
 
-func (qs *queues) close() {
+// close stops every queue: waiting requests are answered at once, then cancelRun stops the runs in
+// progress, and close returns when all workers have exited. The order matters: cancelling first
+// would let a worker start a waiting request with a dead context.
+func (qs *queues) close(cancelRun func()) {
 	qs.mu.Lock()
 	qs.closed = true
 	all := make([]*runQueue, 0, len(qs.byName))
@@ -87,7 +90,11 @@ func (qs *queues) close() {
 	}
 	qs.mu.Unlock()
 	for _, q := range all {
-		q.close()
+		q.stop()
+	}
+	cancelRun()
+	for _, q := range all {
+		q.workers.Wait()
 	}
 }
 
@@ -125,7 +132,8 @@ func (q *runQueue) submit(r *request) bool {
 	return true
 }
 
-func (q *runQueue) close() {
+// stop refuses new requests and answers the waiting ones; workers exit after their current run.
+func (q *runQueue) stop() {
 	q.mu.Lock()
 	q.closed = true
 	pending := q.items
@@ -136,7 +144,6 @@ func (q *runQueue) close() {
 		r.err = "ERR server is shutting down"
 		r.finish()
 	}
-	q.workers.Wait()
 }
 
 func (q *runQueue) work() {
