@@ -47,6 +47,16 @@ func (m *Module) replyRun(ctx *command.Ctx, r *request, outKeys [][]byte) {
 			strconv.Itoa(len(outKeys)) + " OUTPUTS keys")
 		return
 	}
+	for i, o := range r.outputs {
+		if o == nil {
+			ctx.Reply.Error("ERR the backend returned no tensor for output " + strconv.Itoa(i))
+			return
+		}
+		if err := o.Validate(); err != nil {
+			ctx.Reply.Error("ERR the backend returned an invalid tensor for output " + strconv.Itoa(i) + ": " + err.Error())
+			return
+		}
+	}
 	for i, k := range outKeys {
 		if !put(ctx, k, TensorValue{r.outputs[i]}) {
 			return

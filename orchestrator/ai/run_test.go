@@ -1,12 +1,15 @@
 package ai
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssrun/ssrun/tensor"
 )
 
 // Case 34 with a backend: the run stores the sum and TENSORGET reads it back as RedisAI's test does.
@@ -275,4 +278,24 @@ func waitForQueued(t *testing.T, m *Module, device string, n int) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatalf("queue %s never held %d requests", device, n)
+}
+
+// brokenBackend returns a tensor whose data does not match its shape.
+type brokenBackend struct{ addBackend }
+
+func (b *brokenBackend) Prepare(spec ModelSpec) (PreparedModel, error) { return &brokenModel{}, nil }
+
+type brokenModel struct{ addModel }
+
+func (*brokenModel) Run(context.Context, []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	return []*tensor.Tensor{{DType: tensor.Float, Shape: []int64{4}, Data: []byte{1}}}, nil
+}
+
+func TestInvalidBackendOutputsAreRefused(t *testing.T) {
+	e := newEnv(t, Options{Backends: []Backend{&brokenBackend{addBackend{name: "ONNX"}}}})
+	e.must(ok(), "AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", "x")
+	e.must(ok(), "AI.TENSORSET", "a", "FLOAT", "1")
+	e.must(errr("ERR the backend returned an invalid tensor for output 0: ERR data length does not match tensor shape and type"),
+		"AI.MODELEXECUTE", "m", "INPUTS", "2", "a", "a", "OUTPUTS", "1", "c")
+	e.must(errr(errTensorKeyEmpty), "AI.TENSORGET", "c")
 }
