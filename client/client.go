@@ -49,7 +49,8 @@ func NewFromEnvFor(dbID string) (*Client, error) {
 }
 
 // New connects to the database opts describe and checks that it answers (PING for a standalone server,
-// CLUSTER SLOTS for a cluster, the same handshake as SmartRedis).
+// CLUSTER SLOTS for a cluster, the same handshake as SmartRedis), trying again for up to
+// opts.ConnectTimeout.
 func New(opts Options) (*Client, error) {
 	if len(opts.Addrs) == 0 {
 		return nil, errors.New("client: no database address given")
@@ -68,48 +69,40 @@ func New(opts Options) (*Client, error) {
 	if opts.ModelTimeout < time.Millisecond {
 		opts.ModelTimeout = time.Millisecond // TIMEOUT is whole milliseconds and must be positive
 	}
-	c := &Client{opts: opts, prefixes: newPrefixes(opts.KeyOut, opts.KeyIn)}
-	ctx, cancel := context.WithTimeout(context.Background(), opts.DialTimeout)
-	defer cancel()
-	var err error
-	if opts.Cluster {
-		err = c.connectCluster(ctx)
-	} else {
-		err = c.connectStandalone(ctx)
+	if opts.ConnectInterval <= 0 {
+		opts.ConnectInterval = defaultConnectInterval
 	}
-	if err != nil {
-		if c.rdb != nil {
-			c.rdb.Close()
-		}
+	c := &Client{opts: opts, prefixes: newPrefixes(opts.KeyOut, opts.KeyIn)}
+	if err := c.open(); err != nil {
+		return nil, err
+	}
+	if err := c.handshakeWithRetries(); err != nil {
+		c.rdb.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-// connectStandalone opens a client to one of the addresses and PINGs it.
-func (c *Client) connectStandalone(ctx context.Context) error {
-	entry := pickAddress(c.opts.Addrs)
-	network, addr, _ := splitAddress(entry)
-	c.rdb = redis.NewClient(&redis.Options{
-		Network:               network,
-		Addr:                  addr,
-		Password:              c.opts.Password,
-		Protocol:              2,
-		DisableIdentity:       true,
-		DialTimeout:           c.opts.DialTimeout,
-		ReadTimeout:           -1, // model runs block; callers bound waits with their context
-		WriteTimeout:          -1,
-		ContextTimeoutEnabled: true,
-	})
-	if err := c.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("client: cannot reach the database at %s: %w", entry, err)
+// open creates the go-redis client: one connection pool to a standalone server chosen among the
+// addresses, or a cluster client seeded with all of them.
+func (c *Client) open() error {
+	if !c.opts.Cluster {
+		entry := pickAddress(c.opts.Addrs)
+		network, addr, _ := splitAddress(entry)
+		c.rdb = redis.NewClient(&redis.Options{
+			Network:               network,
+			Addr:                  addr,
+			Password:              c.opts.Password,
+			Protocol:              2,
+			DisableIdentity:       true,
+			DialTimeout:           c.opts.DialTimeout,
+			ReadTimeout:           -1, // model runs block; callers bound waits with their context
+			WriteTimeout:          -1,
+			ContextTimeoutEnabled: true,
+		})
+		c.ranges = []slotRange{{start: 0, end: slotCount - 1, addr: entry}}
+		return nil
 	}
-	c.ranges = []slotRange{{start: 0, end: slotCount - 1, addr: entry}}
-	return nil
-}
-
-// connectCluster opens a cluster client seeded with every address and reads the slot map.
-func (c *Client) connectCluster(ctx context.Context) error {
 	addrs := make([]string, 0, len(c.opts.Addrs))
 	for _, a := range c.opts.Addrs {
 		network, addr, _ := splitAddress(a)
@@ -129,20 +122,52 @@ func (c *Client) connectCluster(ctx context.Context) error {
 		ContextTimeoutEnabled: true,
 	})
 	c.rdb = c.cluster
+	return nil
+}
+
+// handshakeWithRetries repeats the handshake every ConnectInterval until it succeeds or ConnectTimeout
+// has passed, so that an application started together with its database (a colocated one, say) waits
+// for it as SmartRedis clients do.
+func (c *Client) handshakeWithRetries() error {
+	deadline := time.Now().Add(c.opts.ConnectTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), c.opts.DialTimeout)
+		err := c.handshake(ctx)
+		cancel()
+		var reply redis.Error
+		if err == nil || errors.As(err, &reply) || !time.Now().Add(c.opts.ConnectInterval).Before(deadline) {
+			return err // success, a definite answer from the server, or out of time
+		}
+		time.Sleep(c.opts.ConnectInterval)
+	}
+}
+
+// handshake is SmartRedis's: PING for a standalone server, CLUSTER SLOTS (read into the slot ranges)
+// for a cluster.
+func (c *Client) handshake(ctx context.Context) error {
+	if c.cluster == nil {
+		if err := c.rdb.Ping(ctx).Err(); err != nil {
+			return fmt.Errorf("client: cannot reach the database at %s: %w", c.ranges[0].addr, err)
+		}
+		return nil
+	}
+	seeds := strings.Join(c.opts.Addrs, ",")
 	slots, err := c.cluster.ClusterSlots(ctx).Result()
 	if err != nil {
-		return fmt.Errorf("client: cannot read the cluster slot map from %s (if the database is not a cluster, set SR_DB_TYPE=Standalone): %w", strings.Join(c.opts.Addrs, ","), err)
+		return fmt.Errorf("client: cannot read the cluster slot map from %s (if the database is not a cluster, set SR_DB_TYPE=Standalone): %w", seeds, err)
 	}
 	if len(slots) == 0 {
-		return fmt.Errorf("client: the cluster at %s serves no slots", strings.Join(c.opts.Addrs, ","))
+		return fmt.Errorf("client: the cluster at %s serves no slots", seeds)
 	}
+	var ranges []slotRange
 	for _, s := range slots {
 		if len(s.Nodes) == 0 {
 			return fmt.Errorf("client: cluster slot range %d-%d has no node", s.Start, s.End)
 		}
-		c.ranges = append(c.ranges, slotRange{start: s.Start, end: s.End, addr: s.Nodes[0].Addr, prefix: shardPrefix(s.Start)})
+		ranges = append(ranges, slotRange{start: s.Start, end: s.End, addr: s.Nodes[0].Addr, prefix: shardPrefix(s.Start)})
 	}
-	sort.Slice(c.ranges, func(i, j int) bool { return c.ranges[i].start < c.ranges[j].start })
+	sort.Slice(ranges, func(i, j int) bool { return ranges[i].start < ranges[j].start })
+	c.ranges = ranges
 	return nil
 }
 

@@ -2,8 +2,10 @@ package client
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssrun/ssrun/orchestrator"
 )
@@ -31,6 +33,8 @@ func TestNewFromEnvConnects(t *testing.T) {
 	addr := startStandalone(t)
 	t.Setenv("SSDB", "127.0.0.1:1,") // the trailing empty entry is skipped
 	t.Setenv("SR_DB_TYPE", "Standalone")
+	t.Setenv("SR_CONN_TIMEOUT", "1")
+	t.Setenv("SR_CONN_INTERVAL", "200")
 	if _, err := NewFromEnv(); err == nil || !strings.Contains(err.Error(), "cannot reach the database at 127.0.0.1:1") {
 		t.Errorf("unreachable database: %v", err)
 	}
@@ -47,5 +51,36 @@ func TestNewFromEnvConnects(t *testing.T) {
 	t.Setenv("SR_DB_TYPE", "")
 	if _, err := NewFromEnv(); err == nil || !strings.Contains(err.Error(), "set SR_DB_TYPE=Standalone") {
 		t.Errorf("a standalone server taken for a cluster (SR_DB_TYPE unset): %v", err)
+	}
+}
+
+// A client started before its database waits for it, as SmartRedis clients do (SR_CONN_TIMEOUT).
+func TestNewWaitsForADatabaseThatStartsLater(t *testing.T) {
+	port := freePorts(t, 1)[0]
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	started := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		srv, err := orchestrator.New(orchestrator.Config{Name: "late", Port: port, Threads: 1})
+		if err == nil {
+			err = srv.Start()
+			t.Cleanup(func() { srv.Close() })
+		}
+		started <- err
+	}()
+	begin := time.Now()
+	c, err := New(Options{Addrs: []string{addr}, ConnectTimeout: 20 * time.Second, ConnectInterval: 50 * time.Millisecond})
+	must(t, <-started)
+	must(t, err)
+	defer c.Close()
+	if waited := time.Since(begin); waited < 250*time.Millisecond {
+		t.Errorf("connected after %v, before the server started", waited)
+	}
+	must(t, PutValues(testContext(t), c, "x", []int64{1}, []int32{1}))
+
+	begin = time.Now()
+	_, err = New(Options{Addrs: []string{"127.0.0.1:1"}, ConnectTimeout: 0})
+	if err == nil || time.Since(begin) > 10*time.Second {
+		t.Errorf("one attempt at a closed port: %v after %v", err, time.Since(begin))
 	}
 }

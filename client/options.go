@@ -25,8 +25,14 @@ type Options struct {
 	KeyIn []string
 	// Password is sent with AUTH when the server requires one (ssrun db --requirepass).
 	Password string
-	// DialTimeout bounds connecting to a server (default 5 s).
+	// DialTimeout bounds one attempt to connect to a server (default 5 s).
 	DialTimeout time.Duration
+	// ConnectTimeout is how long New keeps trying to reach a database that does not answer yet
+	// (SR_CONN_TIMEOUT, in seconds; NewFromEnv defaults it to SmartRedis's 100 s). Zero means one attempt.
+	ConnectTimeout time.Duration
+	// ConnectInterval is the pause between connection attempts (SR_CONN_INTERVAL in milliseconds,
+	// default 1 s).
+	ConnectInterval time.Duration
 	// ModelTimeout is sent as AI.MODELEXECUTE's TIMEOUT in milliseconds (SR_MODEL_TIMEOUT, default
 	// 60 000 000 as SmartRedis).
 	ModelTimeout time.Duration
@@ -41,16 +47,24 @@ const (
 	EnvKeyIn        = "SSKEYIN"
 	EnvKeyOut       = "SSKEYOUT"
 	EnvModelTimeout = "SR_MODEL_TIMEOUT"
+	EnvConnTimeout  = "SR_CONN_TIMEOUT"
+	EnvConnInterval = "SR_CONN_INTERVAL"
 )
 
 // defaultModelTimeout is SmartRedis's SR_MODEL_TIMEOUT default, 60 000 000 ms.
 const defaultModelTimeout = 60_000_000 * time.Millisecond
 
+// SmartRedis's connection retry defaults: SR_CONN_TIMEOUT 100 s, SR_CONN_INTERVAL 1000 ms.
+const (
+	defaultConnectTimeout  = 100 * time.Second
+	defaultConnectInterval = time.Second
+)
+
 // ErrNoSSDB is returned when the environment does not say where the database is.
 var ErrNoSSDB = errors.New("client: SSDB is not set: it must hold the database address(es), e.g. SSDB=127.0.0.1:6780")
 
-// OptionsFromEnv reads SSDB, SR_DB_TYPE, SSKEYIN, SSKEYOUT and SR_MODEL_TIMEOUT, each suffixed with
-// "_"+dbID when dbID is not empty.
+// OptionsFromEnv reads SSDB, SR_DB_TYPE, SSKEYIN, SSKEYOUT, SR_MODEL_TIMEOUT, SR_CONN_TIMEOUT and
+// SR_CONN_INTERVAL, each suffixed with "_"+dbID when dbID is not empty.
 func OptionsFromEnv(dbID string) (Options, error) {
 	return optionsFromLookup(dbID, os.LookupEnv)
 }
@@ -81,12 +95,30 @@ func optionsFromLookup(dbID string, lookup func(string) (string, bool)) (Options
 		o.KeyIn = SplitKeyIn(in)
 	}
 	o.KeyOut, _ = lookup(name(EnvKeyOut))
-	if v, ok := lookup(name(EnvModelTimeout)); ok && v != "" {
-		ms, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || ms <= 0 {
-			return o, fmt.Errorf("client: %s=%q is not a positive number of milliseconds", name(EnvModelTimeout), v)
+	o.ConnectTimeout, o.ConnectInterval = defaultConnectTimeout, defaultConnectInterval
+	durations := []struct {
+		env  string
+		unit time.Duration
+		dst  *time.Duration
+	}{
+		{EnvModelTimeout, time.Millisecond, &o.ModelTimeout},
+		{EnvConnTimeout, time.Second, &o.ConnectTimeout},
+		{EnvConnInterval, time.Millisecond, &o.ConnectInterval},
+	}
+	for _, d := range durations {
+		v, ok := lookup(name(d.env))
+		if !ok || v == "" {
+			continue
 		}
-		o.ModelTimeout = time.Duration(ms) * time.Millisecond
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			unit := "milliseconds"
+			if d.unit == time.Second {
+				unit = "seconds"
+			}
+			return o, fmt.Errorf("client: %s=%q is not a positive number of %s", name(d.env), v, unit)
+		}
+		*d.dst = time.Duration(n) * d.unit
 	}
 	return o, nil
 }

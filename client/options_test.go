@@ -25,7 +25,8 @@ func TestOptionsFromEnvReadsSmartRedisVariables(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Options{Addrs: []string{"10.0.0.1:6379", "tcp://10.0.0.2:6379"}, Cluster: true,
-		KeyIn: []string{"producer_0", "producer_1"}, KeyOut: "consumer"}
+		KeyIn: []string{"producer_0", "producer_1"}, KeyOut: "consumer",
+		ConnectTimeout: 100 * time.Second, ConnectInterval: time.Second}
 	if diff := cmp.Diff(want, o); diff != "" {
 		t.Fatalf("options (-want +got):\n%s", diff)
 	}
@@ -35,12 +36,14 @@ func TestOptionsFromEnvUsesSuffixedNamesForADatabaseIdentifier(t *testing.T) {
 	env := map[string]string{
 		"SSDB": "127.0.0.1:1", "SSDB_my_db": "127.0.0.1:6780", "SR_DB_TYPE_my_db": "Standalone",
 		"SSKEYOUT_my_db": "m0", "SR_MODEL_TIMEOUT_my_db": "1500",
+		"SR_CONN_TIMEOUT_my_db": "3", "SR_CONN_INTERVAL_my_db": "250",
 	}
 	o, err := optionsFromLookup("my_db", lookupFrom(env))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Options{Addrs: []string{"127.0.0.1:6780"}, KeyOut: "m0", ModelTimeout: 1500 * time.Millisecond}
+	want := Options{Addrs: []string{"127.0.0.1:6780"}, KeyOut: "m0", ModelTimeout: 1500 * time.Millisecond,
+		ConnectTimeout: 3 * time.Second, ConnectInterval: 250 * time.Millisecond}
 	if diff := cmp.Diff(want, o); diff != "" {
 		t.Fatalf("options (-want +got):\n%s", diff)
 	}
@@ -66,7 +69,8 @@ func TestOptionsFromEnvErrors(t *testing.T) {
 		{map[string]string{"SSDB": "localhost"}, "", "is not host:port"},
 		{map[string]string{"SSDB": "h:99999"}, "", "not a number between 1 and 65535"},
 		{map[string]string{"SSDB": "unix://"}, "", "needs a path"},
-		{map[string]string{"SSDB": "h:1", "SR_MODEL_TIMEOUT": "soon"}, "", "SR_MODEL_TIMEOUT"},
+		{map[string]string{"SSDB": "h:1", "SR_MODEL_TIMEOUT": "soon"}, "", `SR_MODEL_TIMEOUT="soon" is not a positive number of milliseconds`},
+		{map[string]string{"SSDB": "h:1", "SR_CONN_TIMEOUT": "-1"}, "", `SR_CONN_TIMEOUT="-1" is not a positive number of seconds`},
 	}
 	for _, c := range cases {
 		_, err := optionsFromLookup(c.id, lookupFrom(c.env))

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssrun/ssrun/client"
 	"github.com/ssrun/ssrun/orchestrator"
@@ -325,4 +326,29 @@ func TestGetDatasetPrintsDecodedJSON(t *testing.T) {
 		t.Errorf("get-dataset =\n%s\nwant\n%s", got, want)
 	}
 	fails(t, 1, "dataset does not exist", "get-dataset", "--addr", addr, "state")
+}
+
+func TestWaitForADatabaseThatStartsLater(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	done := make(chan result, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		code := Main([]string{"put-tensor", "--addr", addr, "--wait", "20s", "x", "1"}, strings.NewReader(""), &out, &errb)
+		done <- result{code, out.String(), errb.String()}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	startServer(t, nil, port)
+	r := <-done
+	if r.code != 0 {
+		t.Fatalf("put-tensor --wait: exit %d, %q", r.code, r.stderr)
+	}
+	if got := ok(t, "get-tensor", "--addr", addr, "x"); got != "1\n" {
+		t.Errorf("x = %q", got)
+	}
 }

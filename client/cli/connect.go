@@ -19,6 +19,7 @@ type connFlags struct {
 	source   string
 	password string
 	timeout  time.Duration
+	wait     time.Duration
 	fs       *pflag.FlagSet
 	c        *client.Client
 }
@@ -33,6 +34,7 @@ func addConnFlags(fs *pflag.FlagSet) *connFlags {
 	fs.StringVar(&f.source, "source", "", "which --keyin/$SSKEYIN prefix to read from (default: the first)")
 	fs.StringVar(&f.password, "password", "", "password for a database started with --requirepass")
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up after this long (e.g. 30s; default: no limit)")
+	fs.DurationVar(&f.wait, "wait", 0, "keep trying to reach a database that is not up yet for this long (e.g. 60s; default: fail at once)")
 	return f
 }
 
@@ -69,6 +71,9 @@ func (f *connFlags) options() (client.Options, error) {
 		o.KeyIn = client.SplitKeyIn(f.keyIn)
 	}
 	o.Password = f.password
+	// A command run by hand should fail at once when the database is down, not after SmartRedis's
+	// 100 s (SR_CONN_TIMEOUT); --wait asks for patience explicitly.
+	o.ConnectTimeout = f.wait
 	return o, nil
 }
 
