@@ -250,6 +250,3 @@ func (c *Client) forEachNode(ctx context.Context, fn func(ctx context.Context, n
 	}
 	return c.cluster.ForEachMaster(ctx, fn)
 }
-
-// redisClient is one node's connection.
-type redisClient = redis.Client

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // ModelOptions are AI.MODELSTORE's optional parts. Zero values are left out, as SmartRedis does.
@@ -158,7 +160,7 @@ func (c *Client) SetModelChunkSize(ctx context.Context, size int) error {
 	if size <= 0 {
 		return opError("set model chunk size", "", fmt.Errorf("the chunk size must be positive, not %d", size))
 	}
-	err := c.forEachNode(ctx, func(ctx context.Context, n *redisClient) error {
+	err := c.forEachNode(ctx, func(ctx context.Context, n *redis.Client) error {
 		return n.Do(ctx, "AI.CONFIG", "MODEL_CHUNK_SIZE", strconv.Itoa(size)).Err()
 	})
 	if err != nil {
