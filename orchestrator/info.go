@@ -62,7 +62,7 @@ func (s *Server) infoSection(name string) string {
 		n := len(s.clients)
 		s.mu.Unlock()
 		add("connected_clients", n)
-		add("maxclients", 10000)
+		add("maxclients", s.maxClients)
 		add("blocked_clients", 0)
 	case "memory":
 		used := s.keys.UsedMemory()

@@ -163,6 +163,31 @@ func TestRequirePass(t *testing.T) {
 	}
 }
 
+func TestMaxClients(t *testing.T) {
+	srv, err := New(Config{Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.maxClients = 2
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	a, b := dial(t, "tcp", srv.Addr()), dial(t, "tcp", srv.Addr())
+	a.Do("PING")
+	b.Do("PING")
+	extra := dial(t, "tcp", srv.Addr())
+	if got := extra.Reply(); got != "-ERR max number of clients reached\r\n" {
+		t.Errorf("third client got %q", got)
+	}
+	if !extra.Closed() {
+		t.Error("refused connection left open")
+	}
+	if got := a.Do("INFO", "stats"); !strings.Contains(got, "rejected_connections:1\r\n") {
+		t.Errorf("INFO stats = %q", got)
+	}
+}
+
 func TestUnixSocket(t *testing.T) {
 	sock := tempSocket(t)
 	srv := startServer(t, Config{Port: -1, UnixSocket: sock})

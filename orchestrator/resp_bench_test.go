@@ -162,3 +162,26 @@ func BenchmarkRedisTensor1MiB(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPipelinedSmallCommands is redis-benchmark's -P 16 case in-process: 16 SETs then 16 GETs of
+// 3-byte values per round trip on one connection, for profiling the per-command path.
+func BenchmarkPipelinedSmallCommands(b *testing.B) {
+	srv := startServer(b, Config{})
+	c := dial(b, "tcp", srv.Addr())
+	var batch bytes.Buffer
+	for i := 0; i < 16; i++ {
+		batch.Write(encodeCommand("SET", "key:"+strconv.Itoa(i), "xxx"))
+	}
+	for i := 0; i < 16; i++ {
+		batch.Write(encodeCommand("GET", "key:"+strconv.Itoa(i)))
+	}
+	raw := batch.Bytes()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Send(raw)
+		for j := 0; j < 32; j++ {
+			c.Reply()
+		}
+	}
+	b.ReportMetric(float64(b.N*32)/b.Elapsed().Seconds(), "cmds/s")
+}

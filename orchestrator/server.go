@@ -44,7 +44,11 @@ type Server struct {
 	maxBulkLen   atomic.Int64
 	stats        serverStats
 	settings     *settings
+	maxClients   int
 }
+
+// defaultMaxClients is Redis's default maxclients: connections past it are refused with Redis's error.
+const defaultMaxClients = 10000
 
 type serverStats struct {
 	connections  atomic.Int64
@@ -84,6 +88,7 @@ func New(cfg Config) (*Server, error) {
 		done:        make(chan struct{}),
 		shutdownReq: make(chan struct{}),
 		startTime:   time.Now(),
+		maxClients:  defaultMaxClients,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
@@ -241,6 +246,14 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			s.mu.Unlock()
 			nc.Close()
 			return
+		}
+		if len(s.clients) >= s.maxClients {
+			s.mu.Unlock()
+			s.stats.rejectedConn.Add(1)
+			nc.SetWriteDeadline(time.Now().Add(time.Second))
+			nc.Write([]byte("-ERR max number of clients reached\r\n"))
+			nc.Close()
+			continue
 		}
 		c := s.newClient(nc)
 		s.clients[c] = struct{}{}

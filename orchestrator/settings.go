@@ -89,7 +89,7 @@ func newSettings(s *Server) *settings {
 		fixed("port", portOf(s.Addr())),
 		fixed("bind", strings.Join(s.cfg.Binds, " ")),
 		fixed("unixsocket", s.cfg.UnixSocket),
-		fixed("maxclients", "10000"),
+		fixed("maxclients", strconv.Itoa(s.maxClients)),
 		fixed("io-threads", strconv.Itoa(s.cfg.Threads)),
 		fixed("cluster-enabled", map[bool]string{false: "no", true: "yes"}[s.cfg.Cluster != nil]),
 		fixed("dir", "/"),
