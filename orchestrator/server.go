@@ -54,7 +54,6 @@ type serverStats struct {
 	connections  atomic.Int64
 	commands     atomic.Int64
 	rejectedConn atomic.Int64
-	errorReplies atomic.Int64
 }
 
 // New validates cfg and builds a server with the core commands registered. It does not listen yet.
