@@ -28,6 +28,9 @@
 // NODES, INFO, MYID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, READONLY and ASKING, redirects keys of
 // other nodes with "-MOVED <slot> <host>:<port>" and refuses multi-key commands spanning slots with
 // "-CROSSSLOT ...". The map never changes at run time (no gossip, no resharding, no replicas).
+// A node bound to a wildcard address (--bind 0.0.0.0) shows itself in CLUSTER SLOTS/NODES under the
+// address each client reached it on, but peers' MOVED redirects and the ready line use the configured
+// address: give --cluster-announce HOST:PORT (and the same address in the peers' --cluster-peer).
 //
 // # Ready line
 //
@@ -59,5 +62,12 @@
 // Keys live in 256 shards each guarded by its own RWMutex. Stored values are immutable
 // (command.Value): a command builds a new value, then swaps the pointer under the shard lock, so no
 // lock is held while a large value is copied. used_memory counts key and value bytes plus a fixed
-// per-entry overhead; past maxmemory, writes get Redis's OOM error (policy noeviction).
+// per-entry overhead; past maxmemory, writes get Redis's OOM error (policy noeviction). Lists share
+// append-only segments between versions so LPUSH/RPUSH stay O(1); hashes are copied on write.
+//
+// # Not supported
+//
+// Key expiry (SET EX/PX answer an error), persistence (SAVE only records rdb_last_save_time), MULTI/
+// EXEC, Lua, pub/sub, sets and sorted sets, databases other than 0, replication and cluster
+// resharding.
 package orchestrator
