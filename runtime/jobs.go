@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -25,11 +27,15 @@ type job struct {
 	statusDir  string
 
 	now func() time.Time
+	log *slog.Logger
 
 	mu      sync.Mutex
 	result  launchers.Result
 	ended   time.Time
 	stopped bool
+
+	settleMu sync.Mutex // held while the final result is recorded, so readers wait for it
+	settled  bool
 }
 
 // Result returns the job's latest result. A job whose handle is done is settled here, so a status read
@@ -45,15 +51,21 @@ func (j *job) Result() launchers.Result {
 	return j.result
 }
 
-// settle records the handle's final result once.
+// settle records the handle's final result once, whoever sees the end first (its watcher, a blocking
+// wait, a stop, a status read), and logs it as SmartSim logs job statuses: "name(jobid): Status".
 func (j *job) settle() (changed bool) {
-	j.mu.Lock()
-	done := !j.ended.IsZero()
-	j.mu.Unlock()
-	if done {
+	j.settleMu.Lock()
+	defer j.settleMu.Unlock()
+	if j.settled {
 		return false
 	}
-	j.setResult(j.handle.Result(), j.now())
+	j.settled = true
+	r := j.handle.Result()
+	j.setResult(r, j.now())
+	j.mu.Lock()
+	r = j.result
+	j.mu.Unlock()
+	j.log.Info(fmt.Sprintf("%s(%s): %s", j.name, j.handle.ID(), r.Status), "returncode", r.ExitCode)
 	return true
 }
 
@@ -66,9 +78,6 @@ func (j *job) setResult(r launchers.Result, at time.Time) {
 	j.result = r
 	if r.Status.Terminal() && j.ended.IsZero() {
 		j.ended = at
-	}
-	if !r.Status.Terminal() {
-		return
 	}
 }
 

@@ -210,7 +210,7 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %v", lj.Name, err)
 	}
 	j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id, step: lj.Name, handle: h,
-		started: e.opts.Now(), stdout: lj.Stdout, stderr: lj.Stderr, statusDir: statusDir, now: e.opts.Now,
+		started: e.opts.Now(), stdout: lj.Stdout, stderr: lj.Stderr, statusDir: statusDir, now: e.opts.Now, log: e.opts.Log,
 		result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
 	if s.ensemble != nil {
 		j.ensemble = s.ensemble.Name
@@ -240,10 +240,7 @@ func (e *Experiment) linkOutputs(m *Model, lj launchers.Job) {
 func (e *Experiment) watch(j *job) {
 	defer e.journal.bg.Done()
 	<-j.handle.Done()
-	if j.settle() {
-		r := j.Result()
-		e.opts.Log.Info(fmt.Sprintf("%s(%s): %s", j.model.Name, j.handle.ID(), r.Status), "returncode", r.ExitCode)
-	}
+	j.settle()
 	e.journalChanged()
 }
 
@@ -297,7 +294,7 @@ func (e *Experiment) launchSummary(entities []Entity) string {
 			models = append(models, x.Name)
 		}
 	}
-	return fmt.Sprintf("\n\n=== Launch Summary ===\nExperiment: %s\nExperiment Path: %s\nLauncher: %s\nEnsembles: %s\nModels: %s\nDatabase Status: inactive\n",
+	return fmt.Sprintf("=== Launch Summary ===\nExperiment: %s\nExperiment Path: %s\nLauncher: %s\nEnsembles: %s\nModels: %s\nDatabase Status: inactive\n",
 		e.Name, e.Path, e.LauncherName, strings.Join(ens, ", "), strings.Join(models, ", "))
 }
 
