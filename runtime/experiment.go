@@ -59,6 +59,7 @@ type Experiment struct {
 	runsMu  sync.Mutex
 	runs    []*manifestRun
 	journal journal
+	history history
 }
 
 var supportedLaunchers = []string{"local", "slurm", "pbs", "pals", "lsf", "dragon", "dryrun"}

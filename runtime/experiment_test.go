@@ -382,3 +382,34 @@ func TestDryFSOverlay(t *testing.T) {
 		t.Fatalf("DryFS touched the disk: %v", got)
 	}
 }
+
+func TestSecondInvocationContinuesTheJournal(t *testing.T) {
+	first, _ := newExp(t, "local")
+	m, _ := first.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, first, "echo", "one")})
+	if err := first.Start(context.Background(), []Entity{m}, StartOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	second, err := NewExperiment("exp", "", "local", Options{Cwd: first.Cwd(), Launcher: first.opts.Launcher, Log: first.opts.Log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	m2, _ := second.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, second, "echo", "two")})
+	if err := second.Start(context.Background(), []Entity{m2}, StartOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Runs []struct {
+			RunID string `json:"run_id"`
+		} `json:"runs"`
+	}
+	json.Unmarshal([]byte(readFile(t, second.ManifestPath())), &doc)
+	if len(doc.Runs) != 2 || doc.Runs[0].RunID != "run-000" || doc.Runs[1].RunID != "run-001" {
+		t.Fatalf("journal runs: %+v", doc.Runs)
+	}
+	old := filepath.Join(first.Path, ".smartsim", "telemetry", "exp", "run-000", "model", "m", "m.out")
+	if readFile(t, old) != "one\n" || readFile(t, filepath.Join(m2.Path, "m.out")) != "two\n" {
+		t.Fatal("the second invocation overwrote the first one's output")
+	}
+}

@@ -154,7 +154,7 @@ func writeFileAtomic(path string, data []byte) error {
 type manifestDoc struct {
 	Schema     map[string]string `json:"schema info"`
 	Experiment map[string]any    `json:"experiment"`
-	Runs       []map[string]any  `json:"runs"`
+	Runs       []any             `json:"runs"`
 }
 
 func (e *Experiment) manifestDoc() manifestDoc {
@@ -164,7 +164,10 @@ func (e *Experiment) manifestDoc() manifestDoc {
 		Experiment: map[string]any{"name": e.Name, "path": e.Path, "launcher": launcherTitle(e.LauncherName),
 			"out_file": filepath.Join(logs, "smartsim.out"), "err_file": filepath.Join(logs, "smartsim.err"),
 			"seed": e.opts.Seed},
-		Runs: []map[string]any{},
+		Runs: []any{},
+	}
+	for _, raw := range e.history.prior {
+		doc.Runs = append(doc.Runs, raw)
 	}
 	for _, run := range e.runsSnapshot() {
 		doc.Runs = append(doc.Runs, e.manifestRunDoc(run))

@@ -148,8 +148,9 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 			return Errorf(SmartSimError, "Could not create directory %s: %v", s.model.Path, err)
 		}
 	}
+	e.loadHistory()
 	e.runsMu.Lock()
-	run := &manifestRun{id: fmt.Sprintf("run-%03d", len(e.runs)), timestamp: e.opts.Now().UnixNano()}
+	run := &manifestRun{id: fmt.Sprintf("run-%03d", e.history.nextRun+len(e.runs)), timestamp: e.opts.Now().UnixNano()}
 	for _, ent := range entities {
 		if ens, ok := ent.(*Ensemble); ok {
 			run.ensembles = append(run.ensembles, &ensembleSnap{name: ens.Name, path: ens.Path,
