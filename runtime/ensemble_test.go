@@ -158,3 +158,14 @@ func TestAttachGeneratorFiles(t *testing.T) { // case 30
 		t.Fatal(got)
 	}
 }
+
+func TestEntityNamesArePlain(t *testing.T) {
+	exp, _ := newExp(t, "")
+	rs := mustRS(t, exp, "true")
+	for _, name := range []string{"../x", "a/b", ".", ".."} {
+		_, err := exp.CreateModel(ModelArgs{Name: name, RunSettings: rs})
+		wantErr(t, err, ValueError, "must be a plain name")
+		_, err = exp.CreateEnsemble(EnsembleArgs{Name: name, RunSettings: rs, Replicas: 1})
+		wantErr(t, err, ValueError, "must be a plain name")
+	}
+}

@@ -251,10 +251,22 @@ type ModelArgs struct {
 	ParamsAsArgs       []string
 }
 
+// checkEntityName refuses names that are not one plain path component: generation puts an entity in
+// exp_path/<name> and, with overwrite, removes what is there, so "../x" must never get that far.
+func checkEntityName(name string) error {
+	if name == "" {
+		return Errorf(AttributeError, "Entity has no name. Please set name attribute.")
+	}
+	if name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		return Errorf(ValueError, "Entity name %q must be a plain name, not a path", name)
+	}
+	return nil
+}
+
 // CreateModel makes a Model with path exp_path/name by default (relative paths from Cwd).
 func (e *Experiment) CreateModel(a ModelArgs) (*Model, error) {
-	if a.Name == "" {
-		return nil, Errorf(AttributeError, "Entity has no name. Please set name attribute.")
+	if err := checkEntityName(a.Name); err != nil {
+		return nil, err
 	}
 	if a.RunSettings == nil {
 		return nil, Errorf(TypeError, "create_model() missing required argument: 'run_settings'")
@@ -274,8 +286,8 @@ func (e *Experiment) CreateModel(a ModelArgs) (*Model, error) {
 
 // CreateEnsemble makes an Ensemble (see EnsembleArgs and the member-creation table in newEnsemble).
 func (e *Experiment) CreateEnsemble(a EnsembleArgs) (*Ensemble, error) {
-	if a.Name == "" {
-		return nil, Errorf(AttributeError, "Entity has no name. Please set name attribute.")
+	if err := checkEntityName(a.Name); err != nil {
+		return nil, err
 	}
 	seed := e.opts.Seed
 	if a.Seed != nil {

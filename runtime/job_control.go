@@ -1,0 +1,145 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ssrun/ssrun/launchers"
+)
+
+// This file holds what a script does with jobs once they are launched: wait for them (blocking start,
+// poll), stop them, ask whether they finished and what their statuses are, and close the experiment.
+
+// wait blocks until no job of the experiment is active. With verbose it logs every job's status each
+// interval (poll()); the waiting itself is driven by the jobs' Done channels.
+func (e *Experiment) wait(ctx context.Context, interval time.Duration, verbose, killOnInterrupt bool) error {
+	var tick <-chan time.Time
+	if verbose && interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		active := e.jobs.active()
+		if len(active) == 0 {
+			e.flushJournal()
+			return nil
+		}
+		select {
+		case <-active[0].handle.Done():
+			active[0].settle()
+		case <-tick:
+			for _, j := range active {
+				e.opts.Log.Info(fmt.Sprintf("%s(%s): %s", j.model.Name, j.handle.ID(), j.Result().Status))
+			}
+		case <-ctx.Done():
+			if killOnInterrupt {
+				e.stopJobs(e.jobs.active())
+			} else {
+				for _, j := range e.jobs.active() {
+					e.opts.Log.Warn(fmt.Sprintf("job %s (id %s) left running", j.model.Name, j.handle.ID()))
+				}
+			}
+			e.flushJournal()
+			return fmt.Errorf("KeyboardInterrupt: %w", ctx.Err())
+		}
+	}
+}
+
+// Poll waits until every job has ended, logging statuses every interval when verbose (SmartSim's
+// poll(interval=10, verbose=True, kill_on_interrupt=True)).
+func (e *Experiment) Poll(ctx context.Context, interval time.Duration, verbose, killOnInterrupt bool) error {
+	return e.wait(ctx, interval, verbose, killOnInterrupt)
+}
+
+// Stop ends the entities' running jobs (Cancelled). A finished job is left alone; an entity never
+// launched in this experiment is SmartSim's raw KeyError.
+func (e *Experiment) Stop(entities ...Entity) error {
+	if err := validateEntities(entities); err != nil {
+		return err
+	}
+	var jobs []*job
+	for _, s := range stepsOf(entities) {
+		j := e.jobs.last(s.model.Name)
+		if j == nil {
+			return Errorf(KeyError, "'%s'", s.model.Name)
+		}
+		jobs = append(jobs, j)
+	}
+	e.stopJobs(jobs)
+	e.flushJournal()
+	return nil
+}
+
+// stopJobs stops jobs concurrently and waits until each has ended.
+func (e *Experiment) stopJobs(jobs []*job) {
+	done := make(chan struct{}, len(jobs))
+	for _, j := range jobs {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if j.Result().Status.Terminal() {
+				return
+			}
+			j.mu.Lock()
+			j.stopped = true
+			j.mu.Unlock()
+			if err := j.handle.Stop(); err != nil {
+				e.opts.Log.Warn("stop failed", "job", j.model.Name, "error", err)
+			}
+			<-j.handle.Done()
+			j.settle()
+		}()
+	}
+	for range jobs {
+		<-done
+	}
+}
+
+// Finished reports whether the entity's latest job has ended (an ensemble: all its members).
+func (e *Experiment) Finished(ent Entity) (bool, error) {
+	if ent == nil {
+		return false, NotAnEntity("NoneType")
+	}
+	for _, s := range stepsOf([]Entity{ent}) {
+		j := e.jobs.last(s.model.Name)
+		if j == nil {
+			return false, Errorf(ValueError, "Entity %s has not been launched in this experiment", s.model.Name)
+		}
+		if !j.Result().Status.Terminal() {
+			return false, nil
+		}
+	}
+	if ens, ok := ent.(*Ensemble); ok && ens.Len() == 0 {
+		return false, Errorf(ValueError, "Entity %s has not been launched in this experiment", ens.Name)
+	}
+	return true, nil
+}
+
+// GetStatus returns the statuses in argument order (an ensemble contributes its members in order);
+// a model never launched in this experiment is NeverStarted.
+func (e *Experiment) GetStatus(entities ...Entity) ([]launchers.Status, error) {
+	var out []launchers.Status
+	for _, ent := range entities {
+		if ent == nil {
+			return nil, NotAnEntity("NoneType")
+		}
+		for _, s := range stepsOf([]Entity{ent}) {
+			if j := e.jobs.last(s.model.Name); j != nil && j.model == s.model {
+				out = append(out, j.Result().Status)
+			} else {
+				out = append(out, launchers.StatusNeverStarted)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Close stops every job still running (script end, SIGINT), waits for the background journal work
+// and writes the final manifest. Nothing of the experiment keeps running afterwards.
+func (e *Experiment) Close() error {
+	e.stopJobs(e.jobs.active())
+	e.journal.bg.Wait()
+	e.flushJournal()
+	return nil
+}
