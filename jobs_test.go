@@ -61,7 +61,16 @@ exp.start(model, ens, block=True)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-waited:
+	case <-time.After(runTimeout):
+		cmd.Process.Signal(syscall.SIGQUIT)
+		<-waited
+		t.Fatalf("ssrun did not exit after SIGINT:\n%s", stderr.String())
+	}
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 {
 		t.Fatalf("ssrun ended with %v, want exit 130\n%s", err, stderr.String())
