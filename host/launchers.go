@@ -11,7 +11,8 @@ import (
 )
 
 // launcherFactory returns the function that gives each Experiment(launcher=name) its launcher: the
-// recorder in a dry run, local processes for "local" (and "auto" without --launcher), and for a
+// recorder in a dry run (and for launcher="dryrun"), local processes for "local" (and "auto" without
+// --launcher), and for a
 // workload manager not built into this binary a launcher that refuses to start jobs with a clear
 // message (entities can still be created and planned). The Slurm, PBS and LSF launchers plug in here.
 func launcherFactory(opts Options) func(name string) launchers.Launcher {
@@ -26,6 +27,8 @@ func launcherFactory(opts Options) func(name string) launchers.Launcher {
 		switch name {
 		case "", "local":
 			return local.New(local.Options{})
+		case "dryrun":
+			return dryrun.New()
 		}
 		return unavailableLauncher{name: name}
 	}
