@@ -12,9 +12,9 @@ import (
 
 // launcherFactory returns the function that gives each Experiment(launcher=name) its launcher: the
 // recorder in a dry run (and for launcher="dryrun"), local processes for "local" (and "auto" without
-// --launcher), and for a
-// workload manager not built into this binary a launcher that refuses to start jobs with a clear
-// message (entities can still be created and planned). The Slurm, PBS and LSF launchers plug in here.
+// --launcher), and for a workload manager not built into this binary a launcher that refuses to start
+// jobs with a clear message (entities can still be created and planned). The Slurm, PBS and LSF
+// launchers plug in here.
 func launcherFactory(opts Options) func(name string) launchers.Launcher {
 	return func(name string) launchers.Launcher {
 		if opts.DryRun {
