@@ -169,3 +169,37 @@ func TestEntityNamesArePlain(t *testing.T) {
 		wantErr(t, err, ValueError, "must be a plain name")
 	}
 }
+
+func TestEnsembleScriptsIncomingAndModelParams(t *testing.T) {
+	exp, _ := newExp(t, "")
+	rs := mustRS(t, exp, "true")
+	ens, _ := exp.CreateEnsemble(EnsembleArgs{Name: "ens", RunSettings: rs, Replicas: 2})
+	s, _ := NewScript(exp.Cwd(), ScriptArgs{Name: "s", Script: "def f(x):\n    return x\n"})
+	if err := ens.AddScript(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := ens.AddScript(s); err == nil || err.Error() != `SSUnsupportedError: A Script with name "s" already exists` {
+		t.Fatalf("got %v", err)
+	}
+	producer, _ := exp.CreateModel(ModelArgs{Name: "producer", RunSettings: rs})
+	if err := ens.RegisterIncomingEntity(producer); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ens.Models() {
+		if len(m.Scripts) != 1 || !cmp.Equal(m.Incoming, []string{"producer"}) {
+			t.Fatalf("member %s: scripts %d incoming %v", m.Name, len(m.Scripts), m.Incoming)
+		}
+	}
+	_, err := exp.CreateModel(ModelArgs{Name: "m", RunSettings: rs, Params: []ParamSpec{{"h", List("1", "2")}}})
+	wantErr(t, err, TypeError, `Incorrect type for model parameter "h": must be str, int, float or bool, not list`)
+	m, err := exp.CreateModel(ModelArgs{Name: "m", RunSettings: rs, Params: []ParamSpec{{"h", Scalar(KindFloat, "0.5")}, {"b", Scalar(KindBool, "True")}}})
+	if err != nil || !cmp.Equal(m.Params, Params{{"h", "0.5"}, {"b", "True"}}) || m.QueryKeyPrefixing() {
+		t.Fatalf("%v %v", err, m.Params)
+	}
+	if got := NotAnEntity("string").Error(); got != "TypeError: Argument given is not a SmartSim entity: string" {
+		t.Fatal(got)
+	}
+	if got := m.AttachedFilesTable(); got != "No file attached to this entity." {
+		t.Fatal(got)
+	}
+}

@@ -258,3 +258,22 @@ func TestGenerateDryRunWritesNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestGenerateCopyKeepsSymlinksInsideCopiedDirs(t *testing.T) {
+	exp, _ := newExp(t, "")
+	cwd := exp.Cwd()
+	writeFile(t, filepath.Join(cwd, "src", "real.txt"), "r")
+	os.Symlink("real.txt", filepath.Join(cwd, "src", "alias.txt"))
+	os.Chmod(filepath.Join(cwd, "src", "real.txt"), 0o750)
+	m, _ := exp.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp, "true")})
+	m.AttachGeneratorFiles([]string{"src"}, nil, nil)
+	if err := exp.Generate([]Entity{m}, GenerateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if target, err := os.Readlink(filepath.Join(m.Path, "alias.txt")); err != nil || target != "real.txt" {
+		t.Fatalf("symlink not preserved: %v %q", err, target)
+	}
+	if st, _ := os.Stat(filepath.Join(m.Path, "real.txt")); st.Mode().Perm() != 0o750 {
+		t.Fatalf("mode not preserved: %v", st.Mode())
+	}
+}
