@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
-	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -15,18 +15,18 @@ var summaryStyles = map[string]string{"github": "github", "plain": "plain", "mar
 
 // SummaryRow is one job in summary(style="json").
 type SummaryRow struct {
-	Index      int    `json:"index"`
-	Name       string `json:"Name"`
-	EntityType string `json:"Entity-Type"`
-	JobID      string `json:"JobID"`
-	RunID      int    `json:"RunID"`
-	Time       string `json:"Time"`
-	Status     string `json:"Status"`
-	Returncode *int   `json:"Returncode"`
+	Index      int     `json:"index"`
+	Name       string  `json:"Name"`
+	EntityType string  `json:"Entity-Type"`
+	JobID      string  `json:"JobID"`
+	RunID      int     `json:"RunID"`
+	Time       float64 `json:"Time"`
+	Status     string  `json:"Status"`
+	Returncode *int    `json:"Returncode"`
 }
 
 // SummaryRows lists every job launched in this experiment in launch order (DESIGN §4: not only the
-// completed ones). Time is the elapsed seconds with 4 decimals (0 in dry run, so plans are stable);
+// completed ones). Time is the elapsed seconds rounded to 4 decimals (0 in dry run, so plans are stable);
 // Returncode is nil while a job runs.
 func (e *Experiment) SummaryRows() []SummaryRow {
 	now := e.opts.Now()
@@ -34,7 +34,7 @@ func (e *Experiment) SummaryRows() []SummaryRow {
 	for i, j := range e.jobs.snapshot() {
 		r := j.Result()
 		row := SummaryRow{Index: i, Name: j.name, EntityType: j.entityType, JobID: j.handle.ID(), RunID: j.runID,
-			Time: fmt.Sprintf("%.4f", j.elapsed(now).Seconds()), Status: string(r.Status)}
+			Time: math.Round(j.elapsed(now).Seconds()*1e4) / 1e4, Status: string(r.Status)}
 		if r.Status.Terminal() {
 			rc := r.ExitCode
 			row.Returncode = &rc
@@ -68,7 +68,7 @@ func (e *Experiment) Summary(style string) (string, error) {
 		if r.Returncode != nil {
 			rc = strconv.Itoa(*r.Returncode)
 		}
-		cells[i] = []string{strconv.Itoa(r.Index), r.Name, r.EntityType, r.JobID, strconv.Itoa(r.RunID), r.Time, r.Status, rc}
+		cells[i] = []string{strconv.Itoa(r.Index), r.Name, r.EntityType, r.JobID, strconv.Itoa(r.RunID), strconv.FormatFloat(r.Time, 'f', 4, 64), r.Status, rc}
 	}
 	return tabulate(append([]string{""}, summaryHeaders...), cells, tf, false), nil
 }
