@@ -32,6 +32,14 @@ func cmdGet(ctx *command.Ctx, args [][]byte) {
 // cmdSet is SET key value [NX|XX] [GET]. Expiry options are refused with a clear error: this server
 // keeps no TTLs, and silently ignoring one would keep data a caller expects to vanish.
 func cmdSet(ctx *command.Ctx, args [][]byte) {
+	if len(args) == 3 { // the common case needs no read-modify-write
+		if err := ctx.Keys.Put(args[1], &stringValue{b: args[2]}); err != nil {
+			replyWriteError(ctx.Reply, err)
+			return
+		}
+		ctx.Reply.SimpleString("OK")
+		return
+	}
 	var nx, xx, get bool
 	for _, opt := range args[3:] {
 		switch upper(string(opt)) {

@@ -86,7 +86,7 @@ func (s *Server) infoSection(name string) string {
 		add("aof_enabled", 0)
 	case "stats":
 		add("total_connections_received", s.stats.connections.Load())
-		add("total_commands_processed", s.stats.commands.Load())
+		add("total_commands_processed", s.commandsProcessed())
 		add("rejected_connections", s.stats.rejectedConn.Load())
 		add("expired_keys", 0)
 		add("evicted_keys", 0)

@@ -29,15 +29,19 @@ type Keyspace struct {
 
 type keyspaceShard struct {
 	mu sync.RWMutex
-	m  map[string]command.Value
+	m  map[string]*entry
 	_  [40]byte // keep neighbouring shards' locks off one cache line
 }
+
+// entry boxes a stored value so that overwriting a key swaps a pointer field instead of assigning a
+// map element, which would allocate the key string again.
+type entry struct{ val command.Value }
 
 // NewKeyspace returns an empty keyspace; maxmemory 0 means unlimited.
 func NewKeyspace(maxmemory int64) *Keyspace {
 	ks := &Keyspace{seed: maphash.MakeSeed()}
 	for i := range ks.shards {
-		ks.shards[i].m = make(map[string]command.Value)
+		ks.shards[i].m = make(map[string]*entry)
 	}
 	ks.maxmemory.Store(maxmemory)
 	return ks
@@ -84,9 +88,12 @@ func (ks *Keyspace) admit(delta int64) bool {
 func (ks *Keyspace) Get(key []byte) (command.Value, bool) {
 	s := ks.shard(key)
 	s.mu.RLock()
-	v, ok := s.m[string(key)]
+	e := s.m[string(key)]
 	s.mu.RUnlock()
-	return v, ok
+	if e == nil {
+		return nil, false
+	}
+	return e.val, true
 }
 
 // Put stores v at key, replacing any previous value, unless that would exceed maxmemory.
@@ -98,18 +105,22 @@ func (ks *Keyspace) Put(key []byte, v command.Value) error {
 }
 
 func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) error {
-	old, existed := s.m[string(key)]
+	e := s.m[string(key)]
 	delta := entrySize(key, v)
-	if existed {
-		delta -= entrySize(key, old)
+	if e != nil {
+		delta -= entrySize(key, e.val)
 	}
 	if !ks.admit(delta) {
 		return command.ErrOOM
 	}
-	s.m[string(key)] = v
-	ks.used.Add(delta)
-	if !existed {
+	if e != nil {
+		e.val = v
+	} else {
+		s.m[string(key)] = &entry{val: v}
 		ks.count.Add(1)
+	}
+	if delta != 0 { // same-size overwrites leave the shared counter's cache line alone
+		ks.used.Add(delta)
 	}
 	return nil
 }
@@ -123,12 +134,12 @@ func (ks *Keyspace) Delete(key []byte) bool {
 }
 
 func (ks *Keyspace) deleteLocked(s *keyspaceShard, key []byte) bool {
-	old, ok := s.m[string(key)]
-	if !ok {
+	e := s.m[string(key)]
+	if e == nil {
 		return false
 	}
 	delete(s.m, string(key))
-	ks.used.Add(-entrySize(key, old))
+	ks.used.Add(-entrySize(key, e.val))
 	ks.count.Add(-1)
 	return true
 }
@@ -138,8 +149,12 @@ func (ks *Keyspace) Update(key []byte, fn func(old command.Value, ok bool) (comm
 	s := ks.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.m[string(key)]
-	nv, del, err := fn(old, ok)
+	var old command.Value
+	e := s.m[string(key)]
+	if e != nil {
+		old = e.val
+	}
+	nv, del, err := fn(old, e != nil)
 	switch {
 	case err != nil:
 		return err
@@ -172,8 +187,8 @@ func (ks *Keyspace) snapshotShard(i int) []keyValue {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]keyValue, 0, len(s.m))
-	for k, v := range s.m {
-		out = append(out, keyValue{k, v})
+	for k, e := range s.m {
+		out = append(out, keyValue{k, e.val})
 	}
 	return out
 }
@@ -202,8 +217,8 @@ func (ks *Keyspace) Rename(src, dst []byte) (bool, error) {
 		second.mu.Lock()
 		defer second.mu.Unlock()
 	}
-	v, ok := a.m[string(src)]
-	if !ok {
+	e := a.m[string(src)]
+	if e == nil {
 		return false, nil
 	}
 	if string(src) == string(dst) {
@@ -211,12 +226,12 @@ func (ks *Keyspace) Rename(src, dst []byte) (bool, error) {
 	}
 	// Renaming never grows memory by more than the key length difference; it is not refused for memory.
 	ks.deleteLocked(a, src)
-	if old, existed := b.m[string(dst)]; existed {
-		ks.used.Add(-entrySize(dst, old))
+	if old := b.m[string(dst)]; old != nil {
+		ks.used.Add(-entrySize(dst, old.val))
 		ks.count.Add(-1)
 	}
-	b.m[string(dst)] = v
-	ks.used.Add(entrySize(dst, v))
+	b.m[string(dst)] = e
+	ks.used.Add(entrySize(dst, e.val))
 	ks.count.Add(1)
 	return true, nil
 }
@@ -226,11 +241,11 @@ func (ks *Keyspace) Flush() {
 	for i := range ks.shards {
 		s := &ks.shards[i]
 		s.mu.Lock()
-		for k, v := range s.m {
-			ks.used.Add(-entrySize([]byte(k), v))
+		for k, e := range s.m {
+			ks.used.Add(-entrySize([]byte(k), e.val))
 			ks.count.Add(-1)
 		}
-		s.m = make(map[string]command.Value)
+		s.m = make(map[string]*entry)
 		s.mu.Unlock()
 	}
 }

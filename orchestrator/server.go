@@ -116,6 +116,29 @@ func (s *Server) Register(specs ...command.Spec) {
 	}
 }
 
+// commandsProcessed is total_commands_processed: the closed connections' share plus the open ones'.
+func (s *Server) commandsProcessed() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.stats.commands.Load()
+	for c := range s.clients {
+		n += c.commands.Load()
+	}
+	return n
+}
+
+// resetStats zeroes the INFO stats counters (CONFIG RESETSTAT).
+func (s *Server) resetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.commands.Store(0)
+	s.stats.connections.Store(0)
+	s.stats.rejectedConn.Store(0)
+	for c := range s.clients {
+		c.commands.Store(0)
+	}
+}
+
 // Keys is the server's keyspace.
 func (s *Server) Keys() *Keyspace { return s.keys }
 
@@ -263,6 +286,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			defer s.wg.Done()
 			s.serve(c)
 			s.mu.Lock()
+			s.stats.commands.Add(c.commands.Load()) // closed connections' share of the total
 			delete(s.clients, c)
 			s.mu.Unlock()
 		}()

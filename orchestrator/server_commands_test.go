@@ -81,6 +81,13 @@ func TestInfoSections(t *testing.T) {
 			t.Errorf("INFO lacks %q", want)
 		}
 	}
+	if n := infoField(t, c.Do("INFO", "stats"), "total_commands_processed"); n != 4 {
+		t.Errorf("total_commands_processed = %d, want 4", n)
+	}
+	c.Do("CONFIG", "RESETSTAT")
+	if n := infoField(t, c.Do("INFO", "stats"), "total_commands_processed"); n != 1 {
+		t.Errorf("total_commands_processed after RESETSTAT = %d, want 1", n)
+	}
 	only := c.Do("INFO", "keyspace")
 	if want := "$44\r\n# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n\r\n"; only != want {
 		t.Errorf("INFO keyspace = %q, want %q", only, want)

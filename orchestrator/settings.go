@@ -133,8 +133,7 @@ func (s *Server) cmdConfig(ctx *command.Ctx, args [][]byte) {
 		}
 		s.configSet(r, args[2:])
 	case "RESETSTAT":
-		s.stats.commands.Store(0)
-		s.stats.connections.Store(0)
+		s.resetStats()
 		r.SimpleString("OK")
 	case "REWRITE":
 		r.Error("ERR The server is running without a config file")
