@@ -19,7 +19,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ssrun/ssrun/client/cli"
 	"github.com/ssrun/ssrun/host"
+	"github.com/ssrun/ssrun/orchestrator"
 )
 
 // version is set at build time by the Makefile (-X main.version=...).
@@ -28,18 +30,21 @@ var version = "dev"
 // subcommand runs `ssrun NAME ARGS...` and returns the exit code.
 type subcommand func(args []string, stdout, stderr io.Writer) int
 
-// subcommands dispatches on the first argument. The database server and the client plug in here (and
-// leave plannedSubcommands):
-//
-//	"db":     orchestrator.Main,
-//	"client": func(args []string, stdout, stderr io.Writer) int { return cli.Main(args, os.Stdin, stdout, stderr) },
+// subcommands dispatches on the first argument: `ssrun db` runs one orchestrator shard, `ssrun client`
+// is the SmartRedis-style client for shell scripts.
 var subcommands = map[string]subcommand{
 	"version": runVersion,
+	"db":      orchestrator.Main,
+	"client":  runClient,
+}
+
+func runClient(args []string, stdout, stderr io.Writer) int {
+	return cli.Main(args, os.Stdin, stdout, stderr)
 }
 
 // plannedSubcommands are documented in DESIGN §2 but not built into this binary yet; naming one gives
 // a clear error instead of being mistaken for a script.
-var plannedSubcommands = []string{"db", "client", "test", "status"}
+var plannedSubcommands = []string{"test", "status"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
