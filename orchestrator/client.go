@@ -27,6 +27,7 @@ type client struct {
 
 	authenticated bool
 	quit          bool // close after flushing the current reply (QUIT, SHUTDOWN)
+	idleDeadline  bool // a read deadline for CONFIG SET timeout is set
 
 	mu      sync.Mutex // guards the CLIENT metadata read by CLIENT LIST from other connections
 	name    string
@@ -70,6 +71,13 @@ func (s *Server) serve(c *client) {
 		c.netConn.Close()
 	}()
 	for {
+		if idle := s.idleTimeout.Load(); idle > 0 && c.rd.Buffered() == 0 {
+			c.netConn.SetReadDeadline(time.Now().Add(time.Duration(idle) * time.Second))
+			c.idleDeadline = true
+		} else if c.idleDeadline {
+			c.netConn.SetReadDeadline(time.Time{})
+			c.idleDeadline = false
+		}
 		args, err := c.rd.Read()
 		if err != nil {
 			var pe *protocolError
@@ -141,6 +149,7 @@ func (s *Server) run(c *client, spec *command.Spec, args [][]byte) {
 // clients reconnect and resend a command after a 250 ms read timeout. The watcher only peeks at the
 // connection, so pipelined bytes stay buffered for the next request. The returned function stops it.
 func (c *client) watchDisconnect() (stop func()) {
+	c.netConn.SetReadDeadline(time.Time{}) // an idle timeout does not apply while a command runs
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHello(t *testing.T) {
@@ -185,6 +186,31 @@ func TestMaxClients(t *testing.T) {
 	}
 	if got := a.Do("INFO", "stats"); !strings.Contains(got, "rejected_connections:1\r\n") {
 		t.Errorf("INFO stats = %q", got)
+	}
+}
+
+// CONFIG SET timeout closes connections idle for that many seconds, as Redis does.
+func TestIdleTimeout(t *testing.T) {
+	srv := startServer(t, Config{})
+	c := dial(t, "tcp", srv.Addr())
+	if got := c.Do("CONFIG", "SET", "timeout", "1"); got != "+OK\r\n" {
+		t.Fatalf("CONFIG SET timeout = %q", got)
+	}
+	if got := c.Do("CONFIG", "GET", "timeout"); got != "*2\r\n$7\r\ntimeout\r\n$1\r\n1\r\n" {
+		t.Errorf("CONFIG GET timeout = %q", got)
+	}
+	start := time.Now()
+	if !c.Closed() {
+		t.Fatal("idle connection not closed")
+	}
+	if waited := time.Since(start); waited < 900*time.Millisecond || waited > 4*time.Second {
+		t.Errorf("closed after %v, want about 1s", waited)
+	}
+	busy := dial(t, "tcp", srv.Addr())
+	busy.Do("CONFIG", "SET", "timeout", "0")
+	time.Sleep(1200 * time.Millisecond)
+	if got := busy.Do("PING"); got != "+PONG\r\n" {
+		t.Errorf("PING after timeout 0 = %q", got)
 	}
 }
 

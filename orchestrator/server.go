@@ -45,6 +45,7 @@ type Server struct {
 	stats        serverStats
 	settings     *settings
 	maxClients   int
+	idleTimeout  atomic.Int64 // seconds a client may stay idle before it is closed (CONFIG SET timeout); 0: forever
 }
 
 // defaultMaxClients is Redis's default maxclients: connections past it are refused with Redis's error.

@@ -26,7 +26,7 @@ type settings struct {
 
 func newSettings(s *Server) *settings {
 	st := &settings{saved: map[string]string{"save": "", "appendonly": "no", "lua-time-limit": "5000",
-		"busy-reply-threshold": "5000", "timeout": "0", "loglevel": "notice", "appendfsync": "everysec"}}
+		"busy-reply-threshold": "5000", "loglevel": "notice", "appendfsync": "everysec"}}
 	fixed := func(name, value string) setting {
 		return setting{name: name, get: func() string { return value }}
 	}
@@ -83,7 +83,15 @@ func newSettings(s *Server) *settings {
 		stored("appendfsync", nil),
 		stored("lua-time-limit", isInt),
 		stored("busy-reply-threshold", isInt),
-		stored("timeout", isInt),
+		{name: "timeout", get: func() string { return strconv.FormatInt(s.idleTimeout.Load(), 10) },
+			set: func(v string) string {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < 0 {
+					return "argument couldn't be parsed into an integer"
+				}
+				s.idleTimeout.Store(n)
+				return ""
+			}},
 		stored("loglevel", nil),
 		fixed("databases", "1"),
 		fixed("port", portOf(s.Addr())),
