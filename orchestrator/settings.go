@@ -17,7 +17,9 @@ type setting struct {
 }
 
 // settings is the CONFIG GET/SET table. Parameters that describe Redis features ssrun db does not have
-// (persistence, databases) report the fixed values that are true of this server.
+// (persistence, databases) report the fixed values that are true of this server; save, lua-time-limit
+// and busy-reply-threshold are kept and echoed because clients (redis-benchmark, SmartRedis's tests)
+// read or set them, though there is no snapshotting or Lua for them to act on.
 type settings struct {
 	mu    sync.Mutex
 	table []setting
@@ -26,7 +28,7 @@ type settings struct {
 
 func newSettings(s *Server) *settings {
 	st := &settings{saved: map[string]string{"save": "", "appendonly": "no", "lua-time-limit": "5000",
-		"busy-reply-threshold": "5000", "loglevel": "notice", "appendfsync": "everysec"}}
+		"busy-reply-threshold": "5000"}}
 	fixed := func(name, value string) setting {
 		return setting{name: name, get: func() string { return value }}
 	}
@@ -80,7 +82,6 @@ func newSettings(s *Server) *settings {
 			}
 			return ""
 		}),
-		stored("appendfsync", nil),
 		stored("lua-time-limit", isInt),
 		stored("busy-reply-threshold", isInt),
 		{name: "timeout", get: func() string { return strconv.FormatInt(s.idleTimeout.Load(), 10) },
@@ -92,7 +93,6 @@ func newSettings(s *Server) *settings {
 				s.idleTimeout.Store(n)
 				return ""
 			}},
-		stored("loglevel", nil),
 		fixed("databases", "1"),
 		fixed("port", portOf(s.Addr())),
 		fixed("bind", strings.Join(s.cfg.Binds, " ")),
