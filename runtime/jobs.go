@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -33,6 +34,8 @@ type job struct {
 	result  launchers.Result
 	ended   time.Time
 	stopped bool
+	// manifestCache is the job's encoded manifest entry once it has ended.
+	manifestCache json.RawMessage
 
 	settleMu sync.Mutex // held while the final result is recorded, so readers wait for it
 	settled  bool

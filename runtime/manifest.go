@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"github.com/ssrun/ssrun/launchers"
 	"os"
 	"path/filepath"
 	"sync"
@@ -47,7 +48,7 @@ func snapModel(m *Model) modelSnap {
 // journalMinInterval spaces background rewrites: a burst of status changes (1,000 members ending
 // together) costs a few rewrites, not 1,000. start/stop/poll/Close still write synchronously when
 // they return, so the script never observes a stale journal.
-const journalMinInterval = 100 * time.Millisecond
+const journalMinInterval = 200 * time.Millisecond
 
 // journal coalesces manifest rewrites: a change marks it dirty; one writer goroutine, started on
 // demand, rewrites (at most every journalMinInterval) until nothing is pending and then exits. bg
@@ -190,9 +191,9 @@ func (e *Experiment) manifestRunDoc(run *manifestRun) map[string]any {
 	members := map[string][]any{}
 	for _, j := range jobs {
 		if j.ensemble == "" {
-			models = append(models, e.manifestModel(j))
+			models = append(models, e.manifestEntry(j))
 		} else {
-			members[j.ensemble] = append(members[j.ensemble], e.manifestModel(j))
+			members[j.ensemble] = append(members[j.ensemble], e.manifestEntry(j))
 		}
 	}
 	for _, x := range run.ensembles {
@@ -210,6 +211,27 @@ func (e *Experiment) manifestRunDoc(run *manifestRun) map[string]any {
 	}
 	return map[string]any{"run_id": run.id, "timestamp": run.timestamp, "model": models,
 		"orchestrator": []any{}, "ensemble": ensembles}
+}
+
+// manifestEntry is a job's manifest entry. Once the job has ended its entry cannot change, so it is
+// encoded once and reused by every later rewrite (a 1,000-member journal is mostly cached bytes).
+func (e *Experiment) manifestEntry(j *job) any {
+	j.mu.Lock()
+	cached := j.manifestCache
+	j.mu.Unlock()
+	if cached != nil {
+		return cached
+	}
+	entry := e.manifestModel(j)
+	if st, _ := entry["telemetry_metadata"].(map[string]any)["status"].(string); launchers.Status(st).Terminal() {
+		if data, err := json.Marshal(entry); err == nil {
+			j.mu.Lock()
+			j.manifestCache = data
+			j.mu.Unlock()
+			return json.RawMessage(data)
+		}
+	}
+	return entry
 }
 
 func (e *Experiment) manifestModel(j *job) map[string]any {
