@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ssrun/ssrun/orchestrator/command"
@@ -70,8 +71,11 @@ func (s *Server) infoSection(name string) string {
 		runtime.ReadMemStats(&ms)
 		add("used_memory", used)
 		add("used_memory_human", humanBytes(used))
-		add("used_memory_rss", ms.Sys)
-		add("used_memory_rss_human", humanBytes(int64(ms.Sys)))
+		if rss, ok := residentBytes(); ok {
+			add("used_memory_rss", rss)
+			add("used_memory_rss_human", humanBytes(rss))
+		}
+		add("go_sys_bytes", ms.Sys)
 		add("used_memory_dataset", used)
 		add("maxmemory", s.keys.MaxMemory())
 		add("maxmemory_human", humanBytes(s.keys.MaxMemory()))
@@ -94,8 +98,11 @@ func (s *Server) infoSection(name string) string {
 		add("role", "master")
 		add("connected_slaves", 0)
 	case "cpu":
-		add("used_cpu_sys", "0.000000")
-		add("used_cpu_user", "0.000000")
+		var ru syscall.Rusage
+		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+			add("used_cpu_sys", fmt.Sprintf("%.6f", float64(ru.Stime.Nano())/1e9))
+			add("used_cpu_user", fmt.Sprintf("%.6f", float64(ru.Utime.Nano())/1e9))
+		}
 	case "modules":
 		// The AI commands are built in; nothing is loaded as a module.
 	case "cluster":
@@ -106,6 +113,23 @@ func (s *Server) infoSection(name string) string {
 		}
 	}
 	return "# " + title + "\r\n" + strings.Join(append(lines, ""), "\r\n")
+}
+
+// residentBytes is the process's resident set size, from /proc/self/statm (Linux).
+func residentBytes() (int64, bool) {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, false
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) < 2 {
+		return 0, false
+	}
+	pages, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * int64(os.Getpagesize()), true
 }
 
 func portOf(addr string) string {

@@ -88,6 +88,12 @@ func TestInfoSections(t *testing.T) {
 	if n := infoField(t, c.Do("INFO", "stats"), "total_commands_processed"); n != 1 {
 		t.Errorf("total_commands_processed after RESETSTAT = %d, want 1", n)
 	}
+	if rss := infoField(t, info, "used_memory_rss"); rss < 1<<20 {
+		t.Errorf("used_memory_rss = %d, implausibly small", rss)
+	}
+	if !regexp.MustCompile(`\r\nused_cpu_user:\d+\.\d{6}\r\n`).MatchString(info) {
+		t.Errorf("INFO lacks used_cpu_user")
+	}
 	only := c.Do("INFO", "keyspace")
 	if want := "$44\r\n# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n\r\n"; only != want {
 		t.Errorf("INFO keyspace = %q, want %q", only, want)
