@@ -111,6 +111,9 @@ func TestStatusesAndRelaunch(t *testing.T) { // cases 17, 18, 19
 	}
 	err = exp.Start(ctx, []Entity{m2, impostor}, StartOptions{})
 	wantErr(t, err, SmartSimError, "User provided two entities with the same name")
+	clash, _ := exp.CreateModel(ModelArgs{Name: "other_0", RunSettings: ok})
+	other, _ := exp.CreateEnsemble(EnsembleArgs{Name: "other", RunSettings: ok, Replicas: 1})
+	wantErr(t, exp.Start(ctx, []Entity{other, clash}, StartOptions{}), SSUnsupportedError, "duplicate names")
 	empty, _ := exp.CreateEnsemble(EnsembleArgs{Name: "empty", BatchSettings: &BatchSettings{}})
 	wantErr(t, exp.Start(ctx, []Entity{empty}, StartOptions{}), ValueError, "empty is empty. Nothing to launch.")
 }

@@ -74,7 +74,12 @@ func (e *Experiment) checkLaunchable(entities []Entity, steps []step) error {
 			}
 		}
 	}
+	seen := map[string]bool{}
 	for _, s := range steps {
+		if seen[s.model.Name] {
+			return Errorf(SSUnsupportedError, "SmartSim entities cannot have duplicate names.")
+		}
+		seen[s.model.Name] = true
 		if s.model.BatchSettings != nil {
 			if err := e.batchRefusal(s.model.BatchSettings); err != nil {
 				return err
