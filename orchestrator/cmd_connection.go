@@ -245,7 +245,8 @@ func (s *Server) cmdClient(ctx *command.Ctx, args [][]byte) {
 	}
 }
 
-// clientLine is one CLIENT LIST line in Redis's field order (the fields this server tracks).
+// clientLine is one CLIENT LIST line: Redis's fields, in Redis's order, limited to those this server
+// tracks (no fd, buffer or idle figures).
 func (s *Server) clientLine(c *client) string {
 	c.mu.Lock()
 	name, lib, ver := c.name, c.libName, c.libVer
@@ -255,7 +256,7 @@ func (s *Server) clientLine(c *client) string {
 		cmd = *p
 	}
 	age := int64(time.Since(c.created).Seconds())
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=2 lib-name=%s lib-ver=%s\n",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s name=%s age=%d db=0 cmd=%s user=default resp=2 lib-name=%s lib-ver=%s\n",
 		c.id, c.netConn.RemoteAddr(), c.netConn.LocalAddr(), name, age, cmd, lib, ver)
 }
 

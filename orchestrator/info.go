@@ -64,7 +64,6 @@ func (s *Server) infoSection(name string) string {
 		s.mu.Unlock()
 		add("connected_clients", n)
 		add("maxclients", s.maxClients)
-		add("blocked_clients", 0)
 	case "memory":
 		used := s.keys.UsedMemory()
 		var ms runtime.MemStats
@@ -83,7 +82,6 @@ func (s *Server) infoSection(name string) string {
 		add("go_heap_alloc", ms.HeapAlloc)
 	case "persistence":
 		add("loading", 0)
-		add("rdb_changes_since_last_save", 0)
 		add("rdb_bgsave_in_progress", 0)
 		add("rdb_last_save_time", s.lastSave.Load())
 		add("rdb_last_bgsave_status", "ok")
