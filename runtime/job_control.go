@@ -26,25 +26,34 @@ func (e *Experiment) wait(ctx context.Context, interval time.Duration, verbose, 
 			e.flushJournal()
 			return nil
 		}
-		select {
-		case <-active[0].handle.Done():
-			active[0].settle()
-		case <-tick:
-			for _, j := range active {
-				e.opts.Log.Info(fmt.Sprintf("%s(%s): %s", j.model.Name, j.handle.ID(), j.Result().Status))
-			}
-		case <-ctx.Done():
-			if killOnInterrupt {
-				e.stopJobs(e.jobs.active())
-			} else {
-				for _, j := range e.jobs.active() {
-					e.opts.Log.Warn(fmt.Sprintf("job %s (id %s) left running", j.model.Name, j.handle.ID()))
+		for i := 0; i < len(active); {
+			select {
+			case <-active[i].handle.Done():
+				active[i].settle()
+				i++
+			case <-tick:
+				for _, j := range active[i:] {
+					e.opts.Log.Info(fmt.Sprintf("%s(%s): %s", j.name, j.handle.ID(), j.Result().Status))
 				}
+			case <-ctx.Done():
+				return e.interrupted(ctx, killOnInterrupt)
 			}
-			e.flushJournal()
-			return fmt.Errorf("KeyboardInterrupt: %w", ctx.Err())
 		}
 	}
+}
+
+// interrupted ends a wait cut short by ctx (SIGINT): every running job is stopped with
+// kill_on_interrupt, otherwise each is named so the user can stop it by hand.
+func (e *Experiment) interrupted(ctx context.Context, killOnInterrupt bool) error {
+	if killOnInterrupt {
+		e.stopJobs(e.jobs.active())
+	} else {
+		for _, j := range e.jobs.active() {
+			e.opts.Log.Warn(fmt.Sprintf("job %s (id %s) left running", j.name, j.handle.ID()))
+		}
+	}
+	e.flushJournal()
+	return fmt.Errorf("KeyboardInterrupt: %w", ctx.Err())
 }
 
 // Poll waits until every job has ended, logging statuses every interval when verbose (SmartSim's
