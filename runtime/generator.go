@@ -122,7 +122,11 @@ func (g *generator) entity(m *Model, dst string) error {
 		return Errorf(SmartSimError, "Could not move %s into place: %v", dst, err)
 	}
 	m.Path = dst
-	ops := []FileOp{{Op: "mkdir", Path: dst}}
+	var ops []FileOp
+	if exists {
+		ops = append(ops, FileOp{Op: "remove", Path: dst})
+	}
+	ops = append(ops, FileOp{Op: "mkdir", Path: dst})
 	for _, n := range tree.order {
 		op := tree.nodes[n].op
 		op.Path = filepath.Join(dst, n)
