@@ -52,7 +52,16 @@
 // (print_attached_files), ParamsToArgs (Model), AddMLModel(NewMLModel(exp.Cwd(), MLModelArgs{...})),
 // AddScript(NewScript(exp.Cwd(), ScriptArgs{...})) for add_script and add_function (Function = the
 // function's source). RunSettings: AddExeArgs / AddExeArgsString, Set(arg, value, isNone, condition),
-// UpdateEnv, FormatRunArgs, FormatEnvVars, fields Exe, ExeArgs, RunCommand, RunArgs, EnvVars.
+// UpdateEnv, FormatRunArgs (srun, MPI or literal style by run command), FormatEnvVars, SetTime, fields
+// Exe, ExeArgs, RunCommand, RunArgs, EnvVars. BatchSettings: FormatBatchArgs, AddPreamble.
+//
+// # Experiment directory
+//
+// exp_path/<model>, exp_path/<ens>/<ens>_<i>, exp_path/smartsim_params.txt, and per start a run id
+// run-NNN (a counter continuing after the run ids already in the directory) with output files under
+// exp_path/.smartsim/telemetry/<exp>/<run>/{model/<name>|ensemble/<ens>/<member>}/<name>.out|.err and
+// <path>/<name>.out|.err symlinks to the latest run. The journal .smartsim/telemetry/manifest.json keeps
+// earlier invocations' runs and adds each job's status, return code and job id.
 //
 // # Side effects
 //
