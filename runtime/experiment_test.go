@@ -73,7 +73,7 @@ func TestStatusesAndRelaunch(t *testing.T) { // cases 17, 18, 19
 	exp, _ := newExp(t, "local")
 	ok := mustRS(t, exp, "sh", "-c", "exit 0")
 	bad := mustRS(t, exp, "sh", "-c", "exit 3")
-	m1, _ := exp.CreateModel(ModelArgs{Name: "m1", RunSettings: mustRS(t, exp, "sleep", "0.3")})
+	m1, _ := exp.CreateModel(ModelArgs{Name: "m1", RunSettings: mustRS(t, exp, "sleep", "1")})
 	m2, _ := exp.CreateModel(ModelArgs{Name: "m2", RunSettings: ok})
 	fail, _ := exp.CreateModel(ModelArgs{Name: "fail", RunSettings: bad})
 	ens, _ := exp.CreateEnsemble(EnsembleArgs{Name: "ens", RunSettings: ok, Replicas: 2})
@@ -152,8 +152,14 @@ func TestInterruptedBlockingStartStopsEverything(t *testing.T) { // case 20
 	rs := mustRS(t, exp, "sleep", "100")
 	m, _ := exp.CreateModel(ModelArgs{Name: "m", RunSettings: rs})
 	ens, _ := exp.CreateEnsemble(EnsembleArgs{Name: "ens", RunSettings: rs, Replicas: 2})
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go func() { // the "SIGINT": once all three jobs run
+		for len(exp.SummaryRows()) < 3 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
 	err := exp.Start(ctx, []Entity{m, ens}, StartOptions{Block: true, KillOnInterrupt: true})
 	if err == nil || !strings.HasPrefix(err.Error(), "KeyboardInterrupt") {
 		t.Fatalf("got %v", err)
@@ -345,7 +351,7 @@ func TestPollAndEmptyStart(t *testing.T) {
 	if _, err := os.Stat(exp.ManifestPath()); err != nil {
 		t.Fatalf("start() with no entities must still write the manifest: %v", err)
 	}
-	m, _ := exp.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp, "sleep", "0.3")})
+	m, _ := exp.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp, "sleep", "1")})
 	exp.Start(context.Background(), []Entity{m}, StartOptions{})
 	if err := exp.Poll(context.Background(), 100*time.Millisecond, true, true); err != nil {
 		t.Fatal(err)
