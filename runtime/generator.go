@@ -213,6 +213,7 @@ func (g *generator) planTree(m *Model, dst string) (*memberTree, []byte, error) 
 		}
 	}
 	var logRows [][2]string // relative file path → its Name/Value table
+	var used Params         // every param substituted, in order of first use
 	for _, src := range files.Configure {
 		err := g.walk(src, func(rel, path string, d fs.FileInfo) error {
 			if d.IsDir() {
@@ -234,6 +235,11 @@ func (g *generator) planTree(m *Model, dst string) (*memberTree, []byte, error) 
 			if len(res.used) > 0 {
 				relToExp, _ := filepath.Rel(g.exp.Path, filepath.Join(dst, rel))
 				logRows = append(logRows, [2]string{relToExp, paramsTable(res.used)})
+				for _, p := range res.used {
+					if _, dup := used.Get(p.Key); !dup {
+						used = append(used, p)
+					}
+				}
 			}
 			return tree.add(rel, &treeNode{op: FileOp{Op: "write", SHA256: sha(res.content), Mode: modeString(d.Mode())},
 				content: res.content, perm: d.Mode().Perm()})
@@ -249,15 +255,15 @@ func (g *generator) planTree(m *Model, dst string) (*memberTree, []byte, error) 
 			return nil, nil, err
 		}
 	}
-	g.logConfigured(m, logRows)
+	g.logConfigured(m, used)
 	return tree, block, nil
 }
 
-func (g *generator) logConfigured(m *Model, rows [][2]string) {
+func (g *generator) logConfigured(m *Model, used Params) {
 	msg := "Configured model " + m.Name + " with no parameters"
-	if len(rows) > 0 {
-		kv := make([]string, len(m.Params))
-		for i, p := range m.Params {
+	if len(used) > 0 {
+		kv := make([]string, len(used))
+		for i, p := range used {
 			kv[i] = p.Key + "=" + p.Value
 		}
 		msg = "Configured model " + m.Name + " with params " + strings.Join(kv, ", ")

@@ -183,6 +183,9 @@ func TestGenerateStrictTagsLeavesNothing(t *testing.T) { // case 28 + all-or-not
 	if got := readFile(t, filepath.Join(exp.Path, "ens", "ens_1", "in.txt")); got != "a = 2\nb = missing\n" {
 		t.Fatal(got)
 	}
+	if !strings.Contains(logs.String(), "Configured model ens_1 with params a=2") {
+		t.Fatalf("no configuration log line: %s", logs.String())
+	}
 	if !strings.Contains(logs.String(), "Unused tag missing on line(s): [2]") {
 		t.Fatalf("no warning logged: %s", logs.String())
 	}
