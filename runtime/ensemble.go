@@ -12,11 +12,17 @@ type Ensemble struct {
 	Path          string
 	RunSettings   *RunSettings
 	BatchSettings *BatchSettings
-	// Strategy and Seed record how members were expanded (the seed is used by "random" only).
-	Strategy string
-	Seed     uint64
-	MLModels []*MLModel
-	Scripts  []*Script
+	// Params, ParamsAsArgs, Replicas and NModels are create_ensemble's arguments, kept for the script
+	// (ens.params) and the record; Strategy and Seed say how members were expanded (the seed is used by
+	// "random" only).
+	Params       []ParamSpec
+	ParamsAsArgs []string
+	Replicas     int
+	NModels      int
+	Strategy     string
+	Seed         uint64
+	MLModels     []*MLModel
+	Scripts      []*Script
 
 	members []*Model
 	cwd     string
@@ -64,7 +70,8 @@ func (e *Ensemble) Member(name string) *Model {
 // under the ensemble's, key prefixing on, and its params_as_args appended to its exe args.
 func newEnsemble(a EnsembleArgs, path, cwd string, seed uint64, log *slog.Logger) (*Ensemble, error) {
 	e := &Ensemble{Name: a.Name, Path: path, RunSettings: a.RunSettings, BatchSettings: a.BatchSettings,
-		Seed: seed, cwd: cwd, log: log}
+		Params: append([]ParamSpec(nil), a.Params...), ParamsAsArgs: append([]string(nil), a.ParamsAsArgs...),
+		Replicas: a.Replicas, NModels: a.NModels, Seed: seed, cwd: cwd, log: log}
 	strat := a.Strategy
 	if strat.Name == "" && strat.User == nil {
 		strat.Name = "all_perm"
