@@ -422,3 +422,31 @@ func TestSecondInvocationContinuesTheJournal(t *testing.T) {
 		t.Fatal("the second invocation overwrote the first one's output")
 	}
 }
+
+// TestManifestFollowsStatusChanges checks that a job's end reaches the journal by itself, without any
+// further call from the script, and that no temporary file is left beside it.
+func TestManifestFollowsStatusChanges(t *testing.T) {
+	exp, _ := newExp(t, "local")
+	m, _ := exp.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp, "sh", "-c", "exit 4")})
+	if err := exp.Start(context.Background(), []Entity{m}, StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile(exp.ManifestPath())
+		if strings.Contains(string(data), `"status": "Failed"`) && strings.Contains(string(data), `"return_code": 4`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("manifest never showed the job's end:\n%s", data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	exp.Close()
+	entries, _ := os.ReadDir(filepath.Dir(exp.ManifestPath()))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Fatalf("temporary file left: %s", e.Name())
+		}
+	}
+}
