@@ -115,6 +115,15 @@ func TestClusterCommands(t *testing.T) {
 	}
 }
 
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
 func portNum(addr string) int {
 	_, p, _ := splitHostPort(addr)
 	return p
@@ -156,6 +165,14 @@ func TestGoRedisClusterClient(t *testing.T) {
 	}
 	if got, err := cc.Do(ctx, "AI.TENSORGET", "{P}.t", "BLOB").Text(); err != nil || got != string(blob) {
 		t.Errorf("AI.TENSORGET in cluster = %q, %v", got, err)
+	}
+	// AI.MODELEXECUTE's keys follow keywords; go-redis routes it by the first key COMMAND reports.
+	info, err := cc.Command(ctx).Result()
+	if err != nil {
+		t.Fatalf("COMMAND: %v", err)
+	}
+	if me := info["ai.modelexecute"]; me == nil || me.FirstKeyPos != 1 || !contains(me.Flags, "movablekeys") {
+		t.Errorf("COMMAND info for ai.modelexecute = %+v", me)
 	}
 	total := int64(0)
 	for i, s := range servers {

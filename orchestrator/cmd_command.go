@@ -92,9 +92,11 @@ func commandInfo(r command.Reply, sp *command.Spec) {
 	}
 	first, last, step := sp.FirstKey, sp.LastKey, sp.Step
 	if sp.Keys != nil && first == 0 {
-		// Keys after keywords: like Redis's module commands with movable keys, report the first
-		// argument and let the client ask the node.
+		// Keys follow keywords (AI.MODELEXECUTE m INPUTS n ...). Clients such as go-redis's
+		// ClusterClient route by the reported first key, and argv[1] is the model or script key of
+		// every such command but AI.DAGEXECUTE, so report it; a misrouted DAG is redirected by MOVED.
 		flags = append(flags, "movablekeys")
+		first, last, step = 1, 1, 1
 	}
 	r.Array(10)
 	r.BulkString(strings.ToLower(sp.Name))
