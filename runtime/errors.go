@@ -1,6 +1,9 @@
 package runtime
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Error classes, spelled exactly as SmartSim (and Python) spell them so that messages read
 // "EntityExistsError: Model ens_0 already exists in ensemble ens" and SmartSim users recognise them.
@@ -36,9 +39,10 @@ func Errorf(class, format string, args ...any) *Error {
 	return &Error{Class: class, Msg: fmt.Sprintf(format, args...)}
 }
 
-// ErrorClass returns the class of err when it is an *Error, "" otherwise.
+// ErrorClass returns the class of the *Error in err's chain, "" when there is none.
 func ErrorClass(err error) string {
-	if e, ok := err.(*Error); ok {
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Class
 	}
 	return ""

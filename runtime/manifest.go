@@ -268,7 +268,7 @@ func (e *Experiment) manifestModel(j *job) map[string]any {
 			"run_args": runArgs},
 		"batch_settings": batchDoc(m.batch), "params": params, "files": files, "colocated_db": map[string]any{},
 		"telemetry_metadata": map[string]any{"status_dir": j.statusDir, "step_id": j.handle.ID(),
-			"task_id": j.handle.ID(), "managed": false, "job_id": j.handle.ID(), "run_id": j.runID,
+			"task_id": j.handle.ID(), "managed": false, "job_id": j.handle.ID(), "run_id": j.runID, "step_name": j.step,
 			"status": string(r.Status), "return_code": rc},
 		"out_file": j.stdout, "err_file": j.stderr,
 	}
