@@ -138,10 +138,11 @@ func TestAttachGeneratorFiles(t *testing.T) { // case 30
 	os.MkdirAll(filepath.Join(dir, "conf", "real"), 0o755)
 	os.WriteFile(filepath.Join(dir, "smartsim_params.txt"), nil, 0o644)
 	ens, _ := exp.CreateEnsemble(EnsembleArgs{Name: "ens", RunSettings: mustRS(t, exp, "true"), Replicas: 2})
-	wantErr(t, ens.AttachGeneratorFiles(nil, nil, []string{"missing.txt"}), FileNotFoundError, "File or Directory missing.txt not found")
+	wantErr(t, ens.AttachGeneratorFiles([]string{"missing.txt"}, nil, nil), FileNotFoundError, "File or Directory missing.txt not found")
+	wantErr(t, ens.AttachGeneratorFiles(nil, nil, []string{"missing.txt"}), FileNotFoundError, "File or Directory "+filepath.Join(dir, "missing.txt")+" not found")
 	wantErr(t, ens.AttachGeneratorFiles([]string{"in.txt", "smartsim_params.txt"}, nil, nil), ValueError, "smartsim_params.txt")
 	os.Symlink(filepath.Join(dir, "conf", "real"), filepath.Join(dir, "conf", "link"))
-	wantErr(t, ens.AttachGeneratorFiles(nil, nil, []string{"conf"}), ValueError, "Symlinked directories")
+	wantErr(t, ens.AttachGeneratorFiles(nil, nil, []string{"conf"}), ValueError, "Tagged directories and thier subdirectories cannot be links")
 	if err := ens.AttachGeneratorFiles([]string{"in.txt"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}

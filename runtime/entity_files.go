@@ -31,7 +31,7 @@ func (f *EntityFiles) Clone() *EntityFiles {
 }
 
 // newEntityFiles validates and absolutises attached paths in SmartSim's order: the reserved name first,
-// then existence, then (for configured directories) no symlinked directory inside.
+// then the configured files (existence, no linked directory inside), then copied, then linked files.
 func newEntityFiles(cwd string, toCopy, toSymlink, toConfigure []string) (*EntityFiles, error) {
 	for _, list := range [][]string{toCopy, toSymlink, toConfigure} {
 		for _, p := range list {
@@ -42,13 +42,7 @@ func newEntityFiles(cwd string, toCopy, toSymlink, toConfigure []string) (*Entit
 	}
 	files := &EntityFiles{}
 	var err error
-	if files.Copy, err = checkedPaths(cwd, toCopy); err != nil {
-		return nil, err
-	}
-	if files.Symlink, err = checkedPaths(cwd, toSymlink); err != nil {
-		return nil, err
-	}
-	if files.Configure, err = checkedPaths(cwd, toConfigure); err != nil {
+	if files.Configure, err = checkedPaths(cwd, toConfigure, true); err != nil {
 		return nil, err
 	}
 	for _, p := range files.Configure {
@@ -56,10 +50,18 @@ func newEntityFiles(cwd string, toCopy, toSymlink, toConfigure []string) (*Entit
 			return nil, err
 		}
 	}
+	if files.Copy, err = checkedPaths(cwd, toCopy, false); err != nil {
+		return nil, err
+	}
+	if files.Symlink, err = checkedPaths(cwd, toSymlink, false); err != nil {
+		return nil, err
+	}
 	return files, nil
 }
 
-func checkedPaths(cwd string, paths []string) ([]string, error) {
+// checkedPaths makes paths absolute and checks they exist. SmartSim names a missing configured file by
+// its absolute path and a missing copied or linked one as the user wrote it; so does this.
+func checkedPaths(cwd string, paths []string, absInMessage bool) ([]string, error) {
 	out := make([]string, 0, len(paths))
 	for _, p := range paths {
 		abs := p
@@ -68,15 +70,20 @@ func checkedPaths(cwd string, paths []string) ([]string, error) {
 		}
 		abs = filepath.Clean(abs)
 		if _, err := os.Stat(abs); err != nil {
-			return nil, Errorf(FileNotFoundError, "File or Directory %s not found", p)
+			shown := p
+			if absInMessage {
+				shown = abs
+			}
+			return nil, Errorf(FileNotFoundError, "File or Directory %s not found", shown)
 		}
 		out = append(out, abs)
 	}
 	return out, nil
 }
 
-// refuseSymlinkedDirs rejects a configured directory that contains a symlink to a directory: SmartSim
-// cannot tell which copy to configure, and following it could write outside the member directory.
+// refuseSymlinkedDirs rejects a configured directory that is or contains a link to a directory, with
+// SmartSim's text (typo included, so scripts matching it keep working): following it could loop or
+// write outside the member directory.
 func refuseSymlinkedDirs(root string) error {
 	info, err := os.Stat(root)
 	if err != nil || !info.IsDir() {
@@ -88,7 +95,7 @@ func refuseSymlinkedDirs(root string) error {
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			if st, err := os.Stat(p); err == nil && st.IsDir() {
-				return Errorf(ValueError, "Symlinked directories are not supported in directories to configure: %s", p)
+				return Errorf(ValueError, "Tagged directories and thier subdirectories cannot be links to prevent circular directory structures")
 			}
 		}
 		return nil
