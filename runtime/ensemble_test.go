@@ -197,7 +197,7 @@ func TestEnsembleScriptsIncomingAndModelParams(t *testing.T) {
 	if err != nil || !cmp.Equal(m.Params, Params{{"h", "0.5"}, {"b", "True"}}) || m.QueryKeyPrefixing() {
 		t.Fatalf("%v %v", err, m.Params)
 	}
-	if got := NotAnEntity("string").Error(); got != "TypeError: Argument given is not a SmartSim entity: string" {
+	if got := NotAnEntity("string").Error(); got != "TypeError: Entity has type string, not SmartSimEntity or EntityList" {
 		t.Fatal(got)
 	}
 	if got := m.AttachedFilesTable(); got != "No file attached to this entity." {

@@ -15,10 +15,10 @@ type Entity interface {
 	EntityType() string
 }
 
-// NotAnEntity is the TypeError for an argument of start/generate/stop/... that is not an entity;
-// typeName is the script type of the argument.
+// NotAnEntity is SmartSim's Manifest TypeError for an argument of start/generate/stop/... that is not
+// an entity; typeName is the script type of the argument.
 func NotAnEntity(typeName string) error {
-	return Errorf(TypeError, "Argument given is not a SmartSim entity: %s", typeName)
+	return Errorf(TypeError, "Entity has type %s, not SmartSimEntity or EntityList", typeName)
 }
 
 // Model is one runnable entity: an executable with its settings, parameters and attached files.
