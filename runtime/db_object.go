@@ -80,9 +80,9 @@ func NewMLModel(cwd string, a MLModelArgs) (*MLModel, error) {
 	}
 	backend := strings.ToUpper(a.Backend)
 	if !contains(validBackends, backend) {
-		return nil, Errorf(ValueError, "Backend type %s unsupported. Options are [%s]", a.Backend, quoteJoin(validBackends))
+		return nil, Errorf(ValueError, "Backend type %s unsupported. Options are [%s]", backend, quoteJoin(validBackends))
 	}
-	if a.Model == nil && a.ModelPath == "" {
+	if len(a.Model) == 0 && a.ModelPath == "" {
 		return nil, Errorf(ValueError, "Either model or model_file must be provided")
 	}
 	return &MLModel{Name: a.Name, Backend: backend, Model: a.Model, ModelPath: path, Devices: devices,
@@ -145,7 +145,7 @@ func checkDevice(d DeviceOptions) ([]string, error) {
 		return nil, Errorf(SSUnsupportedError, "Cannot set first_device>0 if CPU is specified under devices")
 	}
 	if d.DevicesPerNode > 1 && strings.Contains(d.Device, ":") {
-		return nil, Errorf(ValueError, "Cannot set devices_per_node>1 if a device number is specified in the device argument")
+		return nil, Errorf(ValueError, "Cannot set devices_per_node>1 if a device numeral is specified, the device was set to %s and devices_per_node==%d", d.Device, d.DevicesPerNode)
 	}
 	if d.Device == "GPU" && d.DevicesPerNode > 1 {
 		devs := make([]string, d.DevicesPerNode)

@@ -96,7 +96,11 @@ func TestDBObjects(t *testing.T) { // case 40 and reference §2 ML objects
 		t.Fatalf("got %v", err)
 	}
 	_, err = NewMLModel(exp.Cwd(), MLModelArgs{Name: "cnn", Backend: "TFLITE", Model: model})
-	wantErr(t, err, ValueError, "TFLITE")
+	if err == nil || err.Error() != "ValueError: Backend type TFLITE unsupported. Options are ['TF', 'TORCH', 'ONNX']" {
+		t.Fatalf("got %v", err)
+	}
+	_, err = NewMLModel(exp.Cwd(), MLModelArgs{Name: "cnn", Backend: "onnx", Model: model, Device: DeviceOptions{Device: "GPU:1", DevicesPerNode: 2}})
+	wantErr(t, err, ValueError, "Cannot set devices_per_node>1 if a device numeral is specified, the device was set to GPU:1 and devices_per_node==2")
 	_, err = NewMLModel(exp.Cwd(), MLModelArgs{Name: "cnn", Backend: "onnx"})
 	wantErr(t, err, ValueError, "Either model or model_file must be provided")
 	gpu, err := NewMLModel(exp.Cwd(), MLModelArgs{Name: "cnn", Backend: "onnx", Model: model, Device: DeviceOptions{Device: "GPU", DevicesPerNode: 2, FirstDevice: 1}})
