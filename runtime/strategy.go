@@ -20,7 +20,7 @@ type Strategy struct {
 // UserStrategyErr is SmartSim's UserStrategyError for a callable strategy that failed or returned
 // something other than a list of dicts.
 func UserStrategyErr(name string) error {
-	return Errorf(UserStrategyError, "User provided ensemble generation strategy: %s failed. Please check that the strategy returns a list of dicts", name)
+	return Errorf(UserStrategyError, "User provided ensemble generation strategy %s failed to generate valid parameter names and values", name)
 }
 
 // expandParams runs the strategy over the ensemble's params. rng drives "random".
