@@ -450,3 +450,17 @@ func TestManifestFollowsStatusChanges(t *testing.T) {
 		}
 	}
 }
+
+func TestLaunchSummary(t *testing.T) {
+	exp, _ := newExp(t, "dryrun")
+	rs := mustRS(t, exp, "echo", "hi")
+	m, _ := exp.CreateModel(ModelArgs{Name: "model", RunSettings: rs, Params: []ParamSpec{{"k", Str("v")}}})
+	ens, _ := exp.CreateEnsemble(EnsembleArgs{Name: "ens", RunSettings: rs, Replicas: 2})
+	got := exp.launchSummary([]Entity{m, ens})
+	for _, want := range []string{"=== Launch Summary ===\nExperiment: exp\n", "Launcher: local\nModels: 1\nDatabase Status: inactive\n",
+		"=== Ensembles ===\nens\nMembers: 2\nBatch Launch: False\n", "=== Models ===\nmodel\nExecutable: " + rs.Exe + "\nExecutable Arguments: hi\nParameters: \nk = v"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("summary lacks %q:\n%s", want, got)
+		}
+	}
+}

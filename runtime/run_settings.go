@@ -194,3 +194,22 @@ func mergeArgs(base, upd []Arg) []Arg {
 	}
 	return out
 }
+
+// String renders the settings as SmartSim's RunSettings str() does (launch summaries, previews).
+func (rs *RunSettings) String() string {
+	if rs == nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Executable: %s\nExecutable Arguments: %s", rs.Exe, strings.Join(rs.ExeArgs, " "))
+	if rs.RunCommand != "" {
+		fmt.Fprintf(&b, "\nRun Command: %s", rs.RunCommand)
+	}
+	if len(rs.RunArgs) > 0 {
+		b.WriteString("\nRun Arguments:")
+		for _, a := range rs.RunArgs {
+			fmt.Fprintf(&b, "\n%s = %s", a.Key, noneOr(a.Value, a.IsNone))
+		}
+	}
+	return b.String()
+}

@@ -288,17 +288,51 @@ func noneOrEmpty(a Arg) string {
 
 func (e *Experiment) telemetryDir() string { return filepath.Join(e.Path, ".smartsim", "telemetry") }
 
-// launchSummary is the "=== Launch Summary ===" block SmartSim logs with summary=True.
+// launchSummary is the "=== Launch Summary ===" block SmartSim logs with summary=True, followed by
+// the launch manifest: ensembles (members, batch), models (run settings, parameters).
 func (e *Experiment) launchSummary(entities []Entity) string {
-	var ens, models []string
+	var b strings.Builder
+	var ensembles []*Ensemble
+	var models []*Model
 	for _, ent := range entities {
 		switch x := ent.(type) {
 		case *Ensemble:
-			ens = append(ens, fmt.Sprintf("%s (%d models)", x.Name, x.Len()))
+			ensembles = append(ensembles, x)
 		case *Model:
-			models = append(models, x.Name)
+			models = append(models, x)
 		}
 	}
-	return fmt.Sprintf("=== Launch Summary ===\nExperiment: %s\nExperiment Path: %s\nLauncher: %s\nEnsembles: %s\nModels: %s\nDatabase Status: inactive\n",
-		e.Name, e.Path, e.LauncherName, strings.Join(ens, ", "), strings.Join(models, ", "))
+	fmt.Fprintf(&b, "=== Launch Summary ===\nExperiment: %s\nExperiment Path: %s\nLauncher: %s\n", e.Name, e.Path, e.LauncherName)
+	if len(models) > 0 {
+		fmt.Fprintf(&b, "Models: %d\n", len(models))
+	}
+	b.WriteString("Database Status: inactive\n\n")
+	if len(ensembles) > 0 {
+		b.WriteString("=== Ensembles ===\n")
+		for _, x := range ensembles {
+			fmt.Fprintf(&b, "%s\nMembers: %d\nBatch Launch: %s\n", x.Name, x.Len(), pyBool(x.BatchSettings != nil))
+		}
+		b.WriteString("\n")
+	}
+	if len(models) > 0 {
+		b.WriteString("=== Models ===\n")
+		for _, m := range models {
+			fmt.Fprintf(&b, "%s\n%s\n", m.Name, m.RunSettings)
+			if len(m.Params) > 0 {
+				b.WriteString("Parameters: \n")
+				for _, p := range m.Params {
+					fmt.Fprintf(&b, "%s = %s\n", p.Key, p.Value)
+				}
+			}
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func pyBool(v bool) string {
+	if v {
+		return "True"
+	}
+	return "False"
 }
