@@ -28,6 +28,7 @@ type client struct {
 	authenticated bool
 	quit          bool // close after flushing the current reply (QUIT, SHUTDOWN)
 	idleDeadline  bool // a read deadline for CONFIG SET timeout is set
+	tx            *transaction // non-nil between MULTI and EXEC/DISCARD
 
 	mu      sync.Mutex // guards the CLIENT metadata read by CLIENT LIST from other connections
 	name    string
@@ -104,31 +105,45 @@ func (s *Server) serve(c *client) {
 // authentication, cluster redirection, memory) and runs its handler.
 func (s *Server) execute(c *client, args [][]byte) {
 	c.commands.Add(1)
+	spec, refusal := s.admit(c, args)
+	if refusal != "" {
+		if c.tx != nil {
+			c.tx.failed = true // EXEC will answer EXECABORT, as Redis flags the transaction
+		}
+		c.wr.Error(refusal)
+		return
+	}
+	if c.tx != nil && !runsInsideMulti(spec) {
+		c.tx.queue = append(c.tx.queue, queuedCommand{spec: spec, args: args})
+		c.wr.SimpleString("QUEUED")
+		return
+	}
+	c.lastCmd.Store(&spec.Name)
+	s.run(c, spec, args)
+}
+
+// admit returns the command to run, or the error that refuses it: unknown command, wrong arity,
+// authentication, cluster redirection, memory (Redis's processCommand order).
+func (s *Server) admit(c *client, args [][]byte) (*command.Spec, string) {
 	spec := s.lookup(args[0])
 	if spec == nil {
-		c.wr.Error(unknownCommand(args))
-		return
+		return nil, unknownCommand(args)
 	}
 	if (spec.Arity > 0 && len(args) != spec.Arity) || (spec.Arity < 0 && len(args) < -spec.Arity) {
-		c.wr.Error(command.WrongArity(spec.Name))
-		return
+		return nil, command.WrongArity(spec.Name)
 	}
 	if !c.authenticated && spec.Flags&command.NoAuth == 0 {
-		c.wr.Error("NOAUTH Authentication required.")
-		return
+		return nil, "NOAUTH Authentication required."
 	}
 	if s.cluster != nil {
 		if msg := s.cluster.redirect(spec, args); msg != "" {
-			c.wr.Error(msg)
-			return
+			return nil, msg
 		}
 	}
-	c.lastCmd.Store(&spec.Name)
 	if spec.Flags&command.DenyOOM != 0 && s.keys.OverMemory() {
-		c.wr.Error(command.OOMReply)
-		return
+		return nil, command.OOMReply
 	}
-	s.run(c, spec, args)
+	return spec, ""
 }
 
 // run calls the handler; a panic in a command family becomes an error reply on this connection only.

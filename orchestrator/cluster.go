@@ -216,7 +216,7 @@ func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 			r.Error("ERR Invalid slot")
 			return
 		}
-		r.Int(int64(len(s.keysInSlot(slot, -1))))
+		r.Int(int64(len(keysInSlot(ctx.Keys, slot, -1))))
 	case "GETKEYSINSLOT":
 		slot, ok1 := parseSlot(args[2])
 		count, err := strconv.ParseInt(string(args[3]), 10, 64)
@@ -224,7 +224,7 @@ func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 			r.Error("ERR Invalid slot or number of keys")
 			return
 		}
-		keys := s.keysInSlot(slot, int(count))
+		keys := keysInSlot(ctx.Keys, slot, int(count))
 		r.Array(len(keys))
 		for _, k := range keys {
 			r.BulkString(k)
@@ -259,9 +259,9 @@ func parseSlot(b []byte) (int, bool) {
 
 // keysInSlot lists (up to limit, -1 for all) the keys of one slot in sorted order. It scans the whole
 // keyspace: the shard keeps no per-slot index, which is fine for the debugging use these commands have.
-func (s *Server) keysInSlot(slot, limit int) []string {
+func keysInSlot(ks command.Keyspace, slot, limit int) []string {
 	var keys []string
-	s.keys.Range(func(k []byte, _ command.Value) bool {
+	ks.Range(func(k []byte, _ command.Value) bool {
 		if KeySlot(k) == slot {
 			keys = append(keys, string(k))
 		}

@@ -49,14 +49,14 @@ func (s *Server) cmdRename(ctx *command.Ctx, args [][]byte) {
 			ctx.Reply.Int(0)
 			return
 		}
-		if ok, _ := s.keys.Rename(src, dst); !ok {
+		if ok, _ := storeOf(ctx).Rename(src, dst); !ok {
 			ctx.Reply.Error(errNoSuchKey)
 			return
 		}
 		ctx.Reply.Int(1)
 		return
 	}
-	if ok, _ := s.keys.Rename(src, dst); !ok {
+	if ok, _ := storeOf(ctx).Rename(src, dst); !ok {
 		ctx.Reply.Error(errNoSuchKey)
 		return
 	}
@@ -67,7 +67,7 @@ func (s *Server) cmdRename(ctx *command.Ctx, args [][]byte) {
 func (s *Server) cmdKeys(ctx *command.Ctx, args [][]byte) {
 	pattern := args[1]
 	var keys []string
-	s.keys.Range(func(k []byte, _ command.Value) bool {
+	ctx.Keys.Range(func(k []byte, _ command.Value) bool {
 		if globMatch(pattern, k) {
 			keys = append(keys, string(k))
 		}
@@ -122,7 +122,7 @@ func (s *Server) cmdScan(ctx *command.Ctx, args [][]byte) {
 	var keys []string
 	shard := int(min(cursor, keyspaceShards))
 	for ; shard < keyspaceShards && len(keys) < count; shard++ {
-		entries := s.keys.snapshotShard(shard)
+		entries := storeOf(ctx).snapshotShard(shard)
 		sort.Slice(entries, func(i, j int) bool { return entries[i].key < entries[j].key })
 		for _, kv := range entries {
 			if pattern != nil && !globMatch(pattern, []byte(kv.key)) {

@@ -18,7 +18,7 @@ func (s *Server) cmdFlush(ctx *command.Ctx, args [][]byte) {
 			return
 		}
 	}
-	s.keys.Flush()
+	storeOf(ctx).Flush()
 	ctx.Reply.SimpleString("OK")
 }
 

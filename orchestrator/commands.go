@@ -37,6 +37,9 @@ func coreCommands(s *Server) []command.Spec {
 		n("READONLY", 1, keysless, s.cmdClusterOK),
 		n("READWRITE", 1, keysless, s.cmdClusterOK),
 		n("ASKING", 1, keysless, s.cmdClusterOK),
+		n("MULTI", 1, keysless, s.cmdMulti),
+		n("EXEC", 1, keysless, s.cmdExec),
+		n("DISCARD", 1, keysless, s.cmdDiscard),
 		// server
 		n("INFO", -1, keysless, s.cmdInfo),
 		n("COMMAND", -1, keysless, s.cmdCommand),

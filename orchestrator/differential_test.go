@@ -48,6 +48,10 @@ var differentialCommands = [][]string{
 	{"CLIENT", "SETNAME"}, {"CLUSTER", "INFO"}, {"CLUSTER", "SLOTS"}, {"READONLY"}, {"ASKING"},
 	{"SAVE", "x"}, {"LASTSAVE", "x"}, {"DBSIZE", "x"},
 	{"SET", "bin\x00key", "v\x00\r\nal"}, {"GET", "bin\x00key"}, {"EXISTS", "bin\x00key"},
+	{"MULTI"}, {"SET", "t1", "1"}, {"INCR", "t1"}, {"LPUSH", "t1", "x"}, {"GET", "t1"}, {"EXEC"},
+	{"MULTI"}, {"MULTI"}, {"SET", "t2", "x"}, {"DISCARD"}, {"EXISTS", "t2"}, {"EXEC"}, {"DISCARD"},
+	{"MULTI"}, {"SET", "t3", "x"}, {"NOSUCH"}, {"SET", "t3"}, {"EXEC"}, {"EXISTS", "t3"},
+	{"MULTI"}, {"EXEC"}, {"MULTI"}, {"RENAME", "t1", "t4"}, {"KEYS", "t4"}, {"FLUSHDB"}, {"DBSIZE"}, {"EXEC"},
 	{"SET", "empty", ""}, {"GET", "empty"}, {"FLUSHDB"}, {"DBSIZE"}, {"FLUSHALL", "bogus"}, {"FLUSHALL", "SYNC"},
 }
 

@@ -88,8 +88,12 @@ func (ks *Keyspace) admit(delta int64) bool {
 func (ks *Keyspace) Get(key []byte) (command.Value, bool) {
 	s := ks.shard(key)
 	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return getLocked(s, key)
+}
+
+func getLocked(s *keyspaceShard, key []byte) (command.Value, bool) {
 	e := s.m[string(key)]
-	s.mu.RUnlock()
 	if e == nil {
 		return nil, false
 	}
@@ -149,6 +153,10 @@ func (ks *Keyspace) Update(key []byte, fn func(old command.Value, ok bool) (comm
 	s := ks.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return ks.updateLocked(s, key, fn)
+}
+
+func (ks *Keyspace) updateLocked(s *keyspaceShard, key []byte, fn func(old command.Value, ok bool) (command.Value, bool, error)) error {
 	var old command.Value
 	e := s.m[string(key)]
 	if e != nil {
@@ -186,6 +194,10 @@ func (ks *Keyspace) snapshotShard(i int) []keyValue {
 	s := &ks.shards[i]
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return snapshotLocked(s)
+}
+
+func snapshotLocked(s *keyspaceShard) []keyValue {
 	out := make([]keyValue, 0, len(s.m))
 	for k, e := range s.m {
 		out = append(out, keyValue{k, e.val})
@@ -194,7 +206,11 @@ func (ks *Keyspace) snapshotShard(i int) []keyValue {
 }
 
 func (ks *Keyspace) rangeShard(i int, fn func(key []byte, v command.Value) bool) bool {
-	for _, kv := range ks.snapshotShard(i) {
+	return visit(ks.snapshotShard(i), fn)
+}
+
+func visit(entries []keyValue, fn func(key []byte, v command.Value) bool) bool {
+	for _, kv := range entries {
 		if !fn([]byte(kv.key), kv.val) {
 			return false
 		}
@@ -217,6 +233,10 @@ func (ks *Keyspace) Rename(src, dst []byte) (bool, error) {
 		second.mu.Lock()
 		defer second.mu.Unlock()
 	}
+	return ks.renameLocked(a, b, src, dst)
+}
+
+func (ks *Keyspace) renameLocked(a, b *keyspaceShard, src, dst []byte) (bool, error) {
 	e := a.m[string(src)]
 	if e == nil {
 		return false, nil
@@ -241,11 +261,85 @@ func (ks *Keyspace) Flush() {
 	for i := range ks.shards {
 		s := &ks.shards[i]
 		s.mu.Lock()
-		for k, e := range s.m {
-			ks.used.Add(-entrySize([]byte(k), e.val))
-			ks.count.Add(-1)
-		}
-		s.m = make(map[string]*entry)
+		ks.flushLocked(s)
 		s.mu.Unlock()
 	}
 }
+
+func (ks *Keyspace) flushLocked(s *keyspaceShard) {
+	for k, e := range s.m {
+		ks.used.Add(-entrySize([]byte(k), e.val))
+		ks.count.Add(-1)
+	}
+	s.m = make(map[string]*entry)
+}
+
+// lockAll takes every shard's write lock, in index order like Rename, so a transaction runs with no
+// other command interleaved. The returned view works on the keyspace without locking.
+func (ks *Keyspace) lockAll() *lockedKeyspace {
+	for i := range ks.shards {
+		ks.shards[i].mu.Lock()
+	}
+	return &lockedKeyspace{ks: ks}
+}
+
+func (ks *Keyspace) unlockAll() {
+	for i := len(ks.shards) - 1; i >= 0; i-- {
+		ks.shards[i].mu.Unlock()
+	}
+}
+
+// store is what core handlers need beyond command.Keyspace. Both the keyspace and the locked view of
+// a transaction provide it, so the same handlers run inside and outside MULTI/EXEC.
+type store interface {
+	command.Keyspace
+	Rename(src, dst []byte) (bool, error)
+	Flush()
+	snapshotShard(i int) []keyValue
+}
+
+var (
+	_ store = (*Keyspace)(nil)
+	_ store = (*lockedKeyspace)(nil)
+)
+
+// storeOf returns the handler's keyspace with the core extras.
+func storeOf(ctx *command.Ctx) store { return ctx.Keys.(store) }
+
+// lockedKeyspace is the keyspace while EXEC holds every shard lock (Keyspace.lockAll): the same
+// operations without taking locks. It is valid only until EXEC releases them.
+type lockedKeyspace struct{ ks *Keyspace }
+
+func (v *lockedKeyspace) Get(key []byte) (command.Value, bool) {
+	return getLocked(v.ks.shard(key), key)
+}
+
+func (v *lockedKeyspace) Put(key []byte, val command.Value) error {
+	return v.ks.putLocked(v.ks.shard(key), key, val)
+}
+
+func (v *lockedKeyspace) Delete(key []byte) bool { return v.ks.deleteLocked(v.ks.shard(key), key) }
+
+func (v *lockedKeyspace) Update(key []byte, fn func(old command.Value, ok bool) (command.Value, bool, error)) error {
+	return v.ks.updateLocked(v.ks.shard(key), key, fn)
+}
+
+func (v *lockedKeyspace) Range(fn func(key []byte, v command.Value) bool) {
+	for i := range v.ks.shards {
+		if !visit(snapshotLocked(&v.ks.shards[i]), fn) {
+			return
+		}
+	}
+}
+
+func (v *lockedKeyspace) Rename(src, dst []byte) (bool, error) {
+	return v.ks.renameLocked(v.ks.shard(src), v.ks.shard(dst), src, dst)
+}
+
+func (v *lockedKeyspace) Flush() {
+	for i := range v.ks.shards {
+		v.ks.flushLocked(&v.ks.shards[i])
+	}
+}
+
+func (v *lockedKeyspace) snapshotShard(i int) []keyValue { return snapshotLocked(&v.ks.shards[i]) }

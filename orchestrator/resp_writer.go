@@ -18,6 +18,9 @@ type replyWriter struct {
 	w   io.Writer
 	buf []byte
 	err error
+	// holding keeps every reply in the buffer (no intermediate writes): EXEC answers while it holds
+	// every keyspace lock, and a client slow to read must not stall the server.
+	holding bool
 }
 
 func newReplyWriter(w io.Writer) *replyWriter {
@@ -38,7 +41,7 @@ func (w *replyWriter) header(prefix byte, n int64) {
 }
 
 func (w *replyWriter) maybeFlush() {
-	if len(w.buf) >= flushThreshold {
+	if len(w.buf) >= flushThreshold && !w.holding {
 		w.Flush()
 	}
 }
@@ -57,7 +60,7 @@ func (w *replyWriter) Int(n int64) {
 
 func (w *replyWriter) Bulk(b []byte) {
 	w.header('$', int64(len(b)))
-	if len(b) >= directWriteMin {
+	if len(b) >= directWriteMin && !w.holding {
 		w.Flush()
 		w.write(b)
 	} else {
