@@ -26,8 +26,8 @@ type client struct {
 	created time.Time
 
 	authenticated bool
-	quit          bool // close after flushing the current reply (QUIT, SHUTDOWN)
-	idleDeadline  bool // a read deadline for CONFIG SET timeout is set
+	quit          bool         // close after flushing the current reply (QUIT, SHUTDOWN)
+	idleDeadline  bool         // a read deadline for CONFIG SET timeout is set
 	tx            *transaction // non-nil between MULTI and EXEC/DISCARD
 
 	mu      sync.Mutex // guards the CLIENT metadata read by CLIENT LIST from other connections
