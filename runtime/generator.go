@@ -45,7 +45,9 @@ type generator struct {
 func (g *generator) run(entities []Entity) error {
 	exp := g.exp
 	if ok, dir := g.fs.Exists(exp.Path); ok && !dir {
-		return Errorf(FileExistsError, "Experiment path %s exists and is not a directory", exp.Path)
+		if st, err := os.Stat(exp.Path); err != nil || !st.IsDir() { // a link to a directory is fine
+			return Errorf(FileExistsError, "Experiment path %s exists and is not a directory", exp.Path)
+		}
 	}
 	if err := g.fs.MkdirAll(exp.Path); err != nil {
 		return Errorf(SmartSimError, "Could not create experiment directory %s: %v", exp.Path, err)

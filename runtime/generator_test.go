@@ -280,3 +280,25 @@ func TestGenerateCopyKeepsSymlinksInsideCopiedDirs(t *testing.T) {
 		t.Fatalf("mode not preserved: %v", st.Mode())
 	}
 }
+
+func TestGenerateExperimentPathChecks(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "scratch"), 0o755)
+	os.Symlink(filepath.Join(dir, "scratch"), filepath.Join(dir, "linked"))
+	writeFile(t, filepath.Join(dir, "plainfile", "x"), "")
+	exp, err := NewExperiment("linked", "", "local", Options{Cwd: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := exp.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp, "true")})
+	if err := exp.Generate([]Entity{m}, GenerateOptions{}); err != nil {
+		t.Fatalf("an experiment path that links to a directory must be usable: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "scratch", "m")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "file-exp"), nil, 0o644)
+	exp2, _ := NewExperiment("file-exp", "", "local", Options{Cwd: dir})
+	m2, _ := exp2.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp2, "true")})
+	wantErr(t, exp2.Generate([]Entity{m2}, GenerateOptions{}), FileExistsError, "exists and is not a directory")
+}
