@@ -97,6 +97,9 @@ func New(cfg Config) (*Server, error) {
 	s.lastSave.Store(s.startTime.Unix())
 	s.settings = newSettings(s)
 	if cfg.Cluster != nil {
+		if cfg.Port < 0 {
+			return nil, fmt.Errorf("cluster mode needs TCP: clients are redirected to host:port addresses")
+		}
 		if err := validateCluster(cfg.Cluster); err != nil {
 			return nil, err
 		}
@@ -323,10 +326,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, closeFn := range s.closers {
 		closeFn()
 	}
-	if s.cfg.UnixSocket != "" {
-		os.Remove(s.cfg.UnixSocket)
-	}
-	close(s.done)
+	close(s.done) // (closing a unix listener has already removed its socket file)
 	return err
 }
 
