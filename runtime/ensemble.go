@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"strconv"
 )
 
 // Ensemble is a group of Models expanded from parameters and/or replicas, or filled by AddModel.
@@ -85,7 +86,7 @@ func newEnsemble(a EnsembleArgs, path, cwd string, seed uint64, log *slog.Logger
 		return e, nil
 	}
 	for _, set := range sets {
-		m := &Model{Name: a.Name + "_" + itoa(len(e.members)), Params: set.Clone(),
+		m := &Model{Name: a.Name + "_" + strconv.Itoa(len(e.members)), Params: set.Clone(),
 			ParamsAsArgs: append([]string(nil), a.ParamsAsArgs...), RunSettings: a.RunSettings.Clone(),
 			keyPrefixing: true, cwd: cwd}
 		m.Path = filepath.Join(path, m.Name)

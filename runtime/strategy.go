@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
 )
 
@@ -84,7 +85,7 @@ func stepZip(names []string, values [][]string, scalar []bool) ([]Params, error)
 		if scalar[i] {
 			continue
 		}
-		lens = append(lens, names[i]+"="+itoa(len(values[i])))
+		lens = append(lens, names[i]+"="+strconv.Itoa(len(values[i])))
 		if n == -1 {
 			n = len(values[i])
 		} else if n != len(values[i]) {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,7 +23,7 @@ func TestAllPermLastKeyFastest(t *testing.T) { // cases 1, 3
 		t.Fatal(diff)
 	}
 	for i, m := range ens.Models() {
-		if m.Name != "ens_"+itoa(i) || m.Path != exp.Path+"/ens/ens_"+itoa(i) {
+		if m.Name != "ens_"+strconv.Itoa(i) || m.Path != exp.Path+"/ens/ens_"+strconv.Itoa(i) {
 			t.Fatalf("member %d: name %s path %s", i, m.Name, m.Path)
 		}
 	}
