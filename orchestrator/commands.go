@@ -40,6 +40,8 @@ func coreCommands(s *Server) []command.Spec {
 		n("MULTI", 1, keysless, s.cmdMulti),
 		n("EXEC", 1, keysless, s.cmdExec),
 		n("DISCARD", 1, keysless, s.cmdDiscard),
+		k("WATCH", -2, keysless, 1, -1, 1, s.cmdWatch),
+		n("UNWATCH", 1, keysless, s.cmdUnwatch),
 		// server
 		n("INFO", -1, keysless, s.cmdInfo),
 		n("COMMAND", -1, keysless, s.cmdCommand),

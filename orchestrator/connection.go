@@ -29,6 +29,7 @@ type client struct {
 	quit          bool         // close after flushing the current reply (QUIT, SHUTDOWN)
 	idleDeadline  bool         // a read deadline for CONFIG SET timeout is set
 	tx            *transaction // non-nil between MULTI and EXEC/DISCARD
+	watched       []watchedKey // WATCHed keys until EXEC, DISCARD or UNWATCH
 
 	mu      sync.Mutex // guards the CLIENT metadata read by CLIENT LIST from other connections
 	name    string

@@ -52,6 +52,11 @@ var differentialCommands = [][]string{
 	{"MULTI"}, {"MULTI"}, {"SET", "t2", "x"}, {"DISCARD"}, {"EXISTS", "t2"}, {"EXEC"}, {"DISCARD"},
 	{"MULTI"}, {"SET", "t3", "x"}, {"NOSUCH"}, {"SET", "t3"}, {"EXEC"}, {"EXISTS", "t3"},
 	{"MULTI"}, {"EXEC"}, {"MULTI"}, {"RENAME", "t1", "t4"}, {"KEYS", "t4"}, {"FLUSHDB"}, {"DBSIZE"}, {"EXEC"},
+	{"WATCH", "w1", "w2"}, {"SET", "w1", "x"}, {"MULTI"}, {"GET", "w1"}, {"EXEC"}, {"EXEC"},
+	{"WATCH", "w1"}, {"MULTI"}, {"WATCH", "w2"}, {"GET", "w1"}, {"EXEC"},
+	{"WATCH", "w1"}, {"UNWATCH"}, {"SET", "w1", "y"}, {"MULTI"}, {"GET", "w1"}, {"EXEC"},
+	{"WATCH", "nonexistent"}, {"MULTI"}, {"SET", "nonexistent", "1"}, {"EXEC"}, {"WATCH"},
+	{"WATCH", "w1"}, {"MULTI"}, {"DISCARD"}, {"SET", "w1", "z"}, {"MULTI"}, {"GET", "w1"}, {"EXEC"},
 	{"SET", "empty", ""}, {"GET", "empty"}, {"FLUSHDB"}, {"DBSIZE"}, {"FLUSHALL", "bogus"}, {"FLUSHALL", "SYNC"},
 }
 

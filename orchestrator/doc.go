@@ -68,13 +68,12 @@
 //
 // # Not supported
 //
-// Key expiry (SET EX/PX answer an error), persistence (SAVE only records rdb_last_save_time), WATCH,
-// Lua, pub/sub, sets and sorted sets, databases other than 0, replication and cluster resharding.
+// Key expiry (SET EX/PX answer an error), persistence (SAVE only records rdb_last_save_time), Lua, pub/sub, sets and sorted sets, databases other than 0, replication and cluster resharding.
 //
 // # Transactions
 //
-// MULTI/EXEC/DISCARD behave as in Redis (QUEUED, EXECABORT after a refused command, CROSSSLOT when a
-// cluster transaction spans slots). EXEC runs with every keyspace shard locked, so no other command
+// MULTI/EXEC/DISCARD and WATCH/UNWATCH behave as in Redis (QUEUED, EXECABORT after a refused
+// command, a null reply when a watched key changed, CROSSSLOT when a cluster transaction spans slots). EXEC runs with every keyspace shard locked, so no other command
 // interleaves; model and script execution inside a transaction answers RedisAI's error instead of
 // running, since it would hold the whole keyspace for the length of a model run.
 package orchestrator

@@ -30,12 +30,18 @@ type Keyspace struct {
 type keyspaceShard struct {
 	mu sync.RWMutex
 	m  map[string]*entry
-	_  [40]byte // keep neighbouring shards' locks off one cache line
+	// seq numbers the shard's writes; each entry keeps the number of its last write, which is how
+	// WATCH notices that a key changed.
+	seq uint64
+	_   [32]byte // keep neighbouring shards' locks off one cache line
 }
 
 // entry boxes a stored value so that overwriting a key swaps a pointer field instead of assigning a
 // map element, which would allocate the key string again.
-type entry struct{ val command.Value }
+type entry struct {
+	val command.Value
+	ver uint64 // the shard's seq at the last write
+}
 
 // NewKeyspace returns an empty keyspace; maxmemory 0 means unlimited.
 func NewKeyspace(maxmemory int64) *Keyspace {
@@ -117,10 +123,11 @@ func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) err
 	if !ks.admit(delta) {
 		return command.ErrOOM
 	}
+	s.seq++
 	if e != nil {
-		e.val = v
+		e.val, e.ver = v, s.seq
 	} else {
-		s.m[string(key)] = &entry{val: v}
+		s.m[string(key)] = &entry{val: v, ver: s.seq}
 		ks.count.Add(1)
 	}
 	if delta != 0 { // same-size overwrites leave the shared counter's cache line alone
@@ -250,6 +257,8 @@ func (ks *Keyspace) renameLocked(a, b *keyspaceShard, src, dst []byte) (bool, er
 		ks.used.Add(-entrySize(dst, old.val))
 		ks.count.Add(-1)
 	}
+	b.seq++
+	e.ver = b.seq
 	b.m[string(dst)] = e
 	ks.used.Add(entrySize(dst, e.val))
 	ks.count.Add(1)
@@ -272,6 +281,21 @@ func (ks *Keyspace) flushLocked(s *keyspaceShard) {
 		ks.count.Add(-1)
 	}
 	s.m = make(map[string]*entry)
+}
+
+// version identifies the current state of key for WATCH: 0 when absent, else its last write's number.
+func (ks *Keyspace) version(key []byte) uint64 {
+	s := ks.shard(key)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return versionLocked(s, key)
+}
+
+func versionLocked(s *keyspaceShard, key []byte) uint64 {
+	if e := s.m[string(key)]; e != nil {
+		return e.ver
+	}
+	return 0
 }
 
 // lockAll takes every shard's write lock, in index order like Rename, so a transaction runs with no

@@ -55,4 +55,14 @@ func (v *lockedKeyspace) Flush() {
 	}
 }
 
+// unchanged reports whether every watched key is still at the version WATCH saw.
+func (v *lockedKeyspace) unchanged(watched []watchedKey) bool {
+	for _, w := range watched {
+		if versionLocked(v.ks.shard(w.key), w.key) != w.version {
+			return false
+		}
+	}
+	return true
+}
+
 func (v *lockedKeyspace) snapshotShard(i int) []keyValue { return snapshotLocked(&v.ks.shards[i]) }

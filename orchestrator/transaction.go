@@ -13,6 +13,12 @@ type transaction struct {
 	failed bool
 }
 
+// watchedKey is a key under WATCH and the version it had then.
+type watchedKey struct {
+	key     []byte
+	version uint64
+}
+
 type queuedCommand struct {
 	spec *command.Spec
 	args [][]byte
@@ -21,7 +27,7 @@ type queuedCommand struct {
 // runsInsideMulti reports the commands that act at once instead of being queued.
 func runsInsideMulti(spec *command.Spec) bool {
 	switch spec.Name {
-	case "MULTI", "EXEC", "DISCARD", "QUIT":
+	case "MULTI", "EXEC", "DISCARD", "QUIT", "WATCH":
 		return true
 	}
 	return false
@@ -44,6 +50,25 @@ func (s *Server) cmdDiscard(ctx *command.Ctx, _ [][]byte) {
 		return
 	}
 	c.tx = nil
+	c.watched = nil
+	ctx.Reply.SimpleString("OK")
+}
+
+// cmdWatch records the keys' versions; EXEC answers a null array instead of running if any changed.
+func (s *Server) cmdWatch(ctx *command.Ctx, args [][]byte) {
+	c := clientOf(ctx)
+	if c.tx != nil {
+		ctx.Reply.Error("ERR WATCH inside MULTI is not allowed")
+		return
+	}
+	for _, k := range args[1:] {
+		c.watched = append(c.watched, watchedKey{key: k, version: s.keys.version(k)})
+	}
+	ctx.Reply.SimpleString("OK")
+}
+
+func (s *Server) cmdUnwatch(ctx *command.Ctx, _ [][]byte) {
+	clientOf(ctx).watched = nil
 	ctx.Reply.SimpleString("OK")
 }
 
@@ -59,6 +84,8 @@ func (s *Server) cmdExec(ctx *command.Ctx, _ [][]byte) {
 		return
 	}
 	c.tx = nil
+	watched := c.watched
+	c.watched = nil
 	if tx.failed {
 		ctx.Reply.Error("EXECABORT Transaction discarded because of previous errors.")
 		return
@@ -71,6 +98,10 @@ func (s *Server) cmdExec(ctx *command.Ctx, _ [][]byte) {
 	defer func() { c.wr.holding = false }() // after the locks are released: deferred calls run last-in first-out
 	view := s.keys.lockAll()
 	defer s.keys.unlockAll()
+	if !view.unchanged(watched) {
+		ctx.Reply.NullArray()
+		return
+	}
 	outer := ctx.Keys
 	ctx.Keys = view
 	defer func() { ctx.Keys = outer }()

@@ -54,6 +54,41 @@ func TestExecIsIsolated(t *testing.T) {
 	wg.Wait()
 }
 
+// go-redis's optimistic-locking helper: a key changed by another client between WATCH and EXEC makes
+// the transaction fail, and a retry succeeds.
+func TestGoRedisWatch(t *testing.T) {
+	srv := startServer(t, Config{})
+	ctx := context.Background()
+	rdb := newGoRedis(t, &redis.Options{Addr: srv.Addr()})
+	other := newGoRedis(t, &redis.Options{Addr: srv.Addr()})
+	rdb.Set(ctx, "balance", 10, 0)
+	attempts := 0
+	transfer := func(tx *redis.Tx) error {
+		attempts++
+		n, err := tx.Get(ctx, "balance").Int()
+		if err != nil {
+			return err
+		}
+		if attempts == 1 {
+			other.IncrBy(ctx, "balance", 100) // a concurrent write after WATCH
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, "balance", n-1, 0)
+			return nil
+		})
+		return err
+	}
+	if err := rdb.Watch(ctx, transfer, "balance"); err != redis.TxFailedErr {
+		t.Fatalf("first attempt: %v, want redis.TxFailedErr", err)
+	}
+	if err := rdb.Watch(ctx, transfer, "balance"); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if n, _ := rdb.Get(ctx, "balance").Int(); n != 109 {
+		t.Errorf("balance = %d, want 109", n)
+	}
+}
+
 func TestExecReplies(t *testing.T) {
 	srv, err := New(Config{Name: "t"})
 	if err != nil {
