@@ -21,10 +21,8 @@ type Strategy struct {
 // UserStrategyErr is SmartSim's UserStrategyError for a callable strategy that failed or returned
 // something other than a list of dicts.
 func UserStrategyErr(name string) error {
-	// SmartSim 0.7 says "User provided ensemble generation strategy NAME failed to generate valid
-	// parameter names and values"; testdata/ensemble_expansion.star matches this text, so changing it
-	// must be done together with that suite.
-	return Errorf(UserStrategyError, "User provided ensemble generation strategy: %s failed. Please check that the strategy returns a list of dicts", name)
+	// SmartSim's text, word for word (smartsim/error/errors.py).
+	return Errorf(UserStrategyError, "User provided ensemble generation strategy %s failed to generate valid parameter names and values", name)
 }
 
 // expandParams runs the strategy over the ensemble's params. rng drives "random".

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -126,6 +127,9 @@ func TestGoRedisDrivesAICommands(t *testing.T) {
 // TestRedisCLIOutput drives the AI commands with redis-cli and compares its text, as a user sees it.
 func TestRedisCLIOutput(t *testing.T) {
 	if _, err := exec.LookPath("redis-cli"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-cli not installed: .ci/run must install redis-tools")
+		}
 		t.Skip("redis-cli not installed (apt-get install redis-tools)")
 	}
 	addr := startServer(t, false)
