@@ -13,6 +13,11 @@
 // --maxmemory to 0 (no limit; 100mb and 1gb forms as in redis.conf, "kb/mb/gb" = 1024-based, "k/m/g" =
 // 1000-based). --threads is the number of execution workers per device queue of the AI commands.
 //
+// A shard uses every core by default; set GOMAXPROCS in its environment to hold it to fewer (Go also
+// follows a cgroup CPU quota), e.g. when it shares a node with the simulation it serves. On a
+// two-core machine shared with its clients, GOMAXPROCS=1 served 1.2-1.4x more unpipelined requests
+// per second (bench/db/README.md).
+//
 // # Cluster flags
 //
 // The host starts every shard with the same static slot map: each node is told its own range and every

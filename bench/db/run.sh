@@ -59,10 +59,16 @@ wait_ping() {
 ssrun_port=$(free_port)
 "${db_cmd[@]}" --port "$ssrun_port" --name bench >"$work/ssrun.out" 2>"$work/ssrun.err" &
 pids+=($!)
+# The same server held to one core, like redis-server's single command thread: on a small machine the
+# load generator needs the other cores.
+ssrun1_port=$(free_port)
+GOMAXPROCS=1 "${db_cmd[@]}" --port "$ssrun1_port" --name bench1 >"$work/ssrun1.out" 2>"$work/ssrun1.err" &
+pids+=($!)
 redis_port=$(free_port)
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 pids+=($!)
 wait_ping "$ssrun_port"
+wait_ping "$ssrun1_port"
 wait_ping "$redis_port"
 grep -q '^SSRUN_DB_READY ' "$work/ssrun.out" || { echo "bench/db: ssrun db printed no ready line" >&2; exit 1; }
 
@@ -72,16 +78,20 @@ rps() {
   redis-benchmark -p "$port" --csv "$@" 2>/dev/null | tail -n +2 | tr -d '"' | awk -F, '{print $1, $2}'
 }
 
-printf '%-34s %14s %14s %8s\n' "benchmark" "ssrun ops/s" "redis ops/s" "ratio"
+echo "ssrun: all cores (GOMAXPROCS default $(nproc)); ssrun/1: GOMAXPROCS=1; ratio = ssrun ops/s / redis ops/s"
+printf '%-30s %12s %12s %12s %7s %9s\n' "benchmark" "ssrun" "ssrun/1" "redis" "ratio" "ratio/1"
 run_case() {
   local label=$1; shift
-  local r s
-  # redis first, then ssrun, for each case: alternating keeps slow drifts of a shared machine fair.
+  local r s s1
+  # The three servers in turn for each case, so slow drifts of a shared machine hit them alike.
   r=$(rps "$redis_port" "$@")
   s=$(rps "$ssrun_port" "$@")
+  s1=$(rps "$ssrun1_port" "$@")
   while read -r test srps; do
     rrps=$(awk -v t="$test" '$1 == t {print $2}' <<<"$r")
-    awk -v l="$label $test" -v s="$srps" -v r="$rrps" 'BEGIN { printf "%-34s %14.0f %14.0f %8.2f\n", l, s, r, (r > 0 ? s / r : 0) }'
+    s1rps=$(awk -v t="$test" '$1 == t {print $2}' <<<"$s1")
+    awk -v l="$label $test" -v s="$srps" -v s1="$s1rps" -v r="$rrps" 'BEGIN {
+      printf "%-30s %12.0f %12.0f %12.0f %7.2f %9.2f\n", l, s, s1, r, (r > 0 ? s / r : 0), (r > 0 ? s1 / r : 0) }'
   done <<<"$s"
 }
 run_case "-P 1  -n 200000" -t set,get -n 200000 -P 1
