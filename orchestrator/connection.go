@@ -136,6 +136,10 @@ func (s *Server) admit(c *client, args [][]byte) (*command.Spec, string) {
 	if !c.authenticated && spec.Flags&command.NoAuth == 0 {
 		return nil, "NOAUTH Authentication required."
 	}
+	if c.tx != nil && spec.Name == "SHUTDOWN" {
+		// It sends no reply, so it cannot be one of EXEC's; Redis flags it no-multi too.
+		return nil, "ERR Command not allowed inside a transaction"
+	}
 	if s.cluster != nil {
 		if msg := s.cluster.redirect(spec, args); msg != "" {
 			return nil, msg

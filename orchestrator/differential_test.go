@@ -57,6 +57,7 @@ var differentialCommands = [][]string{
 	{"WATCH", "w1"}, {"UNWATCH"}, {"SET", "w1", "y"}, {"MULTI"}, {"GET", "w1"}, {"EXEC"},
 	{"WATCH", "nonexistent"}, {"MULTI"}, {"SET", "nonexistent", "1"}, {"EXEC"}, {"WATCH"},
 	{"WATCH", "w1"}, {"MULTI"}, {"DISCARD"}, {"SET", "w1", "z"}, {"MULTI"}, {"GET", "w1"}, {"EXEC"},
+	{"MULTI"}, {"SHUTDOWN", "NOSAVE"}, {"EXEC"},
 	{"SET", "empty", ""}, {"GET", "empty"}, {"FLUSHDB"}, {"DBSIZE"}, {"FLUSHALL", "bogus"}, {"FLUSHALL", "SYNC"},
 }
 
