@@ -58,6 +58,13 @@ var differentialCommands = [][]string{
 	{"WATCH", "nonexistent"}, {"MULTI"}, {"SET", "nonexistent", "1"}, {"EXEC"}, {"WATCH"},
 	{"WATCH", "w1"}, {"MULTI"}, {"DISCARD"}, {"SET", "w1", "z"}, {"MULTI"}, {"GET", "w1"}, {"EXEC"},
 	{"MULTI"}, {"SHUTDOWN", "NOSAVE"}, {"EXEC"},
+	{"RPUSH", "l2", "a", "b", "c"}, {"LPOP", "l2", "0"}, {"RPOP", "l2", "0"}, {"LPOP", "l2", "x"}, {"LPOP", "l2", "1", "2"},
+	{"HSET", "h2", "a", "1", "b", "2", "c", "3", "d", "4"}, {"HDEL", "h2", "b"}, {"HSET", "h2", "b", "5"}, {"HGETALL", "h2"},
+	{"INCRBY", "n2", "9223372036854775807"}, {"INCRBY", "n2", "1"}, {"INCRBY", "n2", "-9223372036854775808"},
+	{"SELECT", "-1"}, {"SELECT", "16"}, {"ECHO", "a", "b"}, {"DEL"}, {"KEYS"}, {"TYPE"}, {"RENAME", "a"},
+	{"LRANGE", "l2", "0"}, {"SETNX", "k"}, {"APPEND", "k"}, {"HGET", "h2"}, {"LINDEX", "l2"},
+	{"CONFIG", "GET", "maxmemory-policy"}, {"CONFIG", "GET", "MAXMEMORY"}, {"PING", "x\r\ny"},
+	{"MULTI"}, {"PING"}, {"ECHO", "in-tx"}, {"EXEC"},
 	{"SET", "empty", ""}, {"GET", "empty"}, {"FLUSHDB"}, {"DBSIZE"}, {"FLUSHALL", "bogus"}, {"FLUSHALL", "SYNC"},
 }
 

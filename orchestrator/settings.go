@@ -119,15 +119,22 @@ func (s *Server) cmdConfig(ctx *command.Ctx, args [][]byte) {
 		var out []string
 		seen := map[string]bool{}
 		for _, pat := range args[2:] {
+			lowered := strings.ToLower(string(pat))
+			// A plain name is answered under the spelling it was asked with, as Redis does.
+			exact := !strings.ContainsAny(lowered, "*?[")
 			for _, st := range s.settings.table {
-				if !seen[st.name] && globMatch([]byte(strings.ToLower(string(pat))), []byte(st.name)) {
-					seen[st.name] = true
-					if st.name == "port" {
-						out = append(out, st.name, portOf(s.Addr()))
-						continue
-					}
-					out = append(out, st.name, st.get())
+				if seen[st.name] || !globMatch([]byte(lowered), []byte(st.name)) {
+					continue
 				}
+				seen[st.name] = true
+				name, value := st.name, st.get()
+				if exact {
+					name = string(pat)
+				}
+				if st.name == "port" {
+					value = portOf(s.Addr())
+				}
+				out = append(out, name, value)
 			}
 		}
 		r.Array(len(out))
