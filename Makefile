@@ -4,13 +4,22 @@ BIN     ?= ./ssrun
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet unit examples bench bench-db bench-launch lint clean ci
+.PHONY: all build test vet unit examples bench bench-db bench-launch bench-ml lint clean ci onnxruntime
+
+# ONNX Runtime for the ONNX backend: the shared library of the npm package onnxruntime-node, loaded at
+# run time (dlopen). The 113 MB tarball is cached in ONNXRUNTIME_CACHE; only the library is extracted.
+ONNXRUNTIME_VERSION ?= 1.30.0
+ONNXRUNTIME_CACHE   ?= $(HOME)/.cache/ssrun
+ONNXRUNTIME_LIB     := .onnxruntime/lib/libonnxruntime.so
+ONNXRUNTIME_TGZ     := $(ONNXRUNTIME_CACHE)/onnxruntime-node-$(ONNXRUNTIME_VERSION).tgz
 
 all: build
 
-## build: the single static ssrun binary
+## build: the ssrun binary. cgo is on for the ONNX backend, which dlopens libonnxruntime at run time:
+## the binary links only glibc (no ONNX Runtime at build or start). CGO_ENABLED=0 gives a fully static
+## binary whose ONNX backend answers that it was built without cgo.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+	CGO_ENABLED=$${CGO_ENABLED:-1} $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 ## test: vet, unit and integration tests under -race, then the examples end to end
 test: vet unit
@@ -22,13 +31,25 @@ unit:
 	$(GO) test -race -count=1 -timeout 8m ./...
 
 ## bench: long benchmarks, side by side with their baselines (not run in CI)
-bench: build bench-launch bench-db
+bench: build bench-launch bench-db bench-ml
 
 bench-launch: build
 	bash bench/launch/run.sh
 
 bench-db: build
 	bash bench/db/run.sh
+
+bench-ml: build onnxruntime
+	bash bench/ml/run.sh
+
+## onnxruntime: fetch libonnxruntime.so into .onnxruntime/lib (tests and bench find it there)
+onnxruntime: $(ONNXRUNTIME_LIB)
+
+$(ONNXRUNTIME_LIB):
+	@mkdir -p $(ONNXRUNTIME_CACHE) $(dir $@)
+	@[ -s $(ONNXRUNTIME_TGZ) ] || (cd $(ONNXRUNTIME_CACHE) && npm pack --silent onnxruntime-node@$(ONNXRUNTIME_VERSION) >/dev/null)
+	tar -xzf $(ONNXRUNTIME_TGZ) -O package/bin/napi-v6/linux/x64/libonnxruntime.so.1 > $@.tmp
+	mv $@.tmp $@
 
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)

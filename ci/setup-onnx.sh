@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# CI setup for the ONNX backend's tests: Debian's python3-onnx and numpy (to regenerate and check the
+# test models), libonnx-testdata (the conformance suite) and ONNX Runtime itself (`make onnxruntime`,
+# from the npm package onnxruntime-node; the tarball is cached). Idempotent and quiet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+/usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null || need+=(python3-onnx python3-numpy)
+[ -d /usr/share/libonnx-testdata/data ] || need+=(libonnx-testdata)
+command -v npm >/dev/null || need+=(npm)
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+make -s onnxruntime
