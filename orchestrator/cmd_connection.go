@@ -113,7 +113,7 @@ func (s *Server) cmdHello(ctx *command.Ctx, args [][]byte) {
 		}
 	}
 	if !c.authenticated {
-		r.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		r.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if hasName {

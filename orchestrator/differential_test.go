@@ -131,3 +131,29 @@ func TestDifferentialRawRequests(t *testing.T) {
 		}
 	}
 }
+
+// The authentication flow against redis-server started with the same password.
+func TestDifferentialRequirePass(t *testing.T) {
+	sock := startRedis(t, "--requirepass", "s3cret")
+	srv := startServer(t, Config{RequirePass: "s3cret"})
+	redis := dial(t, "unix", sock)
+	ours := dial(t, "tcp", srv.Addr())
+	for _, cmd := range [][]string{
+		{"GET", "k"}, {"NOPE", "x"}, {"GET"}, {"HELLO", "2"}, {"HELLO", "2", "AUTH", "default", "bad"},
+		{"AUTH", "bad"}, {"AUTH", "other", "s3cret"}, {"AUTH", "a", "b", "c"}, {"MULTI"}, {"AUTH", "s3cret"},
+		{"SET", "k", "v"}, {"GET", "k"}, {"AUTH", "s3cret"}, {"AUTH", "default", "s3cret"},
+	} {
+		want, got := redis.Do(cmd...), ours.Do(cmd...)
+		if got != want {
+			t.Errorf("%q:\n redis-server: %q\n ssrun db:     %q", cmd, want, got)
+		}
+	}
+	for _, raw := range []string{"*11\r\n", "*2\r\n$4\r\nAUTH\r\n$16385\r\n"} {
+		r, o := dial(t, "unix", sock), dial(t, "tcp", srv.Addr())
+		r.Send([]byte(raw))
+		o.Send([]byte(raw))
+		if want, got := r.Reply(), o.Reply(); got != want {
+			t.Errorf("unauthenticated %q:\n redis-server: %q\n ssrun db:     %q", raw, want, got)
+		}
+	}
+}

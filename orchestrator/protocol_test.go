@@ -131,7 +131,7 @@ func TestRequirePass(t *testing.T) {
 	}{
 		{[]string{"GET", "k"}, "-NOAUTH Authentication required.\r\n"},
 		{[]string{"NOPE"}, "-ERR unknown command 'NOPE', with args beginning with: \r\n"},
-		{[]string{"HELLO", "2"}, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"},
+		{[]string{"HELLO", "2"}, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"},
 		{[]string{"HELLO", "3"}, "-NOPROTO unsupported protocol version\r\n"},
 		{[]string{"AUTH", "wrong"}, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
 		{[]string{"AUTH", "someone", "s3cret"}, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
@@ -154,12 +154,12 @@ func TestRequirePass(t *testing.T) {
 	// Before AUTH, requests are limited as in Redis so that strangers cannot make the server allocate.
 	u := dial(t, "tcp", srv.Addr())
 	u.Send([]byte("*11\r\n"))
-	if got := u.Reply(); got != "-ERR Protocol error: invalid multibulk length\r\n" {
+	if got := u.Reply(); got != "-ERR Protocol error: unauthenticated multibulk length\r\n" {
 		t.Errorf("unauthenticated *11 = %q", got)
 	}
 	u2 := dial(t, "tcp", srv.Addr())
 	u2.Send([]byte("*2\r\n$4\r\nAUTH\r\n$16385\r\n"))
-	if got := u2.Reply(); got != "-ERR Protocol error: invalid bulk length\r\n" {
+	if got := u2.Reply(); got != "-ERR Protocol error: unauthenticated bulk length\r\n" {
 		t.Errorf("unauthenticated 16385-byte bulk = %q", got)
 	}
 }

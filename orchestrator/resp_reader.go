@@ -93,12 +93,11 @@ func (r *requestReader) readMultibulk() ([][]byte, error) {
 		return nil, err
 	}
 	count, ok := parseRequestInt(line[1:])
-	limit := int64(maxMultibulkLen)
-	if !r.authenticated {
-		limit = maxUnauthMultibulk
-	}
-	if !ok || count > limit {
+	if !ok || count > maxMultibulkLen {
 		return nil, &protocolError{"invalid multibulk length"}
+	}
+	if !r.authenticated && count > maxUnauthMultibulk {
+		return nil, &protocolError{"unauthenticated multibulk length"}
 	}
 	if count <= 0 {
 		return nil, nil
@@ -128,12 +127,11 @@ func (r *requestReader) readBulk() ([]byte, error) {
 		return nil, &protocolError{"expected '$', got '" + got + "'"}
 	}
 	size, ok := parseRequestInt(line[1:])
-	limit := r.maxBulk.Load()
-	if !r.authenticated {
-		limit = min(limit, maxUnauthBulkLen)
-	}
-	if !ok || size < 0 || size > limit {
+	if !ok || size < 0 || size > r.maxBulk.Load() {
 		return nil, &protocolError{"invalid bulk length"}
+	}
+	if !r.authenticated && size > maxUnauthBulkLen {
+		return nil, &protocolError{"unauthenticated bulk length"}
 	}
 	arg, err := r.readExactly(int(size) + largeArgumentOverhead)
 	if err != nil {
