@@ -105,6 +105,9 @@ func TestDifferentialRawRequests(t *testing.T) {
 		{"*1\r\n:4\r\n", true},
 		{"*abc\r\n", true},
 		{"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n", false},
+		{strings.Repeat("a", 70000), true},
+		{"*" + strings.Repeat("1", 70000), true},
+		{"*1\r\n$" + strings.Repeat("1", 70000), true},
 	}
 	for _, tc := range cases {
 		redis := dial(t, "unix", sock)
@@ -118,15 +121,15 @@ func TestDifferentialRawRequests(t *testing.T) {
 		for i := 0; i < n; i++ {
 			want, got := redis.Reply(), ours.Reply()
 			if got != want {
-				t.Errorf("%q reply %d:\n redis-server: %q\n ssrun db:     %q", tc.raw, i, want, got)
+				t.Errorf("%.60q reply %d:\n redis-server: %q\n ssrun db:     %q", tc.raw, i, want, got)
 			}
 		}
 		if tc.closes {
 			if !redis.Closed() {
-				t.Errorf("%q: redis-server kept the connection open (test assumption wrong)", tc.raw)
+				t.Errorf("%.60q: redis-server kept the connection open (test assumption wrong)", tc.raw)
 			}
 			if !ours.Closed() {
-				t.Errorf("%q: ssrun db kept the connection open after a protocol error", tc.raw)
+				t.Errorf("%.60q: ssrun db kept the connection open after a protocol error", tc.raw)
 			}
 		}
 	}

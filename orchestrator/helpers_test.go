@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -83,11 +84,13 @@ func (c *testConn) Reply() string {
 	return s
 }
 
-// Closed reports whether the server closed the connection (EOF on the next read).
+// Closed reports whether the server closed the connection: the next read ends with EOF, or with a
+// reset when the server closed it with request bytes still unread.
 func (c *testConn) Closed() bool {
 	c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err := c.br.ReadByte()
-	return err == io.EOF
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
 }
 
 func readRawReply(br *bufio.Reader) (string, error) {
