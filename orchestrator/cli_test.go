@@ -152,6 +152,10 @@ func TestMainFlagErrors(t *testing.T) {
 			t.Errorf("Main(%q): stderr %q lacks %q (stdout %q)", args, stderr.String(), want, stdout.String())
 		}
 	}
+	var help bytes.Buffer
+	if code := Main([]string{"--help"}, &bytes.Buffer{}, &help); code != 0 || !strings.Contains(help.String(), "--cluster-peer") {
+		t.Errorf("--help: code %d, usage %q", code, help.String())
+	}
 	var stderr bytes.Buffer
 	if code := Main([]string{"--port", "0", "--bind", "203.0.113.1"}, &bytes.Buffer{}, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "listen on 203.0.113.1:0") {
