@@ -104,3 +104,25 @@ func (j Job) Validate() error {
 	}
 	return nil
 }
+
+// BatchJob is a batch script to submit to a workload manager (sbatch, qsub, bsub). The runtime writes
+// the script file before submitting it; the scheduler runs it and writes Stdout and Stderr itself.
+type BatchJob struct {
+	// Name is the batch step's name (the scheduler's job name).
+	Name string
+	// Script is the absolute path of the script file.
+	Script string
+	// Dir is the directory the submission command runs in.
+	Dir string
+	// Stdout and Stderr are the batch job's output files, as the script's directives name them.
+	Stdout, Stderr string
+}
+
+// BatchLauncher is a Launcher that can also submit batch scripts. Launchers for workload managers
+// implement it; the runtime refuses batch settings on a launcher that does not.
+type BatchLauncher interface {
+	Launcher
+	// Submit hands the script to the scheduler and returns at once with the scheduler's job id as the
+	// handle's ID; the handle reports the job's states as the scheduler reports them.
+	Submit(ctx context.Context, job BatchJob) (Handle, error)
+}

@@ -1,0 +1,322 @@
+// Package wlm is the part every workload-manager launcher shares (Slurm, PBS, LSF): steps run as local
+// processes of the submitting host (srun, mpirun, aprun, jsrun talk to the scheduler themselves and exit
+// with the step's code), and batch scripts are submitted to the scheduler, then followed by ONE status
+// query per poll for all of the launcher's jobs, however many there are. The scheduler-specific part is
+// a Scheduler: how to submit, query and cancel.
+package wlm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ssrun/ssrun/launchers"
+	"github.com/ssrun/ssrun/launchers/local"
+)
+
+// Scheduler is one workload manager's command-line interface.
+type Scheduler interface {
+	// Name is the launcher name ("slurm", "pbs", "lsf").
+	Name() string
+	// Submit submits the script and returns the scheduler's job id.
+	Submit(ctx context.Context, job launchers.BatchJob) (string, error)
+	// Query asks for the states of ids in one scheduler call. Jobs the scheduler does not know (any
+	// more, or yet) are absent from the map.
+	Query(ctx context.Context, ids []string) (map[string]launchers.Result, error)
+	// Cancel asks the scheduler to end the job.
+	Cancel(ctx context.Context, id string) error
+	// Forgotten is the status of a job the scheduler no longer lists after it had been seen: PBS and
+	// LSF drop finished jobs (SmartSim counts that as Completed); ok false keeps the last known state.
+	Forgotten() (launchers.Result, bool)
+}
+
+// DefaultInterval is how often running batch jobs are polled unless SSRUN_WLM_INTERVAL (a Go duration
+// such as "500ms") says otherwise. Schedulers decide on a cycle of about a second, so polling faster
+// gains little and costs the controller a query each time.
+const DefaultInterval = time.Second
+
+// IntervalFromEnv reads SSRUN_WLM_INTERVAL, falling back to DefaultInterval.
+func IntervalFromEnv() time.Duration {
+	if v := os.Getenv("SSRUN_WLM_INTERVAL"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	return DefaultInterval
+}
+
+// maxQueryFailures is how many polls in a row may fail before the jobs are reported Failed: a
+// controller restart takes a few seconds, a vanished scheduler should not hang the experiment.
+const maxQueryFailures = 60
+
+// Launcher launches steps as local processes and batch scripts through a Scheduler.
+type Launcher struct {
+	sched    Scheduler
+	steps    launchers.Launcher
+	interval time.Duration
+
+	mu      sync.Mutex
+	batch   map[string]*batchHandle // active batch jobs by id
+	polling bool
+	wake    chan struct{}
+	closed  bool
+	fails   int
+
+	queries atomic.Int64
+}
+
+// Options configure a Launcher.
+type Options struct {
+	// Interval between status polls; 0 means IntervalFromEnv().
+	Interval time.Duration
+	// Steps launches non-batch steps; nil means a local-process launcher.
+	Steps launchers.Launcher
+}
+
+// New returns a launcher for sched.
+func New(sched Scheduler, o Options) *Launcher {
+	if o.Interval <= 0 {
+		o.Interval = IntervalFromEnv()
+	}
+	if o.Steps == nil {
+		o.Steps = local.New(local.Options{})
+	}
+	return &Launcher{sched: sched, steps: o.Steps, interval: o.Interval, batch: map[string]*batchHandle{},
+		wake: make(chan struct{}, 1)}
+}
+
+// Name is the scheduler's launcher name.
+func (l *Launcher) Name() string { return l.sched.Name() }
+
+// Queries is the number of status queries sent to the scheduler so far (one per poll).
+func (l *Launcher) Queries() int64 { return l.queries.Load() }
+
+// Launch runs a step (its argv already starts with srun, mpirun, ... or is a plain command) as a local
+// process of this host: the run command blocks until the step ends and exits with its code.
+func (l *Launcher) Launch(ctx context.Context, job launchers.Job) (launchers.Handle, error) {
+	if l.isClosed() {
+		return nil, launchers.ErrClosed
+	}
+	return l.steps.Launch(ctx, job)
+}
+
+// Submit submits a batch script and follows the job until it ends.
+func (l *Launcher) Submit(ctx context.Context, job launchers.BatchJob) (launchers.Handle, error) {
+	if l.isClosed() {
+		return nil, launchers.ErrClosed
+	}
+	id, err := l.sched.Submit(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	h := &batchHandle{id: id, l: l, done: make(chan struct{}),
+		result: launchers.Result{Status: launchers.StatusNew, ExitCode: -1}}
+	l.mu.Lock()
+	l.batch[id] = h
+	if !l.polling {
+		l.polling = true
+		go l.poll()
+	}
+	l.mu.Unlock()
+	return h, nil
+}
+
+// Close stops every step and batch job still running and waits until they have ended.
+func (l *Launcher) Close() error {
+	l.mu.Lock()
+	l.closed = true
+	var active []*batchHandle
+	for _, h := range l.batch {
+		active = append(active, h)
+	}
+	l.mu.Unlock()
+	var errs []error
+	for _, h := range active {
+		errs = append(errs, h.Stop())
+	}
+	errs = append(errs, l.steps.Close())
+	return errors.Join(errs...)
+}
+
+func (l *Launcher) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// poll runs while batch jobs are active: one Query per interval for all of them (or sooner when a Stop
+// asks), then exits; the next Submit starts it again.
+func (l *Launcher) poll() {
+	timer := time.NewTimer(l.interval)
+	defer timer.Stop()
+	for {
+		select {
+		case <-timer.C:
+		case <-l.wake:
+		}
+		if !l.pollOnce() {
+			return
+		}
+		timer.Reset(l.interval)
+	}
+}
+
+// pollOnce queries the active jobs once and reports whether any remain.
+func (l *Launcher) pollOnce() bool {
+	l.mu.Lock()
+	ids := make([]string, 0, len(l.batch))
+	for id := range l.batch {
+		ids = append(ids, id)
+	}
+	l.mu.Unlock()
+	if len(ids) > 0 {
+		l.queries.Add(1)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		states, err := l.sched.Query(ctx, ids)
+		cancel()
+		l.apply(ids, states, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.batch) == 0 {
+		l.polling = false
+		return false
+	}
+	return true
+}
+
+func (l *Launcher) apply(ids []string, states map[string]launchers.Result, err error) {
+	l.mu.Lock()
+	if err != nil {
+		l.fails++
+	} else {
+		l.fails = 0
+	}
+	lost := l.fails >= maxQueryFailures
+	handles := make([]*batchHandle, 0, len(ids))
+	for _, id := range ids {
+		handles = append(handles, l.batch[id])
+	}
+	l.mu.Unlock()
+	for _, h := range handles {
+		switch r, ok := states[h.id]; {
+		case lost:
+			h.set(launchers.Result{Status: launchers.StatusFailed, ExitCode: -1,
+				Err: fmt.Errorf("%s stopped answering status queries: %v", l.sched.Name(), err)})
+		case err != nil:
+		case ok:
+			h.seen = true
+			h.set(r)
+		case h.seen:
+			if r, forget := l.sched.Forgotten(); forget {
+				h.set(r)
+			}
+		}
+	}
+}
+
+func (l *Launcher) remove(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.batch, id)
+}
+
+func (l *Launcher) wakeUp() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// batchHandle is a submitted batch job.
+type batchHandle struct {
+	id   string
+	l    *Launcher
+	done chan struct{}
+	seen bool // touched by the poller only
+
+	mu      sync.Mutex
+	result  launchers.Result
+	stopped bool
+}
+
+func (h *batchHandle) ID() string { return h.id }
+
+func (h *batchHandle) Done() <-chan struct{} { return h.done }
+
+func (h *batchHandle) Result() launchers.Result {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.result
+}
+
+// set records a state; a terminal one closes Done and stops following the job.
+func (h *batchHandle) set(r launchers.Result) {
+	h.mu.Lock()
+	if h.result.Status.Terminal() {
+		h.mu.Unlock()
+		return
+	}
+	if h.stopped && r.Status == launchers.StatusFailed {
+		r.Status = launchers.StatusCancelled
+	}
+	h.result = r
+	h.mu.Unlock()
+	if r.Status.Terminal() {
+		h.l.remove(h.id)
+		close(h.done)
+	}
+}
+
+// stopWait bounds how long Stop waits for the scheduler to report the cancelled job as ended.
+const stopWait = 30 * time.Second
+
+// Stop cancels the job and waits until the scheduler reports it ended; it then ends Cancelled.
+func (h *batchHandle) Stop() error {
+	h.mu.Lock()
+	if h.result.Status.Terminal() {
+		h.mu.Unlock()
+		return nil
+	}
+	h.stopped = true
+	h.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), stopWait)
+	defer cancel()
+	if err := h.l.sched.Cancel(ctx, h.id); err != nil {
+		return fmt.Errorf("cancel %s job %s: %w", h.l.sched.Name(), h.id, err)
+	}
+	for {
+		h.l.wakeUp()
+		select {
+		case <-h.done:
+			h.mu.Lock()
+			if h.result.Status != launchers.StatusCancelled {
+				h.result.Status = launchers.StatusCancelled
+			}
+			h.mu.Unlock()
+			return nil
+		case <-time.After(h.l.interval / 4):
+		case <-ctx.Done():
+			h.set(launchers.Result{Status: launchers.StatusCancelled, ExitCode: -1})
+			return nil
+		}
+	}
+}
+
+// SignalExit turns a scheduler's "code:signal" pair into ssrun's exit code: the code, or -signal when
+// the job was killed by a signal and has no code of its own (as local processes report it).
+func SignalExit(code, signal string) int {
+	c, err := strconv.Atoi(code)
+	if err != nil {
+		return -1
+	}
+	if s, err := strconv.Atoi(signal); err == nil && s > 0 && c == 0 {
+		return -s
+	}
+	return c
+}
