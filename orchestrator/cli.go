@@ -118,19 +118,19 @@ func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
 		announce  string
 		peers     []string
 	)
-	fs.StringVar(&cfg.Name, "name", "db", "shard name, reported in INFO and the ready line")
-	fs.IntVar(&cfg.Port, "port", 6780, "TCP port (0 picks a free one; -1 disables TCP)")
-	fs.StringArrayVar(&cfg.Binds, "bind", []string{"127.0.0.1"}, "interface to listen on (repeatable)")
-	fs.StringVar(&cfg.UnixSocket, "unixsocket", "", "also listen on this unix socket path")
-	fs.StringVar(&cfg.RequirePass, "requirepass", "", "password clients must AUTH with")
-	fs.StringVar(&maxmemory, "maxmemory", "0", "memory limit for keys and values (bytes, or 100mb, 1gb; 0 = none)")
-	fs.StringVar(&maxBulk, "proto-max-bulk-len", "512mb", "largest request argument accepted")
-	fs.IntVar(&cfg.Threads, "threads", 0, "execution workers per device queue for AI commands (0 = number of CPUs)")
+	fs.StringVar(&cfg.Name, "name", "db", "shard `NAME`, reported in INFO and the ready line")
+	fs.IntVar(&cfg.Port, "port", 6780, "TCP `PORT` (0 picks a free one; -1 disables TCP)")
+	fs.StringArrayVar(&cfg.Binds, "bind", []string{"127.0.0.1"}, "interface `ADDR` to listen on (repeatable)")
+	fs.StringVar(&cfg.UnixSocket, "unixsocket", "", "also listen on the unix socket at `PATH`")
+	fs.StringVar(&cfg.RequirePass, "requirepass", "", "`PASSWORD` clients must AUTH with")
+	fs.StringVar(&maxmemory, "maxmemory", "0", "memory limit for keys and values, `SIZE` in bytes or as 100mb, 1gb (0 = none)")
+	fs.StringVar(&maxBulk, "proto-max-bulk-len", "512mb", "largest request argument accepted, `SIZE` up to 512mb")
+	fs.IntVar(&cfg.Threads, "threads", 0, "`N` execution workers per device queue for AI commands (0 = number of CPUs)")
 	fs.BoolVar(&cluster, "cluster", false, "run as a Redis Cluster node (implied by --cluster-slots)")
-	fs.StringVar(&nodeID, "cluster-node-id", "", "this node's 40-hex id (default: derived from name and address)")
-	fs.StringVar(&slots, "cluster-slots", "", "slot range this node owns, START-END (default 0-16383)")
-	fs.StringVar(&announce, "cluster-announce", "", "host:port given to clients for this node (default: first bind and port)")
-	fs.StringArrayVar(&peers, "cluster-peer", nil, "another node as NODE_ID,HOST:PORT,START-END (repeatable)")
+	fs.StringVar(&nodeID, "cluster-node-id", "", "this node's 40-hex `ID` (default: derived from name and address)")
+	fs.StringVar(&slots, "cluster-slots", "", "slot range this node owns, `START-END` (default 0-16383)")
+	fs.StringVar(&announce, "cluster-announce", "", "`HOST:PORT` given to clients for this node (default: first bind and port)")
+	fs.StringArrayVar(&peers, "cluster-peer", nil, "another node as `ID,HOST:PORT,START-END` (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
 			return cfg, 0, err
