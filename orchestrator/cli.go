@@ -126,6 +126,10 @@ func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
 	fs.StringVar(&maxmemory, "maxmemory", "0", "memory limit for keys and values, `SIZE` in bytes or as 100mb, 1gb (0 = none)")
 	fs.StringVar(&maxBulk, "proto-max-bulk-len", "512mb", "largest request argument accepted, `SIZE` up to 512mb")
 	fs.IntVar(&cfg.Threads, "threads", 0, "`N` execution workers per device queue for AI commands (0 = number of CPUs)")
+	fs.IntVar(&cfg.Threads, "threads-per-queue", 0, "same as --threads (RedisAI's THREADS_PER_QUEUE)")
+	fs.StringVar(&cfg.ONNXRuntime, "onnxruntime", "", "ONNX Runtime shared library `PATH` (or a directory holding libonnxruntime.so; default $SSRUN_ONNXRUNTIME_LIB)")
+	fs.IntVar(&cfg.IntraOpThreads, "intra-op-threads", 0, "`N` ONNX Runtime threads inside one operator (0 = its default)")
+	fs.IntVar(&cfg.InterOpThreads, "inter-op-threads", 0, "`N` ONNX Runtime threads across operators (0 = its default)")
 	fs.BoolVar(&cluster, "cluster", false, "run as a Redis Cluster node (implied by --cluster-slots)")
 	fs.StringVar(&nodeID, "cluster-node-id", "", "this node's 40-hex `ID` (default: derived from name and address)")
 	fs.StringVar(&slots, "cluster-slots", "", "slot range this node owns, `START-END` (default 0-16383)")
@@ -149,6 +153,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
 	}
 	if cfg.Threads < 0 {
 		return cfg, 2, fmt.Errorf("--threads must not be negative")
+	}
+	if cfg.IntraOpThreads < 0 || cfg.InterOpThreads < 0 {
+		return cfg, 2, fmt.Errorf("--intra-op-threads and --inter-op-threads must not be negative")
 	}
 	if cluster || slots != "" || len(peers) > 0 || nodeID != "" {
 		cc := &ClusterConfig{NodeID: nodeID, Announce: announce, Slots: SlotRange{0, slotCount - 1}}

@@ -24,6 +24,11 @@ type Config struct {
 	MaxBulkLen int64
 	// Threads is the number of execution workers per device queue for AI commands (0: number of CPUs).
 	Threads int
+	// ONNXRuntime is the ONNX Runtime shared library (a file or a directory holding it); empty uses
+	// $SSRUN_ONNXRUNTIME_LIB, and without either ONNX models are stored but not run until AI.CONFIG
+	// LOADBACKEND. IntraOpThreads and InterOpThreads size its thread pools (0: its defaults).
+	ONNXRuntime                    string
+	IntraOpThreads, InterOpThreads int
 	// Cluster, when non-nil, runs the shard as one node of a Redis Cluster with a static slot map.
 	Cluster *ClusterConfig
 }

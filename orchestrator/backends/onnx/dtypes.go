@@ -1,0 +1,146 @@
+//go:build cgo
+
+package onnx
+
+import (
+	"fmt"
+	"unsafe"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/ssrun/ssrun/tensor"
+)
+
+// elementTypes maps RedisAI types onto ONNX tensor element types, one to one.
+var elementTypes = map[tensor.DType]ort.TensorElementDataType{
+	tensor.Float:  ort.TensorElementDataTypeFloat,
+	tensor.Double: ort.TensorElementDataTypeDouble,
+	tensor.Int8:   ort.TensorElementDataTypeInt8,
+	tensor.Int16:  ort.TensorElementDataTypeInt16,
+	tensor.Int32:  ort.TensorElementDataTypeInt32,
+	tensor.Int64:  ort.TensorElementDataTypeInt64,
+	tensor.Uint8:  ort.TensorElementDataTypeUint8,
+	tensor.Uint16: ort.TensorElementDataTypeUint16,
+	tensor.Bool:   ort.TensorElementDataTypeBool,
+	tensor.String: ort.TensorElementDataTypeString,
+}
+
+// onnxTypeName names an ONNX element type as ONNX does ("float", "uint32").
+func onnxTypeName(t ort.TensorElementDataType) string {
+	names := map[ort.TensorElementDataType]string{
+		ort.TensorElementDataTypeFloat: "float", ort.TensorElementDataTypeDouble: "double",
+		ort.TensorElementDataTypeInt8: "int8", ort.TensorElementDataTypeInt16: "int16",
+		ort.TensorElementDataTypeInt32: "int32", ort.TensorElementDataTypeInt64: "int64",
+		ort.TensorElementDataTypeUint8: "uint8", ort.TensorElementDataTypeUint16: "uint16",
+		ort.TensorElementDataTypeUint32: "uint32", ort.TensorElementDataTypeUint64: "uint64",
+		ort.TensorElementDataTypeBool: "bool", ort.TensorElementDataTypeString: "string",
+		ort.TensorElementDataTypeFloat16: "float16", ort.TensorElementDataTypeBFloat16: "bfloat16",
+		ort.TensorElementDataTypeComplex64: "complex64", ort.TensorElementDataTypeComplex128: "complex128",
+	}
+	if n, ok := names[t]; ok {
+		return n
+	}
+	return fmt.Sprintf("element type %d", int(t))
+}
+
+// toValue copies t into an ONNX Runtime value. The copy gives ONNX Runtime aligned memory whatever
+// the tensor's byte slice is (a stored argument or a slice of one).
+func toValue(t *tensor.Tensor) (ort.Value, error) {
+	switch t.DType {
+	case tensor.Float:
+		return newValue[float32](t)
+	case tensor.Double:
+		return newValue[float64](t)
+	case tensor.Int8:
+		return newValue[int8](t)
+	case tensor.Int16:
+		return newValue[int16](t)
+	case tensor.Int32:
+		return newValue[int32](t)
+	case tensor.Int64:
+		return newValue[int64](t)
+	case tensor.Uint8:
+		return newValue[uint8](t)
+	case tensor.Uint16:
+		return newValue[uint16](t)
+	case tensor.Bool:
+		return newValue[bool](t)
+	case tensor.String:
+		return newStringValue(t)
+	}
+	return nil, fmt.Errorf("onnx: tensor type %s has no ONNX counterpart", t.DType)
+}
+
+func newValue[T ort.TensorData](t *tensor.Tensor) (ort.Value, error) {
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	n := len(t.Data) / size
+	data := make([]T, n)
+	if n > 0 {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&data[0])), n*size), t.Data)
+	}
+	if len(t.Shape) == 0 {
+		return ort.NewScalar(data[0])
+	}
+	return ort.NewTensor(ort.Shape(append([]int64(nil), t.Shape...)), data)
+}
+
+func newStringValue(t *tensor.Tensor) (ort.Value, error) {
+	strs, err := t.AsStrings()
+	if err != nil {
+		return nil, err
+	}
+	shape := t.Shape
+	if len(shape) == 0 {
+		return nil, fmt.Errorf("onnx: a 0-d STRING tensor cannot be passed to ONNX Runtime; give it shape 1")
+	}
+	v, err := ort.NewStringTensor(ort.Shape(append([]int64(nil), shape...)))
+	if err != nil {
+		return nil, err
+	}
+	if err := v.SetContents(strs); err != nil {
+		v.Destroy()
+		return nil, err
+	}
+	return v, nil
+}
+
+// fromValue copies an output value into a RedisAI tensor; name is the output's, for errors.
+func fromValue(name string, v ort.Value) (*tensor.Tensor, error) {
+	shape := []int64(v.GetShape())
+	switch x := v.(type) {
+	case *ort.Tensor[float32]:
+		return fromSlice(shape, x.GetData())
+	case *ort.Tensor[float64]:
+		return fromSlice(shape, x.GetData())
+	case *ort.Tensor[int8]:
+		return fromSlice(shape, x.GetData())
+	case *ort.Tensor[int16]:
+		return fromSlice(shape, x.GetData())
+	case *ort.Tensor[int32]:
+		return fromSlice(shape, x.GetData())
+	case *ort.Tensor[int64]:
+		return fromSlice(shape, x.GetData())
+	case *ort.Tensor[uint8]:
+		return fromSlice(shape, x.GetData())
+	case *ort.Tensor[uint16]:
+		return fromSlice(shape, x.GetData())
+	case *ort.Tensor[bool]:
+		return fromSlice(shape, x.GetData())
+	case *ort.StringTensor:
+		strs, err := x.GetContents()
+		if err != nil {
+			return nil, err
+		}
+		return tensor.FromStrings(shape, strs)
+	}
+	if v.GetONNXType() != ort.ONNXTypeTensor {
+		return nil, fmt.Errorf("onnx: output %q is a %s, not a tensor; RedisAI outputs are tensors", name, v.GetONNXType())
+	}
+	return nil, fmt.Errorf("onnx: output %q has ONNX type %s, which has no RedisAI type (FLOAT, DOUBLE, INT8..INT64, UINT8, UINT16, BOOL, STRING)",
+		name, onnxTypeName(ort.TensorElementDataType(v.DataType())))
+}
+
+func fromSlice[T tensor.Element](shape []int64, data []T) (*tensor.Tensor, error) {
+	return tensor.From(shape, data)
+}

@@ -1,0 +1,148 @@
+//go:build cgo
+
+package onnx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/ssrun/ssrun/orchestrator/ai"
+	"github.com/ssrun/ssrun/tensor"
+)
+
+// model is a prepared ONNX model: one ONNX Runtime session, shared by every worker that runs it.
+type model struct {
+	session           *ort.DynamicAdvancedSession
+	inputs, outputs   []ort.InputOutputInfo
+	inNames, outNames []string
+}
+
+// Prepare builds a session for spec.Blob. Its errors are ONNX Runtime's, which RedisAI passes on.
+func (b *Backend) Prepare(spec ai.ModelSpec) (ai.PreparedModel, error) {
+	inputs, outputs, err := ort.GetInputOutputInfoWithONNXData(spec.Blob)
+	if err != nil {
+		return nil, fmt.Errorf("onnx: cannot load the model: %w", err)
+	}
+	options, err := b.sessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	defer options.Destroy()
+	m := &model{inputs: inputs, outputs: outputs, inNames: names(inputs), outNames: names(outputs)}
+	m.session, err = ort.NewDynamicAdvancedSessionWithONNXData(spec.Blob, m.inNames, m.outNames, options)
+	if err != nil {
+		return nil, fmt.Errorf("onnx: cannot load the model: %w", err)
+	}
+	// A model replaced or deleted with AI.MODELSTORE/MODELDEL is dropped by the keyspace; its
+	// session goes with it.
+	runtime.AddCleanup(m, func(s *ort.DynamicAdvancedSession) { s.Destroy() }, m.session)
+	return m, nil
+}
+
+func (b *Backend) sessionOptions() (*ort.SessionOptions, error) {
+	o, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
+	}
+	if n := b.opts.IntraOpThreads; n > 0 {
+		err = o.SetIntraOpNumThreads(n)
+	}
+	if n := b.opts.InterOpThreads; err == nil && n > 0 {
+		if err = o.SetInterOpNumThreads(n); err == nil && n > 1 {
+			err = o.SetExecutionMode(ort.ExecutionModeParallel)
+		}
+	}
+	if err != nil {
+		o.Destroy()
+		return nil, fmt.Errorf("onnx: session options: %w", err)
+	}
+	return o, nil
+}
+
+func names(infos []ort.InputOutputInfo) []string {
+	out := make([]string, len(infos))
+	for i, info := range infos {
+		out[i] = info.Name
+	}
+	return out
+}
+
+func (m *model) Inputs() []string  { return m.inNames }
+func (m *model) Outputs() []string { return m.outNames }
+
+// Run runs the session once. A cancelled ctx (server shutdown) terminates the run in ONNX Runtime.
+func (m *model) Run(ctx context.Context, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if len(in) != len(m.inNames) {
+		return nil, fmt.Errorf("onnx: the model has %d inputs, %d given", len(m.inNames), len(in))
+	}
+	values := make([]ort.Value, len(in))
+	defer destroyAll(values)
+	for i, t := range in {
+		if err := m.checkInput(i, t); err != nil {
+			return nil, err
+		}
+		v, err := toValue(t)
+		if err != nil {
+			return nil, fmt.Errorf("onnx: input %q: %w", m.inNames[i], err)
+		}
+		values[i] = v
+	}
+	outs := make([]ort.Value, len(m.outNames))
+	defer destroyAll(outs)
+	if err := m.runValues(ctx, values, outs); err != nil {
+		return nil, err
+	}
+	result := make([]*tensor.Tensor, len(outs))
+	for i, v := range outs {
+		t, err := fromValue(m.outNames[i], v)
+		if err != nil {
+			return nil, err
+		}
+		result[i] = t
+	}
+	return result, nil
+}
+
+// checkInput refuses a tensor whose type is not the model's, with both type names, before ONNX
+// Runtime gives its own less direct message.
+func (m *model) checkInput(i int, t *tensor.Tensor) error {
+	info := m.inputs[i]
+	if info.OrtValueType != ort.ONNXTypeTensor {
+		return fmt.Errorf("onnx: input %q is a %s; ssrun feeds tensors only", info.Name, info.OrtValueType)
+	}
+	want, ok := elementTypes[t.DType]
+	if !ok || want != info.DataType {
+		return fmt.Errorf("onnx: input %q expects ONNX type %s, got a %s tensor", info.Name, onnxTypeName(info.DataType), t.DType)
+	}
+	return nil
+}
+
+func (m *model) runValues(ctx context.Context, in, out []ort.Value) error {
+	if ctx == nil {
+		return m.session.Run(in, out)
+	}
+	opts, err := ort.NewRunOptions()
+	if err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	defer opts.Destroy()
+	stop := context.AfterFunc(ctx, func() { opts.Terminate() })
+	defer stop()
+	err = m.session.RunWithOptions(in, out, opts)
+	if err != nil && ctx.Err() != nil {
+		return errors.New("onnx: run cancelled: the server is shutting down")
+	}
+	return err
+}
+
+func destroyAll(values []ort.Value) {
+	for _, v := range values {
+		if v != nil {
+			v.Destroy()
+		}
+	}
+}
