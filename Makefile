@@ -4,7 +4,7 @@ BIN     ?= ./ssrun
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet unit examples bench bench-db bench-launch bench-ml lint clean ci onnxruntime
+.PHONY: all build test vet unit golden examples bench bench-db bench-launch bench-ml lint clean ci onnxruntime
 
 # ONNX Runtime for the ONNX backend: the shared library of the npm package onnxruntime-node, loaded at
 # run time (dlopen). The 113 MB tarball is cached in ONNXRUNTIME_CACHE; only the library is extracted.
@@ -21,14 +21,18 @@ all: build
 build:
 	CGO_ENABLED=$${CGO_ENABLED:-1} $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-## test: vet, unit and integration tests under -race, then the examples end to end
-test: vet unit
+## test: vet, unit and integration tests under -race, then the golden suites through the binary
+test: vet unit golden
 
 vet:
 	$(GO) vet ./...
 
 unit:
 	$(GO) test -race -count=1 -timeout 8m ./...
+
+## golden: every suite and example through `ssrun test` (plans compared with their .golden files)
+golden: build
+	$(BIN) test testdata/ examples/
 
 ## bench: long benchmarks, side by side with their baselines (not run in CI)
 bench: build bench-launch bench-db bench-ml

@@ -22,6 +22,7 @@ import (
 	"github.com/ssrun/ssrun/client/cli"
 	"github.com/ssrun/ssrun/host"
 	"github.com/ssrun/ssrun/orchestrator"
+	"github.com/ssrun/ssrun/testrunner"
 )
 
 // version is set at build time by the Makefile (-X main.version=...).
@@ -36,6 +37,7 @@ var subcommands = map[string]subcommand{
 	"version": runVersion,
 	"db":      orchestrator.Main,
 	"client":  runClient,
+	"test":    testrunner.Main,
 }
 
 func runClient(args []string, stdout, stderr io.Writer) int {
@@ -44,7 +46,7 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 
 // plannedSubcommands are documented in DESIGN §2 but not built into this binary yet; naming one gives
 // a clear error instead of being mistaken for a script.
-var plannedSubcommands = []string{"test", "status"}
+var plannedSubcommands = []string{"status"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

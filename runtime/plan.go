@@ -44,7 +44,16 @@ type PlanEntity struct {
 	Strategy      string       `json:"perm_strategy,omitempty"`
 	Seed          *uint64      `json:"seed,omitempty"`
 	BatchSettings []string     `json:"batch_args,omitempty"`
+	Attached      *PlanFiles   `json:"attached,omitempty"`
 	Members       []PlanEntity `json:"members,omitempty"`
+}
+
+// PlanFiles are the files attached to a model for generation (portable paths), so a plan names every
+// input it was made from and `ssrun test --watch` knows which files a script depends on.
+type PlanFiles struct {
+	Copy      []string `json:"copy,omitempty"`
+	Symlink   []string `json:"symlink,omitempty"`
+	Configure []string `json:"configure,omitempty"`
 }
 
 // FileOp is one file operation of generation. Op is "mkdir", "copy", "symlink", "write", "append" or
@@ -129,6 +138,7 @@ func (p *Plan) describe(ent Entity) PlanEntity {
 		if x.BatchSettings != nil {
 			pe.BatchSettings = x.BatchSettings.FormatBatchArgs()
 		}
+		pe.Attached = p.describeFiles(x.Files)
 		return pe
 	case *Ensemble:
 		seed := x.Seed
@@ -142,6 +152,15 @@ func (p *Plan) describe(ent Entity) PlanEntity {
 		return pe
 	}
 	return PlanEntity{Name: ent.EntityName(), Type: ent.EntityType()}
+}
+
+// describeFiles returns the portable form of attached files, nil when there are none.
+func (p *Plan) describeFiles(f *EntityFiles) *PlanFiles {
+	if f == nil || len(f.Copy)+len(f.Symlink)+len(f.Configure) == 0 {
+		return nil
+	}
+	e := p.exp
+	return &PlanFiles{Copy: e.portableAll(f.Copy), Symlink: e.portableAll(f.Symlink), Configure: e.portableAll(f.Configure)}
 }
 
 func pairs(ps Params) [][2]string {
@@ -283,8 +302,23 @@ func writeEntityText(b *strings.Builder, ent PlanEntity, indent string) {
 	if ent.Exe != "" {
 		fmt.Fprintf(b, "%s  exe: %s\n", indent, strings.Join(quoteArgs(append([]string{ent.Exe}, ent.ExeArgs...)), " "))
 	}
+	if len(ent.BatchSettings) > 0 {
+		fmt.Fprintf(b, "%s  batch: %s\n", indent, strings.Join(quoteArgs(ent.BatchSettings), " "))
+	}
+	if a := ent.Attached; a != nil {
+		writeAttachedText(b, indent+"  ", "copy", a.Copy)
+		writeAttachedText(b, indent+"  ", "symlink", a.Symlink)
+		writeAttachedText(b, indent+"  ", "configure", a.Configure)
+	}
 	for _, m := range ent.Members {
 		writeEntityText(b, m, indent+"  ")
+	}
+}
+
+// writeAttachedText writes one kind of attached file: "copy: a b".
+func writeAttachedText(b *strings.Builder, indent, kind string, paths []string) {
+	if len(paths) > 0 {
+		fmt.Fprintf(b, "%s%s: %s\n", indent, kind, strings.Join(quoteArgs(paths), " "))
 	}
 }
 
