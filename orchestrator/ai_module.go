@@ -6,6 +6,7 @@ import (
 
 	"github.com/ssrun/ssrun/orchestrator/ai"
 	"github.com/ssrun/ssrun/orchestrator/backends/onnx"
+	"github.com/ssrun/ssrun/orchestrator/scripts"
 )
 
 // registerModules adds the command families that live in their own packages: RedisAI's AI.* commands
@@ -17,6 +18,7 @@ func registerModules(s *Server) error {
 	opts := ai.Options{
 		ThreadsPerQueue: s.cfg.Threads,
 		LoadBackend:     onnx.Loader(onnxOpts, func() string { return m.BackendsPath() }),
+		Scripts:         scripts.New(),
 	}
 	if b, err := loadONNX(s.cfg.ONNXRuntime, onnxOpts); err != nil {
 		return err

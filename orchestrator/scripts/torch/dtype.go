@@ -27,11 +27,11 @@ var dtypeAliases = map[string]tensor.DType{
 	"float": tensor.Float, "double": tensor.Double, "short": tensor.Int16, "int": tensor.Int32, "long": tensor.Int64,
 }
 
-func (d DType) String() string                  { return "torch." + torchNames[d.D] }
-func (d DType) Type() string                    { return "dtype" }
-func (d DType) Freeze()                         {}
-func (d DType) Truth() starlark.Bool            { return starlark.True }
-func (d DType) Hash() (uint32, error)           { return uint32(d.D), nil }
+func (d DType) String() string        { return "torch." + torchNames[d.D] }
+func (d DType) Type() string          { return "dtype" }
+func (d DType) Freeze()               {}
+func (d DType) Truth() starlark.Bool  { return starlark.True }
+func (d DType) Hash() (uint32, error) { return uint32(d.D), nil }
 
 // CompareSameType allows == and != (x.dtype == torch.float32).
 func (d DType) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {

@@ -205,11 +205,13 @@ var (
 func (r *ValuesIndices) String() string {
 	return fmt.Sprintf("(values=%s, indices=%s)", r.Values, r.Indices)
 }
-func (r *ValuesIndices) Type() string          { return "tuple" }
-func (r *ValuesIndices) Freeze()               {}
-func (r *ValuesIndices) Truth() starlark.Bool  { return starlark.True }
-func (r *ValuesIndices) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: tuple of Tensors") }
-func (r *ValuesIndices) Len() int              { return 2 }
+func (r *ValuesIndices) Type() string         { return "tuple" }
+func (r *ValuesIndices) Freeze()              {}
+func (r *ValuesIndices) Truth() starlark.Bool { return starlark.True }
+func (r *ValuesIndices) Hash() (uint32, error) {
+	return 0, fmt.Errorf("unhashable type: tuple of Tensors")
+}
+func (r *ValuesIndices) Len() int { return 2 }
 func (r *ValuesIndices) Index(i int) starlark.Value {
 	if i == 0 {
 		return r.Values
