@@ -2,19 +2,24 @@ package host
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 
 	"github.com/ssrun/ssrun/launchers"
 	"github.com/ssrun/ssrun/launchers/dryrun"
 	"github.com/ssrun/ssrun/launchers/local"
+	"github.com/ssrun/ssrun/launchers/lsf"
+	"github.com/ssrun/ssrun/launchers/pbs"
+	"github.com/ssrun/ssrun/launchers/slurm"
+	"github.com/ssrun/ssrun/launchers/wlm"
 	"github.com/ssrun/ssrun/runtime"
 )
 
 // launcherFactory returns the function that gives each Experiment(launcher=name) its launcher: the
-// recorder in a dry run (and for launcher="dryrun"), local processes for "local" (and "auto" without
-// --launcher), and for a workload manager not built into this binary a launcher that refuses to start
-// jobs with a clear message (entities can still be created and planned). The Slurm, PBS and LSF
-// launchers plug in here.
+// recorder in a dry run (and for launcher="dryrun"), local processes for "local", the workload-manager
+// launchers for "slurm", "pbs"/"pals" and "lsf", and for "auto" the one --launcher names or, without
+// it, the one detectLauncher finds. Other names get a launcher that refuses to start jobs with a clear
+// message (entities can still be created and planned).
 func launcherFactory(opts Options) func(name string) launchers.Launcher {
 	return func(name string) launchers.Launcher {
 		if opts.DryRun {
@@ -22,16 +27,59 @@ func launcherFactory(opts Options) func(name string) launchers.Launcher {
 		}
 		name = strings.ToLower(name)
 		if name == "auto" {
-			name = opts.Launcher
+			name = autoLauncher(opts)
 		}
 		switch name {
 		case "", "local":
 			return local.New(local.Options{})
 		case "dryrun":
 			return dryrun.New()
+		case "slurm":
+			return slurm.New(wlm.Options{})
+		case "pbs", "pals":
+			return pbs.New(wlm.Options{})
+		case "lsf":
+			return lsf.New(wlm.Options{})
 		}
 		return unavailableLauncher{name: name}
 	}
+}
+
+// autoLauncher is what Experiment(launcher="auto") resolves to: --launcher, or local without it. It
+// must agree with the name the runtime resolves "auto" to (builtins passes --launcher as AutoLauncher).
+// SmartSim instead detects the scheduler on PATH; detectLauncher does that, and wiring it in (here and
+// for the runtime's AutoLauncher) is left to the integrator because on a machine with Slurm it turns
+// every launcher="auto" example into a Slurm run.
+func autoLauncher(opts Options) string { return opts.Launcher }
+
+// detectLauncher finds the workload manager from the commands on PATH in SmartSim's order: PBS (qsub,
+// qstat, qdel, and `qsub --version` says pbs), LSF (bsub, jsrun, jslist, bjobs, bkill), Slurm (sacct,
+// srun, salloc, sbatch, scancel, sstat, sinfo), PBS again when $PBS_JOBID is set, else local.
+func detectLauncher(lookPath func(string) (string, error), getenv func(string) string, qsubVersion func() string) string {
+	has := func(cmds ...string) bool {
+		for _, c := range cmds {
+			if _, err := lookPath(c); err != nil {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case has("qsub", "qstat", "qdel") && strings.Contains(strings.ToLower(qsubVersion()), "pbs"):
+		return "pbs"
+	case has("bsub", "jsrun", "jslist", "bjobs", "bkill"):
+		return "lsf"
+	case has("sacct", "srun", "salloc", "sbatch", "scancel", "sstat", "sinfo"):
+		return "slurm"
+	case getenv("PBS_JOBID") != "":
+		return "pbs"
+	}
+	return "local"
+}
+
+func qsubVersion() string {
+	out, _ := exec.Command("qsub", "--version").CombinedOutput()
+	return string(out)
 }
 
 // unavailableLauncher stands for a launcher this build does not include.

@@ -92,9 +92,21 @@ func (bs *BatchSettings) effectiveArgs() []Arg {
 	return args
 }
 
-// FormatBatchArgs renders the batch arguments as SmartSim's Sbatch settings do: a one-letter key gives
-// "-k value" (two tokens), a longer one "--key=value", a None or empty value a bare flag.
+// FormatBatchArgs renders the batch arguments as the scheduler's settings class does: sbatch below,
+// qsub and bsub in batch_settings_pbs_lsf.go (one option per element, each becoming one directive).
 func (bs *BatchSettings) FormatBatchArgs() []string {
+	switch bs.Kind {
+	case "qsub":
+		return bs.formatQsubArgs()
+	case "bsub":
+		return bs.formatBsubArgs()
+	}
+	return bs.formatSbatchArgs()
+}
+
+// formatSbatchArgs renders the batch arguments as SmartSim's Sbatch settings do: a one-letter key gives
+// "-k value" (two tokens), a longer one "--key=value", a None or empty value a bare flag.
+func (bs *BatchSettings) formatSbatchArgs() []string {
 	var out []string
 	for _, a := range bs.effectiveArgs() {
 		key := strings.TrimLeft(a.Key, "-")

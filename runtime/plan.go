@@ -80,6 +80,8 @@ type PlanLaunch struct {
 	Cwd      string   `json:"cwd"`
 	Stdout   string   `json:"stdout"`
 	Stderr   string   `json:"stderr"`
+	// Script is a batch script's full text (batch launches only).
+	Script string `json:"script,omitempty"`
 }
 
 func newPlan(e *Experiment) *Plan {
@@ -189,6 +191,7 @@ func (p *Plan) recordLaunch(l PlanLaunch) {
 	l.Argv = e.portableAll(l.Argv)
 	l.EnvDelta = e.portableAll(l.EnvDelta)
 	l.Cwd, l.Stdout, l.Stderr = e.portable(l.Cwd), e.portable(l.Stdout), e.portable(l.Stderr)
+	l.Script = e.portable(l.Script)
 	p.Launches = append(p.Launches, l)
 }
 
@@ -282,6 +285,9 @@ func (p *Plan) Text() string {
 			fmt.Fprintf(&b, "    env:  %s\n", strings.Join(env, " "))
 		}
 		fmt.Fprintf(&b, "    out:  %s\n    err:  %s\n", l.Stdout, l.Stderr)
+		if l.Script != "" {
+			b.WriteString("    script:\n      " + strings.ReplaceAll(strings.TrimRight(l.Script, "\n"), "\n", "\n      ") + "\n")
+		}
 	}
 	return b.String()
 }

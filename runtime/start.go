@@ -101,7 +101,10 @@ func (e *Experiment) batchRefusal(bs *BatchSettings) error {
 	if e.LauncherName == "local" {
 		return Errorf(TypeError, "Local Launcher only supports entities with RunSettings, not %s", bs.TypeName())
 	}
-	return Errorf(SSUnsupportedError, "Batch launch through the %s launcher is not supported yet", e.LauncherName)
+	if _, ok := e.opts.Launcher.(launchers.BatchLauncher); ok || e.opts.DryRun {
+		return nil
+	}
+	return Errorf(SSUnsupportedError, "Batch launch through the %s launcher is not supported", e.LauncherName)
 }
 
 // Start launches the entities: Manifest checks, every check that can refuse the launch, mkdir of the
@@ -167,10 +170,26 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 		e.opts.Log.Info(e.launchSummary(entities))
 	}
 	var firstErr error
+	batched := map[string]bool{}
 	for _, s := range steps {
 		if ctx.Err() != nil {
 			firstErr = fmt.Errorf("KeyboardInterrupt: %w", ctx.Err())
 			break
+		}
+		if owner, path, bs := batchOwner(s); bs != nil { // one batch job for all of the owner's members
+			if batched[owner] {
+				continue
+			}
+			batched[owner] = true
+			js, err := e.launchBatch(ctx, run, owner, path, bs, batchMembers(steps, owner))
+			if err != nil {
+				firstErr = err
+				break
+			}
+			e.runsMu.Lock()
+			run.jobs = append(run.jobs, js...)
+			e.runsMu.Unlock()
+			continue
 		}
 		j, err := e.launchStep(ctx, run, s)
 		if err != nil {
@@ -206,6 +225,11 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 		Stdout:   filepath.Join(statusDir, m.Name+".out"),
 		Stderr:   filepath.Join(statusDir, m.Name+".err"),
 	}
+	argv, err := e.stepCommand(m, lj.Name, lj.Stdout, lj.Stderr, delta, false)
+	if err != nil {
+		return nil, err
+	}
+	lj.Argv = argv
 	if err := e.opts.FS.MkdirAll(statusDir); err != nil {
 		return nil, Errorf(SmartSimError, "Could not create directory %s: %v", statusDir, err)
 	}

@@ -1,0 +1,116 @@
+package runtime
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/ssrun/ssrun/launchers"
+)
+
+// batchOwner is what a step's batch settings come from: its ensemble's, or its own for a model; nil
+// owner settings mean the step is launched on its own.
+func batchOwner(s step) (name, path string, bs *BatchSettings) {
+	if s.ensemble != nil {
+		if s.ensemble.BatchSettings != nil {
+			return s.ensemble.Name, s.ensemble.Path, s.ensemble.BatchSettings
+		}
+		return "", "", nil
+	}
+	if s.model.BatchSettings != nil {
+		return s.model.Name, s.model.Path, s.model.BatchSettings
+	}
+	return "", "", nil
+}
+
+// launchBatch writes one batch script for a batch model or ensemble, <path>/<name>.sh as SmartSim
+// writes it, submits it once, and gives every member a job following that one batch job: members
+// share its id and status, and stopping any of them cancels the batch job. The batch job's output files
+// are <status dir>/<name>.out|.err; each member writes its own under <status dir>/<member>/ (members'
+// <path>/<member>.out links point there).
+func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, ownerPath string, bs *BatchSettings, members []step) ([]*job, error) {
+	kind := "model"
+	if members[0].ensemble != nil {
+		kind = "ensemble"
+	}
+	statusDir := filepath.Join(e.telemetryDir(), e.Name, run.id, kind, owner)
+	stepName := owner + "-" + run.id
+	bj := launchers.BatchJob{Name: stepName, Script: filepath.Join(ownerPath, owner+".sh"), Dir: ownerPath,
+		Stdout: filepath.Join(statusDir, owner+".out"), Stderr: filepath.Join(statusDir, owner+".err")}
+	type memberLaunch struct {
+		s                      step
+		step, dir, out, errOut string
+	}
+	var launches []memberLaunch
+	var lines []string
+	for _, s := range members {
+		m := s.model
+		ml := memberLaunch{s: s, step: m.Name + "-" + run.id, dir: filepath.Join(statusDir, m.Name)}
+		ml.out, ml.errOut = filepath.Join(ml.dir, m.Name+".out"), filepath.Join(ml.dir, m.Name+".err")
+		if err := e.opts.FS.MkdirAll(ml.dir); err != nil {
+			return nil, Errorf(SmartSimError, "Could not create directory %s: %v", ml.dir, err)
+		}
+		_, delta := e.jobEnv(m)
+		argv, err := e.stepCommand(m, ml.step, ml.out, ml.errOut, delta, true)
+		if err != nil {
+			return nil, err
+		}
+		srun := e.LauncherName == "slurm" && m.RunSettings.RunCommandStyle() == "srun"
+		lines = append(lines, memberLine(m.Path, argv, srun, delta, ml.out, ml.errOut))
+		launches = append(launches, ml)
+	}
+	script := batchScript(bs, stepName, bj.Stdout, bj.Stderr, lines)
+	if err := e.opts.FS.WriteFile(bj.Script, []byte(script), 0o755); err != nil {
+		return nil, Errorf(SmartSimError, "Could not write batch script %s: %v", bj.Script, err)
+	}
+	submit := batchSubmitArgv(bs.Kind, bj.Script)
+	h, err := e.submitBatch(ctx, bj, submit)
+	if err != nil {
+		e.opts.Log.Error("batch submission failed", "step", stepName, "error", err)
+		return nil, Errorf(SmartSimError, "Batch job %s failed to launch: %v", stepName, err)
+	}
+	e.plan.recordLaunch(PlanLaunch{Name: stepName, Entity: owner, Type: "Batch", Run: run.id, Argv: submit,
+		Cwd: bj.Dir, Stdout: bj.Stdout, Stderr: bj.Stderr, Script: script})
+	jobs := make([]*job, 0, len(launches))
+	for _, ml := range launches {
+		m := ml.s.model
+		runID := 0
+		if prev := e.jobs.last(m.Name); prev != nil {
+			runID = prev.runID + 1
+		}
+		j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id,
+			step: ml.step, handle: h, started: e.opts.Now(), stdout: ml.out, stderr: ml.errOut, statusDir: ml.dir,
+			now: e.opts.Now, log: e.opts.Log, result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
+		if ml.s.ensemble != nil {
+			j.ensemble = ml.s.ensemble.Name
+		}
+		e.jobs.add(j)
+		e.linkOutputs(m, launchers.Job{Stdout: ml.out, Stderr: ml.errOut})
+		e.journal.bg.Add(1)
+		go e.watch(j)
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// submitBatch submits through the launcher's batch interface; a launcher without one (the dry-run
+// recorder) is handed the submission command as an ordinary job, which it records without running.
+func (e *Experiment) submitBatch(ctx context.Context, bj launchers.BatchJob, submit []string) (launchers.Handle, error) {
+	if bl, ok := e.opts.Launcher.(launchers.BatchLauncher); ok {
+		return bl.Submit(ctx, bj)
+	}
+	if !e.opts.DryRun {
+		return nil, Errorf(SSUnsupportedError, "the %s launcher cannot submit batch jobs", e.opts.Launcher.Name())
+	}
+	return e.opts.Launcher.Launch(ctx, launchers.Job{Name: bj.Name, Argv: submit, Dir: bj.Dir, Stdout: bj.Stdout, Stderr: bj.Stderr})
+}
+
+// batchMembers are the steps whose batch settings belong to owner, in launch order.
+func batchMembers(steps []step, owner string) []step {
+	var out []step
+	for _, s := range steps {
+		if name, _, bs := batchOwner(s); bs != nil && name == owner {
+			out = append(out, s)
+		}
+	}
+	return out
+}
