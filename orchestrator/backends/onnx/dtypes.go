@@ -127,6 +127,24 @@ func fromValue(name string, v ort.Value) (*tensor.Tensor, error) {
 		return fromSlice(shape, x.GetData())
 	case *ort.Tensor[bool]:
 		return fromSlice(shape, x.GetData())
+	case *ort.Scalar[float32]:
+		return fromSlice(shape, []float32{x.GetData()})
+	case *ort.Scalar[float64]:
+		return fromSlice(shape, []float64{x.GetData()})
+	case *ort.Scalar[int8]:
+		return fromSlice(shape, []int8{x.GetData()})
+	case *ort.Scalar[int16]:
+		return fromSlice(shape, []int16{x.GetData()})
+	case *ort.Scalar[int32]:
+		return fromSlice(shape, []int32{x.GetData()})
+	case *ort.Scalar[int64]:
+		return fromSlice(shape, []int64{x.GetData()})
+	case *ort.Scalar[uint8]:
+		return fromSlice(shape, []uint8{x.GetData()})
+	case *ort.Scalar[uint16]:
+		return fromSlice(shape, []uint16{x.GetData()})
+	case *ort.Scalar[bool]:
+		return fromSlice(shape, []bool{x.GetData()})
 	case *ort.StringTensor:
 		strs, err := x.GetContents()
 		if err != nil {
@@ -143,4 +161,30 @@ func fromValue(name string, v ort.Value) (*tensor.Tensor, error) {
 
 func fromSlice[T tensor.Element](shape []int64, data []T) (*tensor.Tensor, error) {
 	return tensor.From(shape, data)
+}
+
+// newScalarOutput allocates the value of a 0-d output of type t, which onnxruntime_go cannot allocate
+// itself (its tensors need at least one dimension); nil for other types, left to ONNX Runtime.
+func newScalarOutput(t ort.TensorElementDataType) (ort.Value, error) {
+	switch t {
+	case ort.TensorElementDataTypeFloat:
+		return ort.NewEmptyScalar[float32]()
+	case ort.TensorElementDataTypeDouble:
+		return ort.NewEmptyScalar[float64]()
+	case ort.TensorElementDataTypeInt8:
+		return ort.NewEmptyScalar[int8]()
+	case ort.TensorElementDataTypeInt16:
+		return ort.NewEmptyScalar[int16]()
+	case ort.TensorElementDataTypeInt32:
+		return ort.NewEmptyScalar[int32]()
+	case ort.TensorElementDataTypeInt64:
+		return ort.NewEmptyScalar[int64]()
+	case ort.TensorElementDataTypeUint8:
+		return ort.NewEmptyScalar[uint8]()
+	case ort.TensorElementDataTypeUint16:
+		return ort.NewEmptyScalar[uint16]()
+	case ort.TensorElementDataTypeBool:
+		return ort.NewEmptyScalar[bool]()
+	}
+	return nil, nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -93,6 +94,17 @@ func (m *model) Run(ctx context.Context, in []*tensor.Tensor) ([]*tensor.Tensor,
 	}
 	outs := make([]ort.Value, len(m.outNames))
 	defer destroyAll(outs)
+	for i, info := range m.outputs {
+		if info.OrtValueType == ort.ONNXTypeTensor && len(info.Dimensions) == 0 {
+			v, err := newScalarOutput(info.DataType)
+			if err != nil {
+				return nil, fmt.Errorf("onnx: output %q: %w", info.Name, err)
+			}
+			if v != nil {
+				outs[i] = v
+			}
+		}
+	}
 	if err := m.runValues(ctx, values, outs); err != nil {
 		return nil, err
 	}
@@ -139,9 +151,10 @@ func (m *model) runValues(ctx context.Context, in, out []ort.Value) error {
 	return err
 }
 
+// destroyAll releases values; onnxruntime_go may leave a typed nil in an output it failed to convert.
 func destroyAll(values []ort.Value) {
 	for _, v := range values {
-		if v != nil {
+		if v != nil && !reflect.ValueOf(v).IsNil() {
 			v.Destroy()
 		}
 	}
