@@ -19,6 +19,9 @@ type Plan struct {
 	Entities   []PlanEntity   `json:"entities"`
 	FileOps    []FileOp       `json:"files"`
 	Launches   []PlanLaunch   `json:"launches"`
+	// Databases and DBObjects are the databases started and the ML objects stored (plan_db.go).
+	Databases []PlanDatabase `json:"databases,omitempty"`
+	DBObjects []PlanDBObject `json:"db_objects,omitempty"`
 
 	mu       sync.Mutex
 	exp      *Experiment
@@ -226,8 +229,10 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 		Entities   []PlanEntity   `json:"entities"`
 		FileOps    []FileOp       `json:"files"`
 		Launches   []PlanLaunch   `json:"launches"`
+		Databases  []PlanDatabase `json:"databases,omitempty"`
+		DBObjects  []PlanDBObject `json:"db_objects,omitempty"`
 	}
-	out := plain{p.Experiment, p.Entities, p.FileOps, p.Launches}
+	out := plain{p.Experiment, p.Entities, p.FileOps, p.Launches, p.Databases, p.DBObjects}
 	if out.Entities == nil {
 		out.Entities = []PlanEntity{}
 	}
@@ -289,6 +294,7 @@ func (p *Plan) Text() string {
 			b.WriteString("    script:\n      " + strings.ReplaceAll(strings.TrimRight(l.Script, "\n"), "\n", "\n      ") + "\n")
 		}
 	}
+	writeDatabasesText(&b, p)
 	return b.String()
 }
 

@@ -123,6 +123,9 @@ func (e *Experiment) Start(ctx context.Context, entities []Entity, o StartOption
 	e.mu.Lock()
 	err := e.checkLaunchable(entities, steps)
 	if err == nil {
+		err = e.checkDatabases(entities, steps)
+	}
+	if err == nil {
 		err = e.launchAll(ctx, entities, steps, o)
 	}
 	e.mu.Unlock()
@@ -168,6 +171,10 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 	e.runsMu.Unlock()
 	if o.Summary {
 		e.opts.Log.Info(e.launchSummary(entities))
+	}
+	if err := e.prepareDatabases(ctx, run, entities, steps); err != nil {
+		e.flushJournal()
+		return err
 	}
 	var firstErr error
 	batched := map[string]bool{}
@@ -233,7 +240,12 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 	if err := e.opts.FS.MkdirAll(statusDir); err != nil {
 		return nil, Errorf(SmartSimError, "Could not create directory %s: %v", statusDir, err)
 	}
+	bindColocated, err := e.startColocated(ctx, run, m, statusDir)
+	if err != nil {
+		return nil, err
+	}
 	h, err := e.opts.Launcher.Launch(ctx, lj)
+	bindColocated(h)
 	if err != nil {
 		e.opts.Log.Error("launch failed", "step", lj.Name, "error", err)
 		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %v", lj.Name, err)
@@ -277,6 +289,7 @@ func (e *Experiment) watch(j *job) {
 // variables on top) and the sorted delta the experiment added.
 func (e *Experiment) jobEnv(m *Model) (env, delta []string) {
 	added := append([]Arg(nil), m.RunSettings.EnvVars...)
+	added = mergeArgs(added, e.dbClientEnv(m))
 	if len(m.Incoming) > 0 {
 		added = mergeArgs(added, []Arg{{Key: "SSKEYIN", Value: strings.Join(m.Incoming, ",")}})
 	}

@@ -1,0 +1,170 @@
+package runtime
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/ssrun/ssrun/launchers"
+)
+
+// dbShard is one launched process of a database: an `ssrun db` (or redis-server) shard of a standard
+// database, or the private database of a colocated model.
+type dbShard struct {
+	name           string
+	addr           string // what clients use: "host:port" or "unix:///path"
+	stdout, stderr string
+	handle         launchers.Handle
+	dry            bool
+
+	mu      sync.Mutex
+	stopped bool // ended by stop(): its end is Cancelled whatever the exit code
+}
+
+// Result is the shard's status: the launcher's, with a user stop reported as Cancelled.
+func (s *dbShard) Result() launchers.Result {
+	if s.dry {
+		return launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}
+	}
+	r := s.handle.Result()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped && r.Status.Terminal() {
+		r.Status = launchers.StatusCancelled
+	}
+	return r
+}
+
+func (s *dbShard) ping(ctx context.Context, timeout time.Duration) error {
+	_, err := respCommand(ctx, s.addr, timeout, "PING")
+	return err
+}
+
+// shutdown asks the shard to exit (SHUTDOWN, as SmartSim's redis-cli shutdown) and waits for it; the
+// launcher's stop is the fallback when it does not answer or does not exit within grace.
+func (s *dbShard) shutdown(grace time.Duration) {
+	if !s.dry {
+		select {
+		case <-s.handle.Done(): // ended by itself: its status stays what it was
+			return
+		default:
+		}
+	}
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	if s.dry {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	_, _ = respCommand(ctx, s.addr, grace, "SHUTDOWN", "NOSAVE") // the connection closes under the reply
+	select {
+	case <-s.handle.Done():
+	case <-ctx.Done():
+		_ = s.handle.Stop()
+		<-s.handle.Done()
+	}
+}
+
+// readyInfo is the JSON of `ssrun db`'s SSRUN_DB_READY line (orchestrator.ReadyInfo's fields we use).
+type readyInfo struct {
+	Addr       string `json:"addr"`
+	UnixSocket string `json:"unixsocket"`
+	PID        int    `json:"pid"`
+}
+
+const readyPrefix = "SSRUN_DB_READY "
+
+// readyLine returns the ready line's content once the shard has printed it.
+func readyLine(path string) (readyInfo, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return readyInfo{}, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), readyPrefix); ok {
+			var ri readyInfo
+			if json.Unmarshal([]byte(rest), &ri) == nil {
+				return ri, true
+			}
+		}
+	}
+	return readyInfo{}, false
+}
+
+// dbStartTimeout bounds how long a shard may take to become ready.
+var dbStartTimeout = 60 * time.Second
+
+// errShardDied is how waitReady reports a shard that ended before it was ready.
+type errShardDied struct {
+	shard *dbShard
+	r     launchers.Result
+}
+
+func (e errShardDied) Error() string {
+	return fmt.Sprintf("database shard %s exited during start (%s, exit code %d); see its output %s",
+		e.shard.name, e.r.Status, e.r.ExitCode, e.shard.stdout)
+}
+
+// waitReady waits until the shard answers PING: for `ssrun db` after its ready line (which gives the
+// address), for redis-server by pinging the address it was told to listen on. Changes of the output
+// file wake it (fsnotify); a slow tick covers file systems without notifications. The shard's end,
+// ctx and dbStartTimeout end the wait with an error.
+func (s *dbShard) waitReady(ctx context.Context, readyFromLine bool) error {
+	if s.dry {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, dbStartTimeout)
+	defer cancel()
+	var events <-chan fsnotify.Event
+	if w, err := fsnotify.NewWatcher(); err == nil {
+		defer w.Close()
+		if w.Add(filepath.Dir(s.stdout)) == nil {
+			events = w.Events
+		}
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if ok := s.checkReady(ctx, readyFromLine); ok {
+			return nil
+		}
+		select {
+		case <-s.handle.Done():
+			if s.checkReady(ctx, readyFromLine) { // ready, then gone at once: the caller's watch reports it
+				return nil
+			}
+			return errShardDied{shard: s, r: s.handle.Result()}
+		case <-ctx.Done():
+			return fmt.Errorf("database shard %s did not become ready within %s; see its output %s", s.name, dbStartTimeout, s.stdout)
+		case <-events:
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *dbShard) checkReady(ctx context.Context, readyFromLine bool) bool {
+	if readyFromLine {
+		ri, ok := readyLine(s.stdout)
+		if !ok {
+			return false
+		}
+		if ri.UnixSocket != "" && strings.HasPrefix(s.addr, "unix://") {
+			s.addr = "unix://" + ri.UnixSocket
+		} else if ri.Addr != "" {
+			s.addr = ri.Addr
+		}
+	}
+	return s.ping(ctx, time.Second) == nil
+}

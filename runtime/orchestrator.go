@@ -1,0 +1,255 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ssrun/ssrun/launchers"
+)
+
+// Database engines: ssrun's own shard (`ssrun db`, the default) or Redis's redis-server for users who
+// want it (no AI.* commands then).
+const (
+	EngineSsrun = "ssrun"
+	EngineRedis = "redis"
+)
+
+// DefaultDBIdentifier is create_database's default db_identifier; its client variables have no suffix.
+const DefaultDBIdentifier = "orchestrator"
+
+// DatabaseArgs are create_database's arguments.
+type DatabaseArgs struct {
+	Port         int
+	Path         string
+	DBNodes      int
+	Batch        bool
+	Hosts        []string
+	RunCommand   string // "" or "auto": the launcher's default
+	Interface    string
+	SingleCmd    bool
+	DBIdentifier string
+	Engine       string // "" or "ssrun", "redis"
+}
+
+// Orchestrator is a database of the experiment (SmartSim's Orchestrator): db_nodes shards started by
+// start() before any model, shut down by stop(). It is an Entity so it goes through the same
+// generate/start/stop/get_status calls as models.
+type Orchestrator struct {
+	Name      string // the db_identifier
+	Path      string
+	Port      int
+	DBNodes   int
+	Interface string
+	Hosts     []string
+	SingleCmd bool
+	Engine    string
+
+	exp *Experiment
+
+	mu     sync.Mutex
+	shards []*dbShard
+	active bool // started and not stopped by the user
+	launch int  // how many times it was started
+}
+
+// EntityName implements Entity.
+func (o *Orchestrator) EntityName() string { return o.Name }
+
+// EntityType implements Entity.
+func (o *Orchestrator) EntityType() string { return "Orchestrator" }
+
+// CreateDatabase validates create_database's arguments in SmartSim's order: run command for the
+// launcher, batch on local, db_nodes == 2, then ssrun's own rules (a positive shard count, a known
+// engine available on this machine).
+func (e *Experiment) CreateDatabase(a DatabaseArgs) (*Orchestrator, error) {
+	if a.DBIdentifier == "" {
+		a.DBIdentifier = DefaultDBIdentifier
+	}
+	if err := checkEntityName(a.DBIdentifier); err != nil {
+		return nil, err
+	}
+	local := e.LauncherName == "local" || e.LauncherName == "dryrun"
+	if rc := a.RunCommand; rc != "" && rc != "auto" && local {
+		return nil, Errorf(SmartSimError, "Run command %s is not supported on launcher %s\nSupported run commands for the given launcher are: []", rc, e.LauncherName)
+	}
+	if a.Batch && local {
+		return nil, Errorf(SmartSimError, "Local orchestrator can not be launched with batch=True")
+	}
+	if a.DBNodes == 2 {
+		return nil, Errorf(SSUnsupportedError, "Orchestrator does not support clusters of size 2")
+	}
+	if a.DBNodes < 1 {
+		return nil, Errorf(ValueError, "db_nodes must be a positive number of shards, not %d", a.DBNodes)
+	}
+	if !local && !e.opts.DryRun {
+		return nil, Errorf(SSUnsupportedError, "Databases on the %s launcher are not supported yet; use the local launcher", e.LauncherName)
+	}
+	if a.Port < 0 || a.Port+a.DBNodes-1 > 65535 {
+		return nil, Errorf(ValueError, "port %d cannot hold %d shards (ports %d..%d)", a.Port, a.DBNodes, a.Port, a.Port+a.DBNodes-1)
+	}
+	if a.Port == 0 && a.DBNodes > 1 {
+		return nil, Errorf(ValueError, "a database of %d shards needs a fixed port (the shards use port..port+%d); port=0 works for one shard only", a.DBNodes, a.DBNodes-1)
+	}
+	engine := strings.ToLower(a.Engine)
+	switch engine {
+	case "", EngineSsrun:
+		engine = EngineSsrun
+	case EngineRedis:
+		if _, err := e.opts.LookPath("redis-server"); err != nil && !e.opts.DryRun {
+			return nil, Errorf("SSConfigError", "engine=\"redis\" needs redis-server on PATH: %v", err)
+		}
+	default:
+		return nil, Errorf(ValueError, "Database engine %q is not supported. Options are ['ssrun', 'redis']", a.Engine)
+	}
+	iface := a.Interface
+	if iface == "" {
+		iface = "lo"
+	}
+	return &Orchestrator{Name: a.DBIdentifier, Path: e.entityPath(a.DBIdentifier, a.Path), Port: a.Port,
+		DBNodes: a.DBNodes, Interface: iface, Hosts: append([]string(nil), a.Hosts...), SingleCmd: a.SingleCmd,
+		Engine: engine, exp: e}, nil
+}
+
+// NumShards is db_nodes.
+func (o *Orchestrator) NumShards() int { return o.DBNodes }
+
+// IsActive reports whether every shard of the started database answers PING now.
+func (o *Orchestrator) IsActive() bool {
+	o.mu.Lock()
+	shards, active := append([]*dbShard(nil), o.shards...), o.active
+	o.mu.Unlock()
+	if !active || len(shards) == 0 {
+		return false
+	}
+	if o.exp.opts.DryRun {
+		return true
+	}
+	for _, s := range shards {
+		if s.Result().Status.Terminal() || s.ping(context.Background(), 2*time.Second) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// GetAddress returns the shards' addresses ("host:port"); SmartSim's SmartSimError before start.
+func (o *Orchestrator) GetAddress() ([]string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.shards) == 0 {
+		return nil, Errorf(SmartSimError, "Database is not active")
+	}
+	return o.addressesLocked(), nil
+}
+
+func (o *Orchestrator) addressesLocked() []string {
+	out := make([]string, len(o.shards))
+	for i, s := range o.shards {
+		out[i] = s.addr
+	}
+	return out
+}
+
+// ShardHosts are the distinct hosts the shards run on, in shard order (db.hosts once launched; the
+// hosts given to create_database before).
+func (o *Orchestrator) ShardHosts() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.shards) == 0 {
+		return append([]string(nil), o.Hosts...)
+	}
+	var out []string
+	for _, s := range o.shards {
+		host := s.addr
+		if i := strings.LastIndexByte(host, ':'); i >= 0 {
+			host = host[:i]
+		}
+		if !contains(out, host) {
+			out = append(out, host)
+		}
+	}
+	return out
+}
+
+// SetMaxMemory is set_max_memory(mem): CONFIG SET maxmemory on every shard of the running database.
+func (o *Orchestrator) SetMaxMemory(mem string) error { return o.SetDBConf("maxmemory", mem) }
+
+// SetMaxClients is set_max_clients(n): CONFIG SET maxclients.
+func (o *Orchestrator) SetMaxClients(n int) error { return o.SetDBConf("maxclients", fmt.Sprint(n)) }
+
+// SetDBConf is set_db_conf(key, value): CONFIG SET on every shard; the database must be running.
+func (o *Orchestrator) SetDBConf(key, value string) error {
+	o.mu.Lock()
+	shards, active := append([]*dbShard(nil), o.shards...), o.active
+	o.mu.Unlock()
+	if !active {
+		return Errorf(SmartSimError, "The SmartSim Orchestrator must be active in order to set the database's configurations.")
+	}
+	if o.exp.opts.DryRun {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range shards {
+		if _, err := respCommand(ctx, s.addr, 5*time.Second, "CONFIG", "SET", key, value); err != nil {
+			return Errorf(SmartSimError, "Could not set %s=%s on database shard %s: %v", key, value, s.name, err)
+		}
+	}
+	return nil
+}
+
+// ShardStatuses are the shards' statuses in shard order (Cancelled once stopped by the user).
+func (o *Orchestrator) ShardStatuses() []launchers.Status {
+	o.mu.Lock()
+	shards := append([]*dbShard(nil), o.shards...)
+	o.mu.Unlock()
+	if len(shards) == 0 {
+		out := make([]launchers.Status, o.DBNodes)
+		for i := range out {
+			out[i] = launchers.StatusNeverStarted
+		}
+		return out
+	}
+	out := make([]launchers.Status, len(shards))
+	for i, s := range shards {
+		out[i] = s.Result().Status
+	}
+	return out
+}
+
+// ShardOutputs are the shards' output files (stdout), in shard order.
+func (o *Orchestrator) ShardOutputs() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]string, len(o.shards))
+	for i, s := range o.shards {
+		out[i] = s.stdout
+	}
+	return out
+}
+
+// removeDir is generate()'s treatment of a database: its directory is always wiped and recreated.
+func (o *Orchestrator) generate(fsys FS) error {
+	if ok, _ := fsys.Exists(o.Path); ok {
+		if err := fsys.RemoveAll(o.Path); err != nil {
+			return Errorf(SmartSimError, "Could not remove %s: %v", o.Path, err)
+		}
+	}
+	if err := fsys.MkdirAll(o.Path); err != nil {
+		return Errorf(SmartSimError, "Could not create directory %s: %v", o.Path, err)
+	}
+	return nil
+}
+
+// GenerateDatabase is generate() for a database: SmartSim always deletes and recreates exp_path/<id>.
+func (e *Experiment) GenerateDatabase(o *Orchestrator) error {
+	o.Path = e.entityPath(o.Name, "")
+	if err := o.generate(e.opts.FS); err != nil {
+		return err
+	}
+	e.plan.recordFileOps(FileOp{Op: "mkdir", Path: o.Path})
+	return nil
+}
