@@ -51,21 +51,24 @@ func batchSubmitArgv(kind, script string) []string {
 }
 
 // memberLine is one member's line in a batch script: `cd <dir> ; <command>`, tokens joined by single
-// spaces as SmartSim joins them. Run commands other than srun do not write output files themselves, so
+// spaces as SmartSim joins them, except that a token the shell would split or expand is single-quoted
+// (SmartSim writes it bare, so `sh -c "echo a b"` loses its argument; plain tokens are unchanged). Run commands other than srun do not write output files themselves, so
 // their line redirects to the member's files; variables the experiment adds are set in front of it
 // (srun carries them in --export instead).
 func memberLine(dir string, argv []string, srun bool, envDelta []string, stdout, stderr string) string {
 	var b strings.Builder
-	b.WriteString("cd " + dir + " ;")
+	b.WriteString("cd " + shellQuote(dir) + " ;")
 	if !srun {
 		for _, kv := range envDelta {
 			k, v, _ := strings.Cut(kv, "=")
 			b.WriteString(" " + k + "=" + shellQuote(v))
 		}
 	}
-	b.WriteString(" " + strings.Join(argv, " "))
+	for _, arg := range argv {
+		b.WriteString(" " + shellQuote(arg))
+	}
 	if !srun {
-		b.WriteString(" > " + stdout + " 2> " + stderr)
+		b.WriteString(" > " + shellQuote(stdout) + " 2> " + shellQuote(stderr))
 	}
 	return b.String()
 }

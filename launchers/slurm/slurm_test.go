@@ -1,0 +1,185 @@
+package slurm_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssrun/ssrun/launchers"
+	"github.com/ssrun/ssrun/launchers/slurm"
+	"github.com/ssrun/ssrun/launchers/wlm"
+	"github.com/ssrun/ssrun/runtime"
+)
+
+// requireSlurm skips when no Slurm answers here (run ci/setup-slurm.sh as root to get one), and fails
+// under CI, which must never skip these tests.
+func requireSlurm(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("sinfo", "-h", "-o", "%T").Output()
+	if err == nil && regexp.MustCompile(`idle|mix|alloc`).Match(out) {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("Slurm is required under CI but sinfo does not answer (%v); ci/setup-slurm.sh should have started it", err)
+	}
+	t.Skip("no Slurm cluster answers sinfo; run ci/setup-slurm.sh as root to start a single-node one")
+}
+
+func newSlurmExp(t *testing.T, environ []string) (*runtime.Experiment, *wlm.Launcher) {
+	t.Helper()
+	l := slurm.New(wlm.Options{Interval: 200 * time.Millisecond})
+	dir := t.TempDir()
+	exp, err := runtime.NewExperiment("wlm", dir, "slurm", runtime.Options{Cwd: dir, Launcher: l, Environ: environ})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = exp.Close() })
+	return exp, l
+}
+
+func runSettings(t *testing.T, exp *runtime.Experiment, script string) *runtime.RunSettings {
+	t.Helper()
+	rs, err := exp.CreateRunSettings(runtime.RunSettingsArgs{Exe: "/bin/sh", ExeArgs: []string{"-c", script}, RunCommand: "srun",
+		RunArgs: []runtime.Arg{{Key: "ntasks", Value: "1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func readLink(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestBatchEnsembleOfFourCompletesWithOutputsInMemberDirs(t *testing.T) {
+	requireSlurm(t)
+	exp, l := newSlurmExp(t, nil)
+	bs, err := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1, Time: "00:05:00",
+		BatchArgs: []runtime.Arg{{Key: "ntasks", Value: "4"}, {Key: "overcommit", IsNone: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ens, err := exp.CreateEnsemble(runtime.EnsembleArgs{Name: "ens", BatchSettings: bs, Replicas: 4,
+		RunSettings: runSettings(t, exp, `echo "member in $(basename "$PWD")"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := exp.Start(context.Background(), []runtime.Entity{ens}, runtime.StartOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("4-member batch ensemble: submit to completion %v, %d scheduler queries", time.Since(start), l.Queries())
+	st, _ := exp.GetStatus(ens)
+	script := readLink(t, filepath.Join(ens.Path, "ens.sh"))
+	for i, m := range ens.Models() {
+		if st[i] != launchers.StatusCompleted {
+			t.Errorf("%s: %s, want Completed; script:\n%s", m.Name, st[i], script)
+		}
+		if got, want := strings.TrimSpace(readLink(t, filepath.Join(m.Path, m.Name+".out"))), "member in "+m.Name; got != want {
+			t.Errorf("%s output %q, want %q", m.Name, got, want)
+		}
+	}
+	if n := strings.Count(script, " &\n"); n != 4 || !strings.HasPrefix(script, "#!/bin/bash\n\n#SBATCH --output=") ||
+		!strings.HasSuffix(script, "\nwait\n") {
+		t.Errorf("script does not have SmartSim's shape (%d members):\n%s", n, script)
+	}
+}
+
+// allocation returns a Slurm allocation that lives for the test (salloc --no-shell).
+func allocation(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("salloc", "--no-shell", "-n", "1", "--overcommit", "-J", "ssrun-test-alloc").CombinedOutput()
+	m := regexp.MustCompile(`Granted job allocation (\d+)`).FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("salloc: %v: %s", err, out)
+	}
+	id := string(m[1])
+	t.Cleanup(func() { _ = exec.Command("scancel", id).Run() })
+	return id
+}
+
+func TestSrunModelsInsideAnAllocation(t *testing.T) {
+	requireSlurm(t)
+	alloc := allocation(t)
+	exp, _ := newSlurmExp(t, append(os.Environ(), "SLURM_JOB_ID="+alloc))
+	good, err := exp.CreateModel(runtime.ModelArgs{Name: "good", RunSettings: runSettings(t, exp, "echo in job $SLURM_JOB_ID")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := exp.CreateModel(runtime.ModelArgs{Name: "bad", RunSettings: runSettings(t, exp, "echo failing >&2; exit 3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Start(context.Background(), []runtime.Entity{good, bad}, runtime.StartOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := exp.GetStatus(good, bad)
+	if st[0] != launchers.StatusCompleted || st[1] != launchers.StatusFailed {
+		t.Fatalf("statuses %v, want [Completed Failed]", st)
+	}
+	if got := strings.TrimSpace(readLink(t, filepath.Join(good.Path, "good.out"))); got != "in job "+alloc {
+		t.Errorf("good.out = %q, want the step to run in allocation %s", got, alloc)
+	}
+	rows := exp.SummaryRows()
+	for _, r := range rows {
+		if r.Name == "bad" && (r.Returncode == nil || *r.Returncode != 3) {
+			t.Errorf("bad's return code %v, want 3", r.Returncode)
+		}
+	}
+}
+
+func TestStopCancelsARunningBatchJob(t *testing.T) {
+	requireSlurm(t)
+	exp, _ := newSlurmExp(t, nil)
+	bs, err := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := exp.CreateModel(runtime.ModelArgs{Name: "sleeper", BatchSettings: bs, RunSettings: runSettings(t, exp, "sleep 60")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Start(context.Background(), []runtime.Entity{m}, runtime.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, _ := exp.GetStatus(m)
+		if st[0] == launchers.StatusRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	id := jobID(t, exp)
+	if err := exp.Stop(m); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := exp.GetStatus(m); st[0] != launchers.StatusCancelled {
+		t.Fatalf("status after stop %s, want Cancelled", st[0])
+	}
+	out, _ := exec.Command("squeue", "-h", "-j", id, "-t", "PD,R,CG,S").Output()
+	if strings.TrimSpace(string(out)) != "" {
+		t.Fatalf("job %s still in squeue after stop: %s", id, out)
+	}
+}
+
+func jobID(t *testing.T, exp *runtime.Experiment) string {
+	t.Helper()
+	for _, r := range exp.SummaryRows() {
+		if r.JobID != "" {
+			return r.JobID
+		}
+	}
+	t.Fatal("no job id in the summary")
+	return ""
+}
