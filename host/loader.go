@@ -51,6 +51,9 @@ func newLoader(root, realRoot string, options *syntax.FileOptions, predeclared s
 	for k, v := range builtins.AssertSupport {
 		stdlibNames[k] = v
 	}
+	for k, v := range stdlibSupport {
+		stdlibNames[k] = v
+	}
 	return &loader{
 		root:        root,
 		realRoot:    realRoot,
