@@ -6,6 +6,7 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
 
 	"github.com/ssrun/ssrun/tensor"
 )
@@ -15,29 +16,25 @@ type impl func(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error)
 
 // functions are the torch.* functions by PyTorch name. Tensor methods of the same name call them with
 // the tensor as first argument (methods.go).
-var functions map[string]impl
+var functions = map[string]impl{
+	"tensor": tensorFn, "zeros": constantFn("zeros", 0), "ones": constantFn("ones", 1), "full": fullFn, "arange": arangeFn,
 
-func init() {
-	functions = map[string]impl{
-		"tensor": tensorFn, "zeros": constantFn("zeros", 0), "ones": constantFn("ones", 1), "full": fullFn, "arange": arangeFn,
+	"neg": unaryImpl(negFn), "abs": unaryImpl(absFn), "exp": unaryImpl(expFn), "log": unaryImpl(logFn),
+	"sqrt": unaryImpl(sqrtFn), "relu": unaryImpl(reluFn), "sigmoid": unaryImpl(sigmoidFn), "tanh": unaryImpl(tanhFn),
 
-		"neg": unaryImpl(negFn), "abs": unaryImpl(absFn), "exp": unaryImpl(expFn), "log": unaryImpl(logFn),
-		"sqrt": unaryImpl(sqrtFn), "relu": unaryImpl(reluFn), "sigmoid": unaryImpl(sigmoidFn), "tanh": unaryImpl(tanhFn),
+	"add": addSubImpl(addFn), "sub": addSubImpl(subFn), "mul": binaryImpl(mulFn, "other"), "div": divImpl,
+	"pow": binaryImpl(powFn, "exponent"), "floor_divide": binaryImpl(floorDivideFn, "other"),
+	"remainder": binaryImpl(remainderFn, "other"), "maximum": binaryImpl(maximumFn, "other"),
+	"minimum": binaryImpl(minimumFn, "other"), "clamp": clampFn, "clip": clampFn,
 
-		"add": addSubImpl(addFn), "sub": addSubImpl(subFn), "mul": binaryImpl(mulFn, "other"), "div": divImpl,
-		"pow": binaryImpl(powFn, "exponent"), "floor_divide": binaryImpl(floorDivideFn, "other"),
-		"remainder": binaryImpl(remainderFn, "other"), "maximum": binaryImpl(maximumFn, "other"),
-		"minimum": binaryImpl(minimumFn, "other"), "clamp": clampFn, "clip": clampFn,
+	"sum": sumFn, "mean": meanFn, "max": extremeImpl("max", 1), "min": extremeImpl("min", -1),
+	"argmax": argExtremeImpl("argmax", 1), "argmin": argExtremeImpl("argmin", -1),
 
-		"sum": sumFn, "mean": meanFn, "max": extremeImpl("max", 1), "min": extremeImpl("min", -1),
-		"argmax": argExtremeImpl("argmax", 1), "argmin": argExtremeImpl("argmin", -1),
+	"reshape": reshapeFn, "transpose": transposeFn, "t": tFn, "permute": permuteFn, "squeeze": squeezeFn,
+	"unsqueeze": unsqueezeFn, "flatten": flattenFn, "cat": joinImpl("cat", cat), "concat": joinImpl("concat", cat),
+	"stack": joinImpl("stack", stack),
 
-		"reshape": reshapeFn, "transpose": transposeFn, "t": tFn, "permute": permuteFn, "squeeze": squeezeFn,
-		"unsqueeze": unsqueezeFn, "flatten": flattenFn, "cat": joinImpl("cat", cat), "concat": joinImpl("concat", cat),
-		"stack": joinImpl("stack", stack),
-
-		"matmul": matmulFn, "softmax": softmaxFn, "numel": numelFn,
-	}
+	"matmul": matmulFn, "softmax": softmaxFn, "numel": numelFn,
 }
 
 // Module is the predeclared `torch` of database scripts: the functions above and the dtypes.
@@ -192,9 +189,9 @@ func addSubImpl(fn *binaryFn) impl {
 			return nil, err
 		}
 		if alpha != starlark.MakeInt(1) {
-			scaled, err := binaryValues(mulFn, other, alpha)
+			scaled, err := starlark.Binary(syntax.STAR, other, alpha)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s alpha: %v", fn.name, err)
 			}
 			other = scaled
 		}

@@ -236,6 +236,12 @@ func (t *Tensor) elementString(k int) string {
 			return "True"
 		}
 		return "False"
+	case t.isFloat() && math.IsNaN(t.f[k]):
+		return "nan"
+	case t.isFloat() && math.IsInf(t.f[k], 1):
+		return "inf"
+	case t.isFloat() && math.IsInf(t.f[k], -1):
+		return "-inf"
 	case t.isFloat():
 		s := tensor.FormatDouble(t.f[k])
 		if !strings.ContainsAny(s, ".eEn") { // integral value: PyTorch prints "2."
