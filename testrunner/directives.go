@@ -41,7 +41,7 @@ func readDirectives(script string) (directives, error) {
 			continue
 		}
 		if err := d.parse(strings.Fields(args)); err != nil {
-			return d, fmt.Errorf("%s:%d: %s %v", script, line, strings.TrimSpace(directivePrefix), err)
+			return d, fmt.Errorf("%s:%d: ssrun test directive: %v", script, line, err)
 		}
 	}
 	return d, sc.Err()
