@@ -24,7 +24,17 @@ func experimentGenerate(_ *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if err != nil {
 		return nil, err
 	}
-	return starlark.None, receiverExp(b).Generate(entities, o)
+	exp := receiverExp(b)
+	dbs, rest := splitDatabases(entities)
+	if err := exp.Generate(rest, o); err != nil {
+		return nil, err
+	}
+	for _, db := range dbs { // SmartSim always wipes and recreates a database's directory
+		if err := exp.GenerateDatabase(db); err != nil {
+			return nil, err
+		}
+	}
+	return starlark.None, nil
 }
 
 // previewLevels are SmartSim's preview verbosity levels; ssrun renders the same text for each.

@@ -5,6 +5,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/ssrun/ssrun/launchers"
 	"github.com/ssrun/ssrun/runtime"
 )
 
@@ -39,7 +40,19 @@ func experimentStop(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if err != nil {
 		return nil, err
 	}
-	return starlark.None, receiverExp(b).Stop(entities...)
+	exp := receiverExp(b)
+	dbs, rest := splitDatabases(entities)
+	if len(rest) > 0 || len(dbs) == 0 {
+		if err := exp.Stop(rest...); err != nil {
+			return nil, err
+		}
+	}
+	for _, db := range dbs {
+		if err := exp.StopDatabase(db); err != nil {
+			return nil, err
+		}
+	}
+	return starlark.None, nil
 }
 
 // experimentPoll is poll(interval=10, verbose=True, kill_on_interrupt=True): it waits for every job
@@ -70,7 +83,7 @@ func experimentFinished(_ *starlark.Thread, b *starlark.Builtin, args starlark.T
 		return nil, err
 	}
 	e, ok := v.(EntityValue)
-	if !ok {
+	if _, isDB := v.(*Orchestrator); !ok || isDB {
 		return nil, runtime.NotAnEntity(v.Type())
 	}
 	done, err := receiverExp(b).Finished(e.Entity())
@@ -86,13 +99,17 @@ func experimentGetStatus(_ *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err != nil {
 		return nil, err
 	}
-	statuses, err := receiverExp(b).GetStatus(entities...)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, len(statuses))
-	for i, s := range statuses {
-		out[i] = string(s)
+	var out []string
+	for _, ent := range entities { // a database contributes one status per shard
+		var statuses []launchers.Status
+		if db, ok := ent.(*runtime.Orchestrator); ok {
+			statuses = db.ShardStatuses()
+		} else if statuses, err = receiverExp(b).GetStatus(ent); err != nil {
+			return nil, err
+		}
+		for _, s := range statuses {
+			out = append(out, string(s))
+		}
 	}
 	return stringList(out), nil
 }

@@ -50,6 +50,7 @@ func (env *Env) Close() error {
 		if env.Detach {
 			continue
 		}
+		r.exp.StopDatabases() // SHUTDOWN first; the launcher's Close would only kill them
 		if err := r.exp.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("experiment %s: %w", r.exp.Name, err))
 		}
