@@ -47,7 +47,7 @@ func (e *Engine) Compile(device string, source []byte, entryPoints []string) (ai
 	thread := e.newThread("compile")
 	globals, err := starlark.ExecFileOptions(fileOptions, thread, "script", source, predeclared())
 	if err != nil {
-		return nil, scriptError(err)
+		return nil, e.explain(scriptError(err))
 	}
 	globals.Freeze()
 	for _, name := range entryPoints {
@@ -97,7 +97,7 @@ func (s *Script) Run(ctx context.Context, call ai.ScriptCall) ([]*tensor.Tensor,
 	defer stop()
 	out, err := starlark.Call(thread, fn, args, nil)
 	if err != nil {
-		return nil, scriptError(err)
+		return nil, s.engine.explain(scriptError(err))
 	}
 	return outputs(call.Function, out)
 }
@@ -132,6 +132,14 @@ func outputs(fn string, out starlark.Value) ([]*tensor.Tensor, error) {
 		result[k] = converted
 	}
 	return result, nil
+}
+
+// explain names the step limit when a script ran into it.
+func (e *Engine) explain(err error) error {
+	if strings.Contains(err.Error(), "too many steps") {
+		return fmt.Errorf("%v (the script exceeded its step limit of %d steps per call)", err, e.maxSteps())
+	}
+	return err
 }
 
 // scriptError turns a Starlark error into the reply text: the backtrace, one frame per "|"-separated
