@@ -8,8 +8,9 @@ import (
 )
 
 // modelStore is AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m
-// [MINBATCHTIMEOUT ms]]] [INPUTS k n... OUTPUTS k n...] BLOB chunk...; the checks follow RedisAI's
-// order exactly, including TF's mandatory INPUTS/OUTPUTS and the refusal of INPUTS for other backends.
+// [MINBATCHTIMEOUT ms]]] [ADAPTIVE us] [INPUTS k n... OUTPUTS k n...] BLOB chunk...; the checks follow
+// RedisAI's order exactly, including TF's mandatory INPUTS/OUTPUTS and the refusal of INPUTS for other
+// backends. ADAPTIVE is ssrun's (adaptive.go).
 func (m *Module) modelStore(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 6 {
 		ctx.Reply.Error(wrongArity(args[0]))
@@ -110,7 +111,7 @@ func parseBatchOptions(c *cursor, model *ModelValue) string {
 			return "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE"
 		}
 	}
-	return ""
+	return parseAdaptive(c, model)
 }
 
 // validDevice is RedisAI's MODELSTORE device check: CPU, GPU, or CPU:/GPU: followed by digits only,

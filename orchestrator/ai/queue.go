@@ -17,6 +17,7 @@ type request struct {
 
 	model  *ModelValue
 	inputs []*tensor.Tensor
+	client any // the connection's context: who sent it, for ADAPTIVE batching (nil if unknown)
 	work   func()
 
 	// Filled by the worker before done is closed.
@@ -127,6 +128,9 @@ func (q *runQueue) submit(r *request) bool {
 		return false
 	}
 	r.enqueued = time.Now()
+	if r.model != nil && r.model.AdaptiveWait > 0 {
+		r.model.clients.seen(r.client, r.enqueued)
+	}
 	q.items = append(q.items, r)
 	q.cond.Broadcast()
 	return true
@@ -205,9 +209,11 @@ func (q *runQueue) pick(now time.Time) ([]*request, time.Time) {
 			return []*request{r}, time.Time{}
 		}
 		batch, total := q.collect(i)
-		opts := r.model
-		timeout := time.Duration(opts.MinBatchTimeout) * time.Millisecond
-		if total >= int64(opts.MinBatchSize) || (timeout > 0 && now.Sub(r.enqueued) >= timeout) {
+		minSize, timeout := staticBatchWait(r.model)
+		if r.model.AdaptiveWait > 0 {
+			minSize, timeout = adaptiveBatchWait(r.model, now)
+		}
+		if total >= minSize || (timeout > 0 && now.Sub(r.enqueued) >= timeout) {
 			for _, b := range batch {
 				q.remove(b)
 			}
@@ -223,6 +229,11 @@ func (q *runQueue) pick(now time.Time) ([]*request, time.Time) {
 		}
 	}
 	return nil, wake
+}
+
+// staticBatchWait is RedisAI's rule: wait for MINBATCHSIZE, at most MINBATCHTIMEOUT (0: forever).
+func staticBatchWait(model *ModelValue) (int64, time.Duration) {
+	return int64(model.MinBatchSize), time.Duration(model.MinBatchTimeout) * time.Millisecond
 }
 
 // batchable reports whether r is a model run that RedisAI would batch: BATCHSIZE set, inputs agreeing

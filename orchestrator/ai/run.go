@@ -16,8 +16,12 @@ func (m *Module) runModelCall(ctx *command.Ctx, mc *modelCall) {
 		ctx.Reply.Error(errMsg)
 		return
 	}
-	r := &request{timeout: mc.timeout, model: mc.model, inputs: inputs, done: make(chan struct{})}
+	r := &request{timeout: mc.timeout, model: mc.model, inputs: inputs, client: ctx.Context, done: make(chan struct{})}
 	m.await(ctx.Context, mc.model.Device, r)
+	if mc.model.AdaptiveWait > 0 {
+		// A client's think time is counted from its reply (see activeWindow).
+		mc.model.clients.seen(r.client, time.Now())
+	}
 	m.replyRun(ctx, r, mc.outKeys)
 }
 

@@ -35,6 +35,9 @@ type ModelValue struct {
 	BatchSize       uint64
 	MinBatchSize    uint64
 	MinBatchTimeout uint64 // milliseconds
+	// AdaptiveWait is ssrun's ADAPTIVE option (microseconds; 0 = RedisAI's static batching): see
+	// adaptive.go.
+	AdaptiveWait uint64
 	// Inputs and Outputs are the names given (TF) or reported by the backend or by the blob's own
 	// metadata (ONNX); IOKnown is false when neither is available (TORCH, TFLITE without a backend),
 	// and then execute commands cannot check their key counts against the model.
@@ -42,7 +45,8 @@ type ModelValue struct {
 	IOKnown         bool
 	Blob            []byte
 
-	stats *Stats
+	stats   *Stats
+	clients activeClients // who runs this model, for ADAPTIVE batching
 
 	mu       sync.Mutex
 	prepared PreparedModel
