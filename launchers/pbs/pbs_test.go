@@ -1,0 +1,173 @@
+package pbs_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssrun/ssrun/launchers"
+	"github.com/ssrun/ssrun/launchers/pbs"
+	"github.com/ssrun/ssrun/launchers/wlm"
+	"github.com/ssrun/ssrun/runtime"
+)
+
+// fakePBS puts the recording qsub/qstat/qdel of testdata/fakebin first on PATH and returns the
+// directory where they keep their state and the calls they received.
+func fakePBS(t *testing.T) string {
+	t.Helper()
+	bin, err := filepath.Abs("testdata/fakebin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_PBS_DIR", state)
+	return state
+}
+
+func newPBSExp(t *testing.T) (*runtime.Experiment, *wlm.Launcher) {
+	t.Helper()
+	l := pbs.New(wlm.Options{Interval: 50 * time.Millisecond})
+	dir := t.TempDir()
+	exp, err := runtime.NewExperiment("pbs", dir, "pbs", runtime.Options{Cwd: dir, Launcher: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = exp.Close() })
+	return exp, l
+}
+
+func plainSettings(t *testing.T, exp *runtime.Experiment, script string) *runtime.RunSettings {
+	t.Helper()
+	rs, err := exp.CreateRunSettings(runtime.RunSettingsArgs{Exe: "/bin/sh", ExeArgs: []string{"-c", script}, RunCommand: "/bin/env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func calls(t *testing.T, state string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(state, "calls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func TestBatchEnsembleThroughQsubAndOneQstatPerPoll(t *testing.T) {
+	state := fakePBS(t)
+	exp, l := newPBSExp(t)
+	bs, err := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1, Time: "00:10:00", Queue: "workq"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ens, err := exp.CreateEnsemble(runtime.EnsembleArgs{Name: "ens", BatchSettings: bs, Replicas: 3,
+		RunSettings: plainSettings(t, exp, `echo "hello from $(basename "$PWD")"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Start(context.Background(), []runtime.Entity{ens}, runtime.StartOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := exp.GetStatus(ens)
+	for i, m := range ens.Models() {
+		if st[i] != launchers.StatusCompleted {
+			t.Errorf("%s: %s, want Completed", m.Name, st[i])
+		}
+		out, err := os.ReadFile(filepath.Join(m.Path, m.Name+".out"))
+		if err != nil || strings.TrimSpace(string(out)) != "hello from "+m.Name {
+			t.Errorf("%s output %q (%v)", m.Name, out, err)
+		}
+	}
+	script, err := os.ReadFile(filepath.Join(ens.Path, "ens.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"#PBS -N ens-run-000\n#PBS -V\n", "#PBS -l select=1\n#PBS -l walltime=00:10:00\n#PBS -q workq\n", "\nwait\n"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("script lacks %q:\n%s", want, script)
+		}
+	}
+	c := calls(t, state)
+	if c[0] != "qsub "+filepath.Join(ens.Path, "ens.sh") {
+		t.Errorf("first call %q, want qsub of the script", c[0])
+	}
+	qstats := 0
+	for _, line := range c[1:] {
+		if strings.HasPrefix(line, "qstat -x -f -F json ") {
+			qstats++
+		}
+	}
+	if qstats == 0 || int64(qstats) != l.Queries() {
+		t.Errorf("%d qstat calls for %d polls, want one per poll:\n%s", qstats, l.Queries(), strings.Join(c, "\n"))
+	}
+}
+
+func TestFailingBatchJobReportsItsExitStatus(t *testing.T) {
+	fakePBS(t)
+	exp, _ := newPBSExp(t)
+	bs, _ := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1})
+	bs.AddPreamble("exit 3") // a preamble that fails ends the job before its members
+	m, err := exp.CreateModel(runtime.ModelArgs{Name: "m", BatchSettings: bs, RunSettings: plainSettings(t, exp, "true")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Start(context.Background(), []runtime.Entity{m}, runtime.StartOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	rows := exp.SummaryRows()
+	if len(rows) != 1 || rows[0].Status != "Failed" || rows[0].Returncode == nil || *rows[0].Returncode != 3 {
+		t.Fatalf("summary %+v, want one Failed job with return code 3", rows)
+	}
+}
+
+func TestStopDeletesTheJobWithQdel(t *testing.T) {
+	state := fakePBS(t)
+	exp, _ := newPBSExp(t)
+	bs, _ := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1})
+	m, err := exp.CreateModel(runtime.ModelArgs{Name: "m", BatchSettings: bs, RunSettings: plainSettings(t, exp, "sleep 30")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Start(context.Background(), []runtime.Entity{m}, runtime.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.Stop(m); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := exp.GetStatus(m); st[0] != launchers.StatusCancelled {
+		t.Fatalf("status after stop %s, want Cancelled", st[0])
+	}
+	found := false
+	for _, c := range calls(t, state) {
+		found = found || c == "qdel 1.fakepbs"
+	}
+	if !found {
+		t.Fatalf("no qdel 1.fakepbs in %v", calls(t, state))
+	}
+}
+
+func TestParseQstatJSONAndStates(t *testing.T) {
+	out := `{"timestamp":1,"pbs_version":"2022.1.1","pbs_server":"s","Jobs":{
+	  "1.s":{"job_state":"Q"},"2.s":{"job_state":"R"},"3.s":{"job_state":"F","Exit_status":0},
+	  "4.s":{"job_state":"F","Exit_status":2},"5.s":{"job_state":"F","Exit_status":271}}}`
+	res, err := pbs.ParseQstatJSON(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]launchers.Result{"1.s": {Status: launchers.StatusPaused, ExitCode: -1},
+		"2.s": {Status: launchers.StatusRunning, ExitCode: -1}, "3.s": {Status: launchers.StatusCompleted},
+		"4.s": {Status: launchers.StatusFailed, ExitCode: 2}, "5.s": {Status: launchers.StatusFailed, ExitCode: -15}}
+	for id, w := range want {
+		if g := res[id]; g.Status != w.Status || g.ExitCode != w.ExitCode {
+			t.Errorf("%s: %+v, want %+v", id, g, w)
+		}
+	}
+	if _, err := pbs.ParseQstatJSON("qstat: not json"); err == nil {
+		t.Error("garbage output parsed without error")
+	}
+}
