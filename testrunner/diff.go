@@ -30,7 +30,7 @@ func unifiedDiff(wantName, gotName, want, got string) string {
 // that a diff shows a missing final newline.
 func splitLines(text string) []string {
 	if text == "" {
-		return nil
+		return []string{} // not nil: go-cmp reports an empty slice's edits element by element
 	}
 	lines := strings.SplitAfter(text, "\n")
 	if lines[len(lines)-1] == "" {
