@@ -1,7 +1,9 @@
 package torch
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/ssrun/ssrun/tensor"
 )
@@ -23,7 +25,7 @@ func FromTensor(src *tensor.Tensor) (*Tensor, error) {
 	var err error
 	switch src.DType {
 	case tensor.Float:
-		t.f, err = widen[float32, float64](src)
+		t.f, err = decodeFloat32(src)
 	case tensor.Double:
 		t.f, err = tensor.Values[float64](src)
 	case tensor.Int8:
@@ -54,8 +56,31 @@ func FromTensor(src *tensor.Tensor) (*Tensor, error) {
 	return t, nil
 }
 
+// decodeFloat32 reads a FLOAT tensor's little-endian bytes straight into float64s (one pass: script
+// calls convert every input, so this is on the path of every call).
+func decodeFloat32(src *tensor.Tensor) ([]float64, error) {
+	n := src.Len()
+	if len(src.Data) != 4*n {
+		return nil, tensor.ErrDataLength
+	}
+	out := make([]float64, n)
+	for k := range out {
+		out[k] = float64(math.Float32frombits(binary.LittleEndian.Uint32(src.Data[4*k:])))
+	}
+	return out, nil
+}
+
+// encodeFloat32 writes float64s as a FLOAT tensor's little-endian bytes.
+func encodeFloat32(vals []float64) []byte {
+	out := make([]byte, 4*len(vals))
+	for k, v := range vals {
+		binary.LittleEndian.PutUint32(out[4*k:], math.Float32bits(float32(v)))
+	}
+	return out
+}
+
 func widen[From interface {
-	float32 | int8 | int16 | int32 | uint8 | uint16
+	int8 | int16 | int32 | uint8 | uint16
 }, To float64 | int64](src *tensor.Tensor) ([]To, error) {
 	vals, err := tensor.Values[From](src)
 	if err != nil {
@@ -76,7 +101,7 @@ func (t *Tensor) ToTensor() (*tensor.Tensor, error) {
 	}
 	switch t.dtype {
 	case tensor.Float:
-		return tensor.From(shape, narrow[float64, float32](t.f))
+		return tensor.New(tensor.Float, shape, encodeFloat32(t.f))
 	case tensor.Double:
 		return tensor.From(shape, t.f)
 	case tensor.Int8:

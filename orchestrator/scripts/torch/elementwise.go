@@ -61,8 +61,8 @@ var operatorOps = map[syntax.Token]*binaryFn{
 	syntax.SLASHSLASH: floorDivideFn, syntax.PERCENT: remainderFn,
 }
 
-// binary applies fn with broadcasting and torch's type promotion.
-func binary(fn *binaryFn, a, b operand) (*Tensor, error) {
+// applyBinary applies fn with broadcasting and torch's type promotion.
+func applyBinary(fn *binaryFn, a, b operand) (*Tensor, error) {
 	dt := resultType(a, b)
 	if fn.floatResult && !dt.IsFloat() {
 		dt = tensor.Float

@@ -177,7 +177,7 @@ func binaryValues(fn *binaryFn, input, other starlark.Value) (starlark.Value, er
 	if a.wrapped && b.wrapped {
 		return nil, fmt.Errorf("%s expects at least one Tensor argument", fn.name)
 	}
-	return result(binary(fn, a, b))
+	return result(applyBinary(fn, a, b))
 }
 
 // addSubImpl is add or sub with PyTorch's alpha: input ± alpha*other.

@@ -336,7 +336,7 @@ func (t *Tensor) Binary(op syntax.Token, y starlark.Value, side starlark.Side) (
 	if side == starlark.Right {
 		a, b = b, a
 	}
-	return binary(fn, a, b)
+	return applyBinary(fn, a, b)
 }
 
 // Unary gives -x and +x.
