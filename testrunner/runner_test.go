@@ -224,3 +224,29 @@ func TestMainExitCodes(t *testing.T) {
 		t.Errorf("empty directory: exit %d, %q", code, stderr.String())
 	}
 }
+
+// TestAssertFailureMessages checks the messages of failing assertions that a suite cannot check
+// itself (assert.fails cannot wrap assert.fails) and that each names the script line that made it.
+func TestAssertFailureMessages(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"a.star": `load("@stdlib//assert.star", "assert")
+def test_succeeds():
+    assert.fails(lambda: None, "x")
+def test_no_match():
+    assert.fails(lambda: fail("boom"), "^bang$")
+def test_bad_regexp():
+    assert.fails(lambda: fail("boom"), "(")
+`})
+	_, out := run(t, Config{Paths: []string{dir}})
+	script := filepath.Join(dir, "a.star")
+	for _, want := range []string{
+		script + ":3:17: assert.fails: call succeeded, want an error matching \"x\"",
+		script + ":5:17: assert.fails: error \"fail: boom\" does not match \"^bang$\"",
+		"_matches: invalid regular expression \"(\"",
+		"1 passed, 3 failed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
