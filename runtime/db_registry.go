@@ -59,3 +59,11 @@ func dbSuffix(id string) string {
 	}
 	return "_" + id
 }
+
+// databaseStatus is the launch summary's "Database Status": active while a database runs.
+func (e *Experiment) databaseStatus() string {
+	if len(e.dbs().list()) > 0 {
+		return "active"
+	}
+	return "inactive"
+}

@@ -343,7 +343,7 @@ func (e *Experiment) launchSummary(entities []Entity) string {
 	if len(models) > 0 {
 		fmt.Fprintf(&b, "Models: %d\n", len(models))
 	}
-	b.WriteString("Database Status: inactive\n\n")
+	b.WriteString("Database Status: " + e.databaseStatus() + "\n\n")
 	if len(ensembles) > 0 {
 		b.WriteString("=== Ensembles ===\n")
 		for _, x := range ensembles {
