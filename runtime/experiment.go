@@ -197,7 +197,13 @@ var runCommandCandidates = map[string][]string{
 	"lsf":   {"jsrun", "mpirun", "mpiexec"},
 }
 
+// resolveRunCommand finds the run command on PATH. A dry run looks nothing up: an explicit run command
+// stays as written and "auto" is the launcher's first choice (srun, aprun, jsrun), so a plan made on a
+// laptop is the plan the cluster's login node would make.
 func (e *Experiment) resolveRunCommand(rc string) (string, error) {
+	if e.opts.DryRun && rc != "" && rc != "auto" {
+		return rc, nil
+	}
 	if rc != "" && rc != "auto" {
 		if p, err := e.opts.LookPath(rc); err == nil {
 			return p, nil
@@ -208,13 +214,13 @@ func (e *Experiment) resolveRunCommand(rc string) (string, error) {
 	if !ok {
 		return "", nil
 	}
+	if e.opts.DryRun {
+		return cands[0], nil
+	}
 	for _, c := range cands {
 		if p, err := e.opts.LookPath(c); err == nil {
 			return p, nil
 		}
-	}
-	if e.opts.DryRun { // plan a workload-manager script on a machine without that manager
-		return cands[0], nil
 	}
 	return "", Errorf(SmartSimError, "Could not find any of %s to use as a run command for the %s launcher", strings.Join(cands, ", "), e.LauncherName)
 }

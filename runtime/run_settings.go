@@ -84,11 +84,16 @@ func (rs *RunSettings) UpdateEnv(vars []Arg) {
 }
 
 // RunCommandStyle is the family of the run command, which decides how run arguments are formatted:
-// "srun", "mpi" (mpirun, mpiexec, orterun) or "" (literal, SmartSim's base RunSettings).
+// "srun", "aprun", "jsrun", "mpi" (mpirun, mpiexec, orterun) or "" (literal, SmartSim's base
+// RunSettings).
 func (rs *RunSettings) RunCommandStyle() string {
 	switch filepath.Base(rs.RunCommand) {
 	case "srun":
 		return "srun"
+	case "aprun":
+		return "aprun"
+	case "jsrun":
+		return "jsrun"
 	case "mpirun", "mpiexec", "orterun":
 		return "mpi"
 	}
@@ -96,12 +101,15 @@ func (rs *RunSettings) RunCommandStyle() string {
 }
 
 // FormatRunArgs renders the run arguments as SmartSim's settings class for the run command does:
-// srun: one-letter key "-k v", longer "--key=v", empty or None value a bare flag; MPI: "--key v" or a
-// bare "--key" (wdir/wd are reserved and dropped); anything else literally ({"-np": 2} → ["-np", "2"],
-// a None value becomes "None").
+// srun, aprun and jsrun: one-letter key "-k v", longer "--key=v", empty or None value a bare flag; MPI:
+// "--key v" or a bare "--key" (wdir/wd are reserved and dropped); anything else literally ({"-np": 2}
+// → ["-np", "2"], a None value becomes "None").
 func (rs *RunSettings) FormatRunArgs() []string {
 	out := make([]string, 0, 2*len(rs.RunArgs))
 	style := rs.RunCommandStyle()
+	if style == "aprun" || style == "jsrun" {
+		style = "srun"
+	}
 	for _, a := range rs.RunArgs {
 		bare := a.IsNone || a.Value == ""
 		switch {
