@@ -67,38 +67,54 @@ func TestAdaptiveLoneClientNeverWaits(t *testing.T) {
 	}
 }
 
-// With two active clients, a request waits (within the budget) for the other client's, and both run
-// as one batch; RedisAI's opportunistic batching (BATCHSIZE alone) would have run the first alone.
-func TestAdaptiveWaitsForTheOtherActiveClients(t *testing.T) {
-	b := &addBackend{name: "TORCH"}
-	e := newEnv(t, Options{Backends: []Backend{b}})
-	e.must(ok(), "AI.MODELSTORE", "m", "TORCH", "CPU", "BATCHSIZE", "8", "ADAPTIVE", "400000", "BLOB", "pt")
-	e.must(ok(), "AI.TENSORSET", "a", "FLOAT", "1", "1", "VALUES", "1")
-	e.must(ok(), "AI.TENSORSET", "b", "FLOAT", "1", "1", "VALUES", "10")
-	// The warm-up below takes a budget; keep both clients active across it.
-	defer func(w time.Duration) { activeWindow = w }(activeWindow)
-	activeWindow = time.Minute
-	alice, bob := newClientCtx("alice"), newClientCtx("bob")
-	run := func(client context.Context, in, out string) string {
-		return e.doAs(client, "AI.MODELEXECUTE", "m", "INPUTS", "2", in, in, "OUTPUTS", "1", out)
+// The ADAPTIVE rule on a virtual clock: with three active clients whose requests arrive 100 µs
+// apart, a lone waiting request waits while the stream goes on (two mean gaps), not for the whole
+// budget; it runs at once when every active client's request is there, or when it is the only client.
+func TestAdaptiveRule(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	us := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Microsecond) }
+	model := &ModelValue{BatchSize: 8, AdaptiveWait: 1000}
+	alice, bob, carol := newClientCtx("alice"), newClientCtx("bob"), newClientCtx("carol")
+	model.clients.replied(carol, us(0))
+	model.clients.arrived(alice, us(100))
+	model.clients.arrived(bob, us(200))
+	first := &request{model: model, enqueued: us(200)}
+
+	ready, deadline := adaptiveBatchReady(first, 1, us(250))
+	if ready || !deadline.Equal(us(400)) {
+		t.Fatalf("1 of 3 waiting, stream on: ready=%v deadline=%v, want a wait until %v", ready, deadline, us(400))
 	}
-	// Both clients become active (bob's first run waits the budget for alice, who does not come).
-	if run(alice, "a", "x") != ok() || run(bob, "b", "y") != ok() {
-		t.Fatal("warm-up runs failed")
+	if ready, _ = adaptiveBatchReady(first, 1, us(400)); !ready {
+		t.Fatal("the stream paused two mean gaps ago: the batch must run")
 	}
-	first := make(chan string)
-	go func() { first <- run(alice, "a", "ca") }()
-	waitForQueued(t, e.m, "CPU", 1)
-	if got := run(bob, "b", "cb"); got != ok() {
-		t.Fatalf("bob: %q", got)
+	if ready, _ = adaptiveBatchReady(first, 3, us(250)); !ready {
+		t.Fatal("one request per active client is waiting: the batch must run")
 	}
-	if got := <-first; got != ok() {
-		t.Fatalf("alice: %q", got)
+	// A slow stream: the budget bounds the wait.
+	slow := &ModelValue{BatchSize: 8, AdaptiveWait: 1000}
+	slow.clients.arrived(alice, us(0))
+	slow.clients.arrived(bob, us(5000))
+	r := &request{model: slow, enqueued: us(5000)}
+	if ready, deadline = adaptiveBatchReady(r, 1, us(5100)); ready || !deadline.Equal(us(6000)) {
+		t.Fatalf("slow stream: ready=%v deadline=%v, want a wait until the budget's end %v", ready, deadline, us(6000))
 	}
-	e.must(arr(bulk("2")), "AI.TENSORGET", "ca", "VALUES")
-	e.must(arr(bulk("20")), "AI.TENSORGET", "cb", "VALUES")
-	runs := b.runs()
-	if last := runs[len(runs)-1]; last[0] != 2 {
-		t.Fatalf("runs %v: alice's and bob's requests must run as one batch of 2", runs)
+	// BATCHSIZE caps the target.
+	small := &ModelValue{BatchSize: 2, AdaptiveWait: 1000}
+	for _, c := range []context.Context{alice, bob, carol} {
+		small.clients.arrived(c, us(0))
+	}
+	if ready, _ = adaptiveBatchReady(&request{model: small, enqueued: us(0)}, 2, us(0)); !ready {
+		t.Fatal("BATCHSIZE requests are waiting: the batch must run")
+	}
+	// One client: nobody to wait for.
+	lone := &ModelValue{BatchSize: 8, AdaptiveWait: 1000}
+	lone.clients.arrived(alice, us(0))
+	lone.clients.arrived(alice, us(10))
+	if ready, _ = adaptiveBatchReady(&request{model: lone, enqueued: us(10)}, 1, us(11)); !ready {
+		t.Fatal("a lone client's request must run at once")
+	}
+	// Clients idle longer than activeWindow no longer count.
+	if n := model.clients.active(us(50).Add(activeWindow)); n != 2 {
+		t.Fatalf("active clients after carol's idle window: %d, want 2", n)
 	}
 }

@@ -129,7 +129,7 @@ func (q *runQueue) submit(r *request) bool {
 	}
 	r.enqueued = time.Now()
 	if r.model != nil && r.model.AdaptiveWait > 0 {
-		r.model.clients.seen(r.client, r.enqueued)
+		r.model.clients.arrived(r.client, r.enqueued)
 	}
 	q.items = append(q.items, r)
 	q.cond.Broadcast()
@@ -209,11 +209,11 @@ func (q *runQueue) pick(now time.Time) ([]*request, time.Time) {
 			return []*request{r}, time.Time{}
 		}
 		batch, total := q.collect(i)
-		minSize, timeout := staticBatchWait(r.model)
+		ready, deadline := staticBatchReady(r, total, now)
 		if r.model.AdaptiveWait > 0 {
-			minSize, timeout = adaptiveBatchWait(r.model, now)
+			ready, deadline = adaptiveBatchReady(r, total, now)
 		}
-		if total >= minSize || (timeout > 0 && now.Sub(r.enqueued) >= timeout) {
+		if ready {
 			for _, b := range batch {
 				q.remove(b)
 			}
@@ -222,18 +222,25 @@ func (q *runQueue) pick(now time.Time) ([]*request, time.Time) {
 		for _, b := range batch {
 			waiting[b] = true
 		}
-		if timeout > 0 {
-			if deadline := r.enqueued.Add(timeout); wake.IsZero() || deadline.Before(wake) {
-				wake = deadline
-			}
+		if !deadline.IsZero() && (wake.IsZero() || deadline.Before(wake)) {
+			wake = deadline
 		}
 	}
 	return nil, wake
 }
 
-// staticBatchWait is RedisAI's rule: wait for MINBATCHSIZE, at most MINBATCHTIMEOUT (0: forever).
-func staticBatchWait(model *ModelValue) (int64, time.Duration) {
-	return int64(model.MinBatchSize), time.Duration(model.MinBatchTimeout) * time.Millisecond
+// staticBatchReady is RedisAI's rule for a batch of total samples led by r: run once it reaches
+// MINBATCHSIZE, or once MINBATCHTIMEOUT has passed since r was queued (0: wait forever). deadline is
+// when to look again, zero for never.
+func staticBatchReady(r *request, total int64, now time.Time) (ready bool, deadline time.Time) {
+	timeout := time.Duration(r.model.MinBatchTimeout) * time.Millisecond
+	if total >= int64(r.model.MinBatchSize) || (timeout > 0 && now.Sub(r.enqueued) >= timeout) {
+		return true, time.Time{}
+	}
+	if timeout > 0 {
+		deadline = r.enqueued.Add(timeout)
+	}
+	return false, deadline
 }
 
 // batchable reports whether r is a model run that RedisAI would batch: BATCHSIZE set, inputs agreeing

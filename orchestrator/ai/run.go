@@ -20,7 +20,7 @@ func (m *Module) runModelCall(ctx *command.Ctx, mc *modelCall) {
 	m.await(ctx.Context, mc.model.Device, r)
 	if mc.model.AdaptiveWait > 0 {
 		// A client's think time is counted from its reply (see activeWindow).
-		mc.model.clients.seen(r.client, time.Now())
+		mc.model.clients.replied(r.client, time.Now())
 	}
 	m.replyRun(ctx, r, mc.outKeys)
 }
