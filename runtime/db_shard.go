@@ -31,7 +31,12 @@ type dbShard struct {
 
 // Result is the shard's status: the launcher's, with a user stop reported as Cancelled.
 func (s *dbShard) Result() launchers.Result {
-	if s.dry {
+	if s.dry { // a dry-run shard runs until stopped, as the real one would
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.stopped {
+			return launchers.Result{Status: launchers.StatusCancelled, ExitCode: 0}
+		}
 		return launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}
 	}
 	r := s.handle.Result()
