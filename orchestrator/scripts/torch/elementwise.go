@@ -18,6 +18,8 @@ type binaryFn struct {
 	checkInts func(y *Tensor) error
 	// floatResult makes integer inputs give a float32 result (true division).
 	floatResult bool
+	// boolResult makes the result a bool tensor of the 0/1 values computed in the promoted dtype.
+	boolResult bool
 	// fast, when set, is a tight loop for same-shape float64 operands (the common case).
 	fast func(out, x, y []float64)
 }
@@ -70,7 +72,7 @@ func applyBinary(fn *binaryFn, a, b operand) (*Tensor, error) {
 	if fn == subFn && a.t.dtype == tensor.Bool && b.t.dtype == tensor.Bool {
 		return nil, fmt.Errorf("subtraction, the - operator, with two bool tensors is not supported; use logical operations instead")
 	}
-	if dt == tensor.Bool && fn != addFn && fn != mulFn && fn != maximumFn && fn != minimumFn {
+	if dt == tensor.Bool && fn != addFn && fn != mulFn && fn != maximumFn && fn != minimumFn && !fn.boolResult {
 		dt = tensor.Int64 // arithmetic beyond or/and on bools counts them as integers
 	}
 	shape, err := broadcastShapes(a.t.shape, b.t.shape)
@@ -88,6 +90,9 @@ func applyBinary(fn *binaryFn, a, b operand) (*Tensor, error) {
 		} else {
 			zip(out.f, shape, x.f, x.shape, y.f, y.shape, fn.f)
 		}
+		if fn.boolResult {
+			return out.to(tensor.Bool), nil
+		}
 		out.roundFloat32()
 		return out, nil
 	}
@@ -100,6 +105,9 @@ func applyBinary(fn *binaryFn, a, b operand) (*Tensor, error) {
 		}
 	}
 	zip(out.i, shape, x.i, x.shape, y.i, y.shape, fn.i)
+	if fn.boolResult {
+		return out.to(tensor.Bool), nil
+	}
 	out.wrapInts()
 	return out, nil
 }

@@ -14,6 +14,7 @@ var methodFunctions = []string{
 	"neg", "abs", "exp", "log", "sqrt", "relu", "sigmoid", "tanh",
 	"add", "sub", "mul", "div", "pow", "floor_divide", "remainder", "maximum", "minimum", "clamp", "clip",
 	"sum", "mean", "max", "min", "argmax", "argmin",
+	"eq", "ne", "gt", "ge", "lt", "le",
 	"transpose", "t", "squeeze", "unsqueeze", "flatten", "matmul", "softmax", "numel",
 }
 

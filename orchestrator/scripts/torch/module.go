@@ -34,6 +34,10 @@ var functions = map[string]impl{
 	"unsqueeze": unsqueezeFn, "flatten": flattenFn, "cat": joinImpl("cat", cat), "concat": joinImpl("concat", cat),
 	"stack": joinImpl("stack", stack),
 
+	"eq": binaryImpl(eqFn, "other"), "ne": binaryImpl(neFn, "other"), "gt": binaryImpl(gtFn, "other"),
+	"ge": binaryImpl(geFn, "other"), "lt": binaryImpl(ltFn, "other"), "le": binaryImpl(leFn, "other"),
+	"where": whereFn,
+
 	"matmul": matmulFn, "softmax": softmaxFn, "numel": numelFn,
 }
 

@@ -378,3 +378,21 @@ func TestNamesCoverTheSpec(t *testing.T) {
 		}
 	}
 }
+
+func TestComparisonsAndWhere(t *testing.T) {
+	check(t, []opCase{
+		{"torch.gt(m, 3)", "tensor([[False, False, False], [True, True, True]])"},
+		{"m.le(torch.tensor([1., 5., 3.]))", "tensor([[True, True, True], [False, True, False]])"},
+		{"torch.eq(torch.tensor([1, 2]), torch.tensor([1., 2.5]))", "tensor([True, False])"},
+		{"torch.ne(torch.tensor([float('nan')]), torch.tensor([float('nan')]))", "tensor([True])"},
+		{"torch.lt(torch.tensor([1, 2]), 1.5)", "tensor([True, False])"},
+		{"torch.ge(torch.tensor([True, False]), torch.tensor([True, True]))", "tensor([True, False])"},
+		{"torch.where(torch.gt(m, 3), m, 0.)", "tensor([[0., 0., 0.], [4., 5., 6.]])"},
+		{"torch.where(torch.tensor([True, False]), torch.tensor([1, 2]), torch.tensor([[10], [20]]))", "tensor([[1, 10], [1, 20]])"},
+		{"torch.where(torch.tensor([1, 0]), 1.5, torch.tensor([7, 8]))", "tensor([1.5, 8.])"},
+	})
+	checkErrors(t, []opCase{
+		{"torch.where(torch.ones(2), torch.ones(3), 0)", "must match the size of tensor b"},
+		{"m < m", "Tensor < Tensor not implemented"},
+	})
+}
