@@ -335,8 +335,9 @@ func (e *Experiment) StopDatabases() {
 		_ = e.StopDatabase(o)
 	}
 	for _, c := range e.colocatedRunning() {
-		c.shutdown(5 * time.Second)
+		e.stopColocated(c)
 	}
+	registries.Delete(e)
 }
 
 // checkDatabases is start()'s database checks, made before anything is launched: identifiers free,

@@ -156,6 +156,9 @@ func (p *Plan) describe(ent Entity) PlanEntity {
 		}
 		return pe
 	}
+	if o, ok := ent.(*Orchestrator); ok {
+		return PlanEntity{Name: o.Name, Type: o.EntityType(), Path: e.portable(o.Path)}
+	}
 	return PlanEntity{Name: ent.EntityName(), Type: ent.EntityType()}
 }
 
