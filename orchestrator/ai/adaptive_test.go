@@ -67,54 +67,55 @@ func TestAdaptiveLoneClientNeverWaits(t *testing.T) {
 	}
 }
 
-// The ADAPTIVE rule on a virtual clock: with three active clients whose requests arrive 100 µs
-// apart, a lone waiting request waits while the stream goes on (two mean gaps), not for the whole
-// budget; it runs at once when every active client's request is there, or when it is the only client.
+// The ADAPTIVE rule on a virtual clock: the target is the smallest of the active clients, BATCHSIZE
+// and the previous batch; below it a batch waits, at most the budget.
 func TestAdaptiveRule(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	us := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Microsecond) }
-	model := &ModelValue{BatchSize: 8, AdaptiveWait: 1000}
 	alice, bob, carol := newClientCtx("alice"), newClientCtx("bob"), newClientCtx("carol")
-	model.clients.replied(carol, us(0))
-	model.clients.arrived(alice, us(100))
-	model.clients.arrived(bob, us(200))
-	first := &request{model: model, enqueued: us(200)}
-
-	ready, deadline := adaptiveBatchReady(first, 1, us(250))
-	if ready || !deadline.Equal(us(400)) {
-		t.Fatalf("1 of 3 waiting, stream on: ready=%v deadline=%v, want a wait until %v", ready, deadline, us(400))
+	model := &ModelValue{BatchSize: 8, AdaptiveWait: 1000}
+	for _, c := range []context.Context{alice, bob, carol} {
+		model.clients.arrived(c, us(0))
 	}
-	if ready, _ = adaptiveBatchReady(first, 1, us(400)); !ready {
-		t.Fatal("the stream paused two mean gaps ago: the batch must run")
+	first := &request{model: model, enqueued: us(0)}
+	// No batch yet: the first run takes what is there.
+	if ready, _ := adaptiveBatchReady(first, 1, us(0)); !ready {
+		t.Fatal("the first batch must not wait")
 	}
-	if ready, _ = adaptiveBatchReady(first, 3, us(250)); !ready {
+	model.clients.batchTaken(3)
+	ready, deadline := adaptiveBatchReady(first, 1, us(100))
+	if ready || !deadline.Equal(us(1000)) {
+		t.Fatalf("1 of 3 waiting after a batch of 3: ready=%v deadline=%v, want a wait until %v", ready, deadline, us(1000))
+	}
+	if ready, _ = adaptiveBatchReady(first, 3, us(100)); !ready {
 		t.Fatal("one request per active client is waiting: the batch must run")
 	}
-	// A slow stream: the budget bounds the wait.
-	slow := &ModelValue{BatchSize: 8, AdaptiveWait: 1000}
-	slow.clients.arrived(alice, us(0))
-	slow.clients.arrived(bob, us(5000))
-	r := &request{model: slow, enqueued: us(5000)}
-	if ready, deadline = adaptiveBatchReady(r, 1, us(5100)); ready || !deadline.Equal(us(6000)) {
-		t.Fatalf("slow stream: ready=%v deadline=%v, want a wait until the budget's end %v", ready, deadline, us(6000))
+	model.clients.batchTaken(3)
+	if ready, _ = adaptiveBatchReady(first, 2, us(1000)); !ready {
+		t.Fatal("the budget is spent: the batch must run")
+	}
+	if got := model.clients.lastBatch(); got != 2 {
+		t.Fatalf("the target follows the batches run: last batch %d, want 2", got)
 	}
 	// BATCHSIZE caps the target.
 	small := &ModelValue{BatchSize: 2, AdaptiveWait: 1000}
 	for _, c := range []context.Context{alice, bob, carol} {
 		small.clients.arrived(c, us(0))
 	}
+	small.clients.batchTaken(3)
 	if ready, _ = adaptiveBatchReady(&request{model: small, enqueued: us(0)}, 2, us(0)); !ready {
 		t.Fatal("BATCHSIZE requests are waiting: the batch must run")
 	}
-	// One client: nobody to wait for.
+	// One client: nobody to wait for, whatever the previous batches were.
 	lone := &ModelValue{BatchSize: 8, AdaptiveWait: 1000}
 	lone.clients.arrived(alice, us(0))
-	lone.clients.arrived(alice, us(10))
+	lone.clients.batchTaken(8)
 	if ready, _ = adaptiveBatchReady(&request{model: lone, enqueued: us(10)}, 1, us(11)); !ready {
 		t.Fatal("a lone client's request must run at once")
 	}
 	// Clients idle longer than activeWindow no longer count.
-	if n := model.clients.active(us(50).Add(activeWindow)); n != 2 {
-		t.Fatalf("active clients after carol's idle window: %d, want 2", n)
+	model.clients.replied(alice, us(100))
+	if n := model.clients.active(us(50).Add(activeWindow)); n != 1 {
+		t.Fatalf("active clients after bob's and carol's idle window: %d, want 1", n)
 	}
 }
