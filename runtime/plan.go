@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -110,6 +112,36 @@ func (e *Experiment) portable(s string) string {
 	return s
 }
 
+// onPath is the prefix of an executable written by its name because PATH finds it: "$PATH/python3".
+const onPath = "$PATH/"
+
+// portableArgs is portableAll for a command line: an absolute path that PATH resolves from its base
+// name (the exe a user gave as "echo" or "python3") is written "$PATH/echo", so a plan does not depend
+// on where a machine installs its tools. It returns the rewrites made, to apply to a batch script.
+func (e *Experiment) portableArgs(argv []string) ([]string, *strings.Replacer) {
+	out := e.portableAll(argv)
+	var pairs []string
+	for i, a := range out {
+		if short := pathExe(a); short != a {
+			pairs = append(pairs, a, short)
+			out[i] = short
+		}
+	}
+	return out, strings.NewReplacer(pairs...)
+}
+
+// pathExe returns "$PATH/name" for an absolute path that exec.LookPath(name) finds, else p.
+func pathExe(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	name := filepath.Base(p)
+	if found, err := exec.LookPath(name); err == nil && found == p {
+		return onPath + name
+	}
+	return p
+}
+
 func (e *Experiment) portableAll(list []string) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
@@ -137,7 +169,7 @@ func (p *Plan) describe(ent Entity) PlanEntity {
 	case *Model:
 		pe := PlanEntity{Name: x.Name, Type: "Model", Path: e.portable(x.Path), Params: pairs(x.Params)}
 		if x.RunSettings != nil {
-			pe.Exe = e.portable(x.RunSettings.Exe)
+			pe.Exe = pathExe(e.portable(x.RunSettings.Exe))
 			pe.ExeArgs = e.portableAll(x.RunSettings.ExeArgs)
 		}
 		if x.BatchSettings != nil {
@@ -194,10 +226,11 @@ func (p *Plan) recordLaunch(l PlanLaunch) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e := p.exp
-	l.Argv = e.portableAll(l.Argv)
+	var exes *strings.Replacer
+	l.Argv, exes = e.portableArgs(l.Argv)
 	l.EnvDelta = e.portableAll(l.EnvDelta)
 	l.Cwd, l.Stdout, l.Stderr = e.portable(l.Cwd), e.portable(l.Stdout), e.portable(l.Stderr)
-	l.Script = e.portable(l.Script)
+	l.Script = exes.Replace(e.portable(l.Script))
 	p.Launches = append(p.Launches, l)
 }
 
