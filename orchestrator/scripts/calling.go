@@ -29,12 +29,16 @@ func callArguments(fn *starlark.Function, call ai.ScriptCall) (starlark.Tuple, e
 		tensors[k] = t
 	}
 	positional := positionalArgs(tensors, call.Variadic)
-	params := fn.NumParams()
-	takesPositional := len(positional) >= params-defaultCount(fn) && len(positional) <= params
+	fixed := fn.NumParams()
 	if fn.HasVarargs() {
-		takesPositional = len(positional) >= params-defaultCount(fn)
+		fixed--
 	}
-	if len(call.Keys) > 0 || len(call.Args) > 0 || (params == 3 && !takesPositional) {
+	if fn.HasKwargs() {
+		fixed--
+	}
+	required := fixed - defaultCount(fn)
+	takesPositional := len(positional) >= required && (fn.HasVarargs() || len(positional) <= fixed)
+	if len(call.Keys) > 0 || len(call.Args) > 0 || (fixed == 3 && !takesPositional) {
 		return starlark.Tuple{starlark.NewList(tensors), stringList(call.Keys), stringList(call.Args)}, nil
 	}
 	return positional, nil

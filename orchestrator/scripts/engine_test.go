@@ -67,6 +67,12 @@ def total(first, rest):
 
 def three(a, b, c):
     return a + b + c
+
+def star(*xs):
+    return torch.cat(xs).sum(0, keepdim=True)
+
+def scaled(x, factor=3):
+    return x * factor
 `
 	s := compile(t, New(), src)
 	one := float32s(t, []int64{1}, 1)
@@ -81,6 +87,9 @@ def three(a, b, c):
 			Keys: [][]byte{[]byte("k1"), []byte("k2")}, Args: [][]byte{[]byte("10")}, Variadic: -1}, 22},
 		{"inputs only, redisai signature", ai.ScriptCall{Function: "three", Inputs: []*tensor.Tensor{one, one, two}, Variadic: -1}, 4},
 		{"variadic", ai.ScriptCall{Function: "total", Inputs: []*tensor.Tensor{one, two, two}, Variadic: 1}, 5},
+		{"star args", ai.ScriptCall{Function: "star", Inputs: []*tensor.Tensor{one, two, two}, Variadic: -1}, 5},
+		{"default", ai.ScriptCall{Function: "scaled", Inputs: []*tensor.Tensor{two}, Variadic: -1}, 6},
+		{"default given", ai.ScriptCall{Function: "scaled", Inputs: []*tensor.Tensor{two, two}, Variadic: -1}, 4},
 	}
 	for _, c := range cases {
 		got := run(t, s, c.call)
