@@ -48,6 +48,7 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "measuring time per cell")
 	intra := flag.Int("intra-op-threads", 1, "in-process ONNX Runtime intra-op threads (match the server's)")
 	clientList := flag.String("clients", "1,8,32", "concurrent clients per cell")
+	roundCount := flag.Int("rounds", 3, "rounds over all cells; each cell reports its median")
 	flag.Parse()
 	blob, err := os.ReadFile(*model)
 	if err != nil {
@@ -59,20 +60,30 @@ func main() {
 		fmt.Sscan(f, &n)
 		counts = append(counts, n)
 	}
-	results := map[string]map[int]result{}
+	// Rounds interleave the modes so that a shared machine's load drifts over all of them alike; each
+	// cell reports the median of its rounds.
+	rounds := map[string]map[int][]result{}
 	for i, m := range modes {
-		key := fmt.Sprintf("{ml}mlp%d", i)
-		store(*addr, key, blob, m.options)
-		results[m.name] = map[int]result{}
-		for _, n := range counts {
-			results[m.name][n] = measure(*addr, key, n, *duration)
-		}
+		store(*addr, fmt.Sprintf("{ml}mlp%d", i), blob, m.options)
+		rounds[m.name] = map[int][]result{}
 	}
 	limit := "in-process onnxruntime_go (the limit)"
-	if *lib != "" {
-		results[limit] = map[int]result{}
+	rounds[limit] = map[int][]result{}
+	for r := 0; r < *roundCount; r++ {
 		for _, n := range counts {
-			results[limit][n] = measureInProcess(*lib, blob, *intra, n, *duration)
+			for i, m := range modes {
+				rounds[m.name][n] = append(rounds[m.name][n], measure(*addr, fmt.Sprintf("{ml}mlp%d", i), n, *duration))
+			}
+			if *lib != "" {
+				rounds[limit][n] = append(rounds[limit][n], measureInProcess(*lib, blob, *intra, n, *duration))
+			}
+		}
+	}
+	results := map[string]map[int]result{}
+	for name, byCount := range rounds {
+		results[name] = map[int]result{}
+		for n, rs := range byCount {
+			results[name][n] = median(rs)
 		}
 	}
 	fmt.Printf("| mode | clients | req/s | p50 µs | p99 µs | vs off |\n|---|---:|---:|---:|---:|---:|\n")
@@ -219,4 +230,21 @@ func measureInProcess(lib string, blob []byte, intra, n int, d time.Duration) re
 	}
 	wg.Wait()
 	return summarize(lat, d)
+}
+
+// median takes the median of each figure over the rounds.
+func median(rs []result) result {
+	pick := func(get func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = get(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	return result{
+		rps: pick(func(r result) float64 { return r.rps }),
+		p50: time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
+		p99: time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
+	}
 }

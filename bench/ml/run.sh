@@ -3,7 +3,7 @@
 # a free loopback port (one queue worker, one intra-op thread), runs bench/ml (MLP 256→512→10 at batch
 # 1 from 1, 8 and 32 clients: batching off, static, opportunistic and adaptive batching, and the
 # in-process onnxruntime_go limit), prints the table and saves it under bench/results/. The server is
-# stopped on exit. DURATION (default 3s) is the measuring time per cell.
+# stopped on exit. DURATION (default 2s) is the measuring time per cell and round, ROUNDS (default 3) the rounds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -48,5 +48,5 @@ done
 mkdir -p bench/results
 {
   echo "# bench/ml $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; ssrun db: 1 queue worker, 1 intra-op thread"
-  /tmp/ssrun-bench-ml --addr "127.0.0.1:$port" --onnxruntime "$lib" --duration "${DURATION:-3s}"
+  /tmp/ssrun-bench-ml --addr "127.0.0.1:$port" --onnxruntime "$lib" --duration "${DURATION:-2s}" --rounds "${ROUNDS:-3}"
 } | tee bench/results/ml.md
