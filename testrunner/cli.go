@@ -57,7 +57,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (Config, bool, error) {
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
 	fs.BoolVar(&cfg.Update, "update", false, "write each script's plan to its .golden file instead of comparing")
-	fs.StringVar(&run, "run", "", "run only tests whose name (`dir/x.star` or `dir/x.star:test_f`) matches this regular expression")
+	fs.StringVar(&run, "run", "", "run only tests whose name (dir/x.star or dir/x.star:test_f) matches this `REGEXP`")
 	fs.BoolVarP(&cfg.Verbose, "verbose", "v", false, "print every test's log, not only failing ones'")
 	fs.BoolVar(&watch, "watch", false, "re-run the affected scripts whenever a .star file or a file a script attaches changes")
 	fs.IntVarP(&cfg.Parallel, "parallel", "p", 0, "tests run at once (default: the number of CPUs)")

@@ -160,21 +160,25 @@ func runTopLevel(ctx context.Context, cfg Config, script string) (Result, host.S
 		return r, run
 	}
 	outcome := run.Plan
-	if err != nil || wantsError(script) {
+	switch {
+	case err != nil:
 		outcome = errorOutcome(script, err)
+	case wantsError(script) && !cfg.Update: // succeeded but must fail; --update turns it into a plan golden
+		outcome = errorOutcome(script, nil)
 	}
 	r.Passed, r.Detail = checkGolden(cfg, script, outcome)
 	return r, run
 }
 
 // checkGolden compares plan with script's golden file, or writes it under --update. A script without a
-// golden passes on its own assertions; --update creates its golden only if it made an experiment.
+// golden passes on its own assertions; --update rewrites every existing golden and creates a missing
+// one only if the script made an experiment.
 func checkGolden(cfg Config, script string, plan []byte) (bool, string) {
 	if cfg.Update {
-		if !madeExperiment(plan) {
+		want, exists, _ := readGolden(script)
+		if !exists && !madeExperiment(plan) {
 			return true, ""
 		}
-		want, _, _ := readGolden(script)
 		if bytes.Equal(want, plan) {
 			return true, ""
 		}

@@ -200,6 +200,14 @@ ens = exp.create_ensemble("e", params={"h": [1, 2, 3, 4]}, perm_strategy="random
 	if sum, out := run(t, Config{Paths: []string{filepath.Join(dir, "batch.star")}}); sum.Failed != 1 || !strings.Contains(out, "+(none: the script succeeded)") {
 		t.Fatalf("succeeding script with an error golden:\n%s", out)
 	}
+	// --update then records its plan, and it passes again.
+	run(t, Config{Paths: []string{filepath.Join(dir, "batch.star")}, Update: true})
+	if sum, out := run(t, Config{Paths: []string{filepath.Join(dir, "batch.star")}}); sum.Failed != 0 {
+		t.Fatalf("after --update:\n%s", out)
+	}
+	if wantsError(filepath.Join(dir, "batch.star")) {
+		t.Fatal("--update kept the error golden of a script that succeeds")
+	}
 }
 
 func TestMainExitCodes(t *testing.T) {
