@@ -20,7 +20,7 @@ import (
 // the second from inside it), and requires byte-identical canonical JSON plans that hold no absolute
 // path of either copy, no time and no pid.
 func TestPlanCanonAcrossDirectories(t *testing.T) {
-	scripts, err := filepath.Glob(filepath.Join("..", "examples", "*.star"))
+	scripts, err := Discover([]string{filepath.Join("..", "examples")})
 	if err != nil || len(scripts) == 0 {
 		t.Fatalf("no examples: %v", err)
 	}
@@ -30,10 +30,10 @@ func TestPlanCanonAcrossDirectories(t *testing.T) {
 		copyTree(t, filepath.Join("..", "examples"), filepath.Join(dst, "examples"))
 	}
 	for _, script := range scripts {
-		name := filepath.Base(script)
+		name, _ := filepath.Rel(filepath.Join("..", "examples"), script)
 		t.Run(name, func(t *testing.T) {
 			one, err1 := planJSON(t, first, filepath.Join("examples", name))
-			two, err2 := planJSON(t, filepath.Join(second, "examples"), name)
+			two, err2 := planJSON(t, filepath.Join(second, "examples", filepath.Dir(name)), filepath.Base(name))
 			if (err1 == nil) != (err2 == nil) {
 				t.Fatalf("one run failed, the other did not: %v / %v", err1, err2)
 			}
