@@ -6,12 +6,17 @@
 //
 //	ssrun db [--name NAME] [--port N] [--bind ADDR]... [--unixsocket PATH] [--requirepass PW]
 //	         [--maxmemory SIZE] [--proto-max-bulk-len SIZE] [--threads N]
+//	         [--onnxruntime PATH] [--intra-op-threads N] [--inter-op-threads N]
 //	         [--cluster] [--cluster-slots START-END] [--cluster-node-id ID]
 //	         [--cluster-announce HOST:PORT] [--cluster-peer ID,HOST:PORT,START-END]...
 //
 // --port defaults to 6780 (0 picks a free port, -1 disables TCP), --bind to 127.0.0.1 (repeatable),
 // --maxmemory to 0 (no limit; 100mb and 1gb forms as in redis.conf, "kb/mb/gb" = 1024-based, "k/m/g" =
-// 1000-based). --threads is the number of execution workers per device queue of the AI commands.
+// 1000-based). --threads is the number of execution workers per device queue of the AI commands
+// (--threads-per-queue is the same flag under RedisAI's name). --onnxruntime loads ONNX Runtime
+// (libonnxruntime.so, or a directory holding it; default $SSRUN_ONNXRUNTIME_LIB) for ONNX models, and
+// the shard refuses to start if it does not load; --intra-op-threads and --inter-op-threads size
+// its thread pools (see package backends/onnx).
 //
 // A shard uses every core by default; set GOMAXPROCS in its environment to hold it to fewer (Go also
 // follows a cgroup CPU quota), e.g. when it shares a node with the simulation it serves. On a

@@ -20,9 +20,10 @@
 //   - AI.INFO and the scan commands forget a model or script as soon as its key no longer holds it
 //     (DEL, RENAME, FLUSHALL, overwrite); RedisAI keeps a renamed model's stats under the old name.
 //   - Execute commands inside MULTI are the server's concern (the server has no MULTI).
-//   - MODELSTORE takes an extra batching option, BATCHSIZE n ADAPTIVE us (adaptive.go): the batch
-//     waits for one request per active client, never longer than us microseconds, so a lone client
-//     never waits and many clients share runs. RedisAI's own options keep their meaning.
+//   - MODELSTORE takes an extra batching option, BATCHSIZE n ADAPTIVE us (adaptive.go): a batch
+//     waits for as many requests as there are active clients (capped by the previous batch's size),
+//     never longer than us microseconds, so a lone client never waits and many clients share runs.
+//     RedisAI's own options keep their meaning.
 package ai
 
 import (
