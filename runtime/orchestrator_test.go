@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,7 @@ func useSsrun(t *testing.T) {
 			return
 		}
 		ssrunPath = filepath.Join(dir, "ssrun")
-		out, err := exec.Command("go", "build", "-o", ssrunPath, "github.com/ssrun/ssrun").CombinedOutput()
+		out, err := exec.Command(filepath.Join(goruntime.GOROOT(), "bin", "go"), "build", "-o", ssrunPath, "github.com/ssrun/ssrun").CombinedOutput()
 		if err != nil {
 			ssrunErr = err
 			ssrunPath = string(out)
