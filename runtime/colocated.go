@@ -215,9 +215,16 @@ func (e *Experiment) startColocated(ctx context.Context, run *manifestRun, m *Mo
 		taskset = "taskset"
 	}
 	name := m.Name + "_colocated_db"
-	env := append(append([]string(nil), e.opts.Environ...), "GOMAXPROCS="+strconv.Itoa(c.DBCPUs))
-	if c.UnixSocket != "" {
-		if err := os.MkdirAll(filepath.Dir(c.UnixSocket), 0o755); err != nil && !e.opts.DryRun {
+	// The shard's Go scheduler uses db_cpus cores, leaving the rest of the node to the model.
+	env := make([]string, 0, len(e.opts.Environ)+1)
+	for _, kv := range e.opts.Environ {
+		if !strings.HasPrefix(kv, "GOMAXPROCS=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "GOMAXPROCS="+strconv.Itoa(c.DBCPUs))
+	if c.UnixSocket != "" && !e.opts.DryRun {
+		if err := os.MkdirAll(filepath.Dir(c.UnixSocket), 0o755); err != nil {
 			return nil, Errorf(SmartSimError, "Could not create the directory of socket %s: %v", c.UnixSocket, err)
 		}
 	}
