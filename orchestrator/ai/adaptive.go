@@ -15,11 +15,12 @@ import (
 // request up to BATCHSIZE; it waits for more only while fewer are waiting than the target, and never
 // longer than `us` microseconds after the first request of the batch arrived. The target is the
 // smallest of BATCHSIZE, the model's active clients (connections that used it within activeWindow)
-// and the size of the previous batch. One client: the target is one request, so a run never waits.
-// Many clients: with blocking clients, the clients of one batch come back while the next runs, so
-// the previous batch's size is what the next can reach without waiting on a timer; when more are
-// already waiting the batch takes them all and the target grows, and when clients leave it shrinks
-// to what arrives within the budget. ADAPTIVE needs BATCHSIZE and replaces MINBATCHSIZE and
+// and three quarters of the previous batch (rounded up). One client: the target is one request, so a
+// run never waits. Many clients: with blocking clients, the clients of one batch come back while the
+// next runs, so most of the previous batch is what the next can reach without waiting on a timer
+// (the last quarter, the stragglers, would cost the most waiting); when more are already waiting the
+// batch takes them all and the target grows, and when clients leave it shrinks to what arrives
+// within the budget. ADAPTIVE needs BATCHSIZE and replaces MINBATCHSIZE and
 // MINBATCHTIMEOUT; RedisAI's syntax keeps its meaning. AI.MODELGET keeps RedisAI's reply layout and
 // does not show it.
 
@@ -50,7 +51,7 @@ func parseAdaptive(c *cursor, model *ModelValue) string {
 // adaptiveBatchReady is the ADAPTIVE rule for a batch of total samples led by r (see above).
 func adaptiveBatchReady(r *request, total int64, now time.Time) (ready bool, deadline time.Time) {
 	model := r.model
-	target := min(int64(model.clients.active(now)), int64(model.BatchSize), max(model.clients.lastBatch(), 1))
+	target := min(int64(model.clients.active(now)), int64(model.BatchSize), max((model.clients.lastBatch()*3+3)/4, 1))
 	budgetEnd := r.enqueued.Add(time.Duration(model.AdaptiveWait) * time.Microsecond)
 	if total >= target || !now.Before(budgetEnd) {
 		model.clients.batchTaken(total)

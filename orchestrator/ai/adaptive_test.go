@@ -68,7 +68,7 @@ func TestAdaptiveLoneClientNeverWaits(t *testing.T) {
 }
 
 // The ADAPTIVE rule on a virtual clock: the target is the smallest of the active clients, BATCHSIZE
-// and the previous batch; below it a batch waits, at most the budget.
+// and 3/4 of the previous batch; below it a batch waits, at most the budget.
 func TestAdaptiveRule(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	us := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Microsecond) }
@@ -82,20 +82,23 @@ func TestAdaptiveRule(t *testing.T) {
 	if ready, _ := adaptiveBatchReady(first, 1, us(0)); !ready {
 		t.Fatal("the first batch must not wait")
 	}
-	model.clients.batchTaken(3)
-	ready, deadline := adaptiveBatchReady(first, 1, us(100))
+	model.clients.batchTaken(4) // 3/4 of 4: wait for 3, one per active client
+	ready, deadline := adaptiveBatchReady(first, 2, us(100))
 	if ready || !deadline.Equal(us(1000)) {
-		t.Fatalf("1 of 3 waiting after a batch of 3: ready=%v deadline=%v, want a wait until %v", ready, deadline, us(1000))
+		t.Fatalf("2 of 3 waiting after a batch of 4: ready=%v deadline=%v, want a wait until %v", ready, deadline, us(1000))
 	}
 	if ready, _ = adaptiveBatchReady(first, 3, us(100)); !ready {
 		t.Fatal("one request per active client is waiting: the batch must run")
 	}
-	model.clients.batchTaken(3)
-	if ready, _ = adaptiveBatchReady(first, 2, us(1000)); !ready {
+	model.clients.batchTaken(2) // 3/4 of 2, rounded up: wait for 2
+	if ready, _ = adaptiveBatchReady(first, 1, us(100)); ready {
+		t.Fatal("1 of the 2 expected is waiting: the batch must wait")
+	}
+	if ready, _ = adaptiveBatchReady(first, 1, us(1000)); !ready {
 		t.Fatal("the budget is spent: the batch must run")
 	}
-	if got := model.clients.lastBatch(); got != 2 {
-		t.Fatalf("the target follows the batches run: last batch %d, want 2", got)
+	if got := model.clients.lastBatch(); got != 1 {
+		t.Fatalf("the target follows the batches run: last batch %d, want 1", got)
 	}
 	// BATCHSIZE caps the target.
 	small := &ModelValue{BatchSize: 2, AdaptiveWait: 1000}

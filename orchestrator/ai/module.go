@@ -21,7 +21,7 @@
 //     (DEL, RENAME, FLUSHALL, overwrite); RedisAI keeps a renamed model's stats under the old name.
 //   - Execute commands inside MULTI are the server's concern (the server has no MULTI).
 //   - MODELSTORE takes an extra batching option, BATCHSIZE n ADAPTIVE us (adaptive.go): a batch
-//     waits for as many requests as there are active clients (capped by the previous batch's size),
+//     waits for as many requests as there are active clients (capped by 3/4 of the previous batch),
 //     never longer than us microseconds, so a lone client never waits and many clients share runs.
 //     RedisAI's own options keep their meaning.
 package ai
