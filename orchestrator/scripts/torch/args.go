@@ -76,7 +76,11 @@ func dimsArg(v starlark.Value) ([]int, error) {
 		n, err := intArg(v, "dim")
 		return []int{n}, err
 	}
-	return sizeArgs(starlark.Tuple{v}, "dim")
+	dims, err := sizeArgs(starlark.Tuple{v}, "dim")
+	if len(dims) == 0 {
+		return nil, err // dim=() reduces over every dimension, as in PyTorch
+	}
+	return dims, err
 }
 
 // tensorsArg reads a list or tuple of tensors (cat, stack).

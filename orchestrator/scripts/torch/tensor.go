@@ -280,6 +280,19 @@ func (t *Tensor) Slice(start, end, step int) starlark.Value { return t.rows(star
 
 func (t *Tensor) rows(start, end, step int, keepDim bool) *Tensor {
 	inner := numel(t.shape[1:])
+	if step == 1 { // contiguous rows: share the values (tensors are immutable)
+		end = max(end, start)
+		out := &Tensor{dtype: t.dtype, shape: append([]int{end - start}, t.shape[1:]...)}
+		if !keepDim {
+			out.shape = out.shape[1:]
+		}
+		if t.isFloat() {
+			out.f = t.f[start*inner : end*inner : end*inner]
+		} else {
+			out.i = t.i[start*inner : end*inner : end*inner]
+		}
+		return out
+	}
 	var picks []int
 	for r := start; (step > 0 && r < end) || (step < 0 && r > end); r += step {
 		picks = append(picks, r)

@@ -199,6 +199,7 @@ func TestReductions(t *testing.T) {
 		{"torch.sum(m, 0)", "tensor([5., 7., 9.])"},
 		{"torch.sum(m, dim=1, keepdim=True)", "tensor([[6.], [15.]])"},
 		{"m.sum((0, 1))", "tensor(21.)"},
+		{"m.sum(())", "tensor(21.)"},
 		{"m.sum(-1)", "tensor([6., 15.])"},
 		{"torch.sum(torch.tensor([1, 2], dtype=torch.int8))", "tensor(3)"},
 		{"torch.sum(torch.tensor([True, True, False]))", "tensor(2)"},
