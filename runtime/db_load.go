@@ -80,16 +80,26 @@ func dbObjectsOf(steps []step) []dbObject {
 }
 
 // checkDBObjects refuses, before anything launches, models carrying ML objects when no database runs
-// or is started by the same start() call: there would be nowhere to store them.
+// or is started by the same start() call (there would be nowhere to store them), or when one of the
+// databases is a redis-server, which cannot store them.
 func (e *Experiment) checkDBObjects(entities []Entity, steps []step) error {
 	objs := dbObjectsOf(steps)
-	if len(objs) == 0 || len(e.dbs().list()) > 0 {
+	if len(objs) == 0 {
 		return nil
 	}
+	dbs := e.dbs().list()
 	for _, ent := range entities {
-		if _, ok := ent.(*Orchestrator); ok {
-			return nil
+		if o, ok := ent.(*Orchestrator); ok {
+			dbs = append(dbs, o)
 		}
+	}
+	for _, o := range dbs {
+		if o.Engine == EngineRedis {
+			return Errorf(SSUnsupportedError, "Database %s runs redis-server, which has no AI.* commands to store the ML models and scripts of %s: use engine=\"ssrun\"", o.Name, objs[0].entity)
+		}
+	}
+	if len(dbs) > 0 {
+		return nil
 	}
 	return Errorf(SmartSimError, "%s carries ML models or scripts (%s) but no database is running to store them in: start one created with exp.create_database() first, or colocate one with colocate_db_tcp/colocate_db_uds",
 		objs[0].entity, objs[0].name())

@@ -191,6 +191,11 @@ func TestRedisEngineCluster(t *testing.T) {
 			t.Fatalf("%s: %v %q", a, err, info)
 		}
 	}
+	m, _ := exp.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp, "/bin/true")})
+	sc, _ := NewScript(exp.Cwd(), ScriptArgs{Name: "prep", Script: "def f(x):\n    return x\n"})
+	m.AddScript(sc)
+	wantErr(t, exp.Start(context.Background(), []Entity{m}, StartOptions{}), SSUnsupportedError,
+		"Database orchestrator runs redis-server, which has no AI.* commands to store the ML models and scripts of m")
 	if err := db.SetMaxClients(100); err != nil {
 		t.Fatal(err)
 	}
