@@ -327,7 +327,8 @@ func (p *Plan) Text() string {
 		}
 		fmt.Fprintf(&b, "    out:  %s\n    err:  %s\n", l.Stdout, l.Stderr)
 		if l.Script != "" {
-			b.WriteString("    script:\n      " + strings.ReplaceAll(strings.TrimRight(l.Script, "\n"), "\n", "\n      ") + "\n")
+			b.WriteString("    script:\n")
+			writeIndentedText(&b, "      ", l.Script)
 		}
 	}
 	writeDatabasesText(&b, p)
@@ -360,6 +361,17 @@ func writeEntityText(b *strings.Builder, ent PlanEntity, indent string) {
 	}
 	for _, m := range ent.Members {
 		writeEntityText(b, m, indent+"  ")
+	}
+}
+
+// writeIndentedText writes text line by line under indent, leaving empty lines empty (no trailing
+// blanks in golden files).
+func writeIndentedText(b *strings.Builder, indent, text string) {
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		if line != "" {
+			b.WriteString(indent + line)
+		}
+		b.WriteString("\n")
 	}
 }
 
