@@ -142,6 +142,9 @@ func mean(t *Tensor, dims []int, keepdim bool) (*Tensor, error) {
 	if dims == nil {
 		count = t.numel()
 	}
+	if len(resolved) == 0 { // a zero-dimensional tensor is its own mean
+		return t, nil
+	}
 	s := t.to(tensor.Double) // accumulate in double, round once
 	for _, d := range resolved {
 		s = sumDim(s, d, true)

@@ -206,6 +206,8 @@ func TestReductions(t *testing.T) {
 		{"torch.sum(m, dtype=torch.float64)", "tensor(21., dtype=torch.float64)"},
 		{"torch.mean(m)", "tensor(3.5)"},
 		{"torch.mean(m, 1)", "tensor([2., 5.])"},
+		{"torch.mean(torch.tensor(2.5, dtype=torch.float64))", "tensor(2.5, dtype=torch.float64)"},
+		{"torch.mean(torch.tensor([1., 2.], dtype=torch.float64))", "tensor(1.5, dtype=torch.float64)"},
 		{"m.mean(dim=0, keepdim=True)", "tensor([[2.5, 3.5, 4.5]])"},
 		{"torch.max(m)", "tensor(6.)"},
 		{"torch.min(m)", "tensor(1.)"},
