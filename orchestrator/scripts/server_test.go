@@ -217,3 +217,24 @@ func TestScriptErrorsAreClearReplies(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptInADag chains a script between tensors that exist only inside an AI.DAGEXECUTE: the
+// script's outputs feed the next step and only the persisted key is stored.
+func TestScriptInADag(t *testing.T) {
+	c := newRedis(t, startServer(t))
+	do(t, c, "AI.SCRIPTSTORE", "seed", "CPU", "ENTRY_POINTS", 2, "negate", "timestwo", "SOURCE", seedScript)
+	reply := do(t, c, "AI.DAGEXECUTE", "PERSIST", 1, "out",
+		"|>", "AI.TENSORSET", "a", "FLOAT", 3, "VALUES", 1, 2, 3,
+		"|>", "AI.SCRIPTEXECUTE", "seed", "negate", "INPUTS", 1, "a", "OUTPUTS", 1, "b",
+		"|>", "AI.SCRIPTEXECUTE", "seed", "timestwo", "INPUTS", 1, "b", "OUTPUTS", 1, "out",
+		"|>", "AI.TENSORGET", "out", "VALUES").([]any)
+	if got := fmt.Sprint(reply[len(reply)-1]); got != "[-2 -4 -6]" {
+		t.Errorf("DAG result = %v (reply %v)", got, reply)
+	}
+	if got := values(t, c, "out"); strings.Join(got, ",") != "-2,-4,-6" {
+		t.Errorf("persisted out = %v", got)
+	}
+	if n := do(t, c, "EXISTS", "a", "b"); n != int64(0) {
+		t.Errorf("DAG-local tensors were stored: EXISTS = %v", n)
+	}
+}
