@@ -185,6 +185,9 @@ func (e *Experiment) checkColocations(steps []step) error {
 		if err := checkColocatedObjects(s.model); err != nil {
 			return err
 		}
+		if e.LauncherName != "local" && !e.opts.DryRun { // a separate step could land on another node
+			return Errorf(SSUnsupportedError, "Colocated databases are supported on the local launcher only, not %s", e.LauncherName)
+		}
 		for _, o := range e.dbs().list() {
 			if dbSuffix(o.Name) == dbSuffix(c.DBIdentifier) {
 				return dbIDConflict(c.DBIdentifier)
