@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/ssrun/ssrun/orchestrator/ai"
 	"github.com/ssrun/ssrun/orchestrator/backends/onnx"
@@ -14,6 +15,11 @@ import (
 // loaded from cfg.ONNXRuntime or $SSRUN_ONNXRUNTIME_LIB, or later by AI.CONFIG LOADBACKEND.
 func registerModules(s *Server) error {
 	onnxOpts := onnx.Options{IntraOpThreads: s.cfg.IntraOpThreads, InterOpThreads: s.cfg.InterOpThreads}
+	if onnxOpts.IntraOpThreads == 0 {
+		// Every queue worker may run a model at once: share the cores among them rather than give
+		// each run ONNX Runtime's default pool of one thread per core.
+		onnxOpts.IntraOpThreads = max(1, runtime.NumCPU()/max(1, s.cfg.Threads))
+	}
 	var m *ai.Module
 	opts := ai.Options{
 		ThreadsPerQueue: s.cfg.Threads,

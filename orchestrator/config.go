@@ -26,7 +26,8 @@ type Config struct {
 	Threads int
 	// ONNXRuntime is the ONNX Runtime shared library (a file or a directory holding it); empty uses
 	// $SSRUN_ONNXRUNTIME_LIB, and without either ONNX models are stored but not run until AI.CONFIG
-	// LOADBACKEND. IntraOpThreads and InterOpThreads size its thread pools (0: its defaults).
+	// LOADBACKEND. IntraOpThreads and InterOpThreads size its thread pools (0: CPUs / Threads, at least
+	// 1, for IntraOpThreads; ONNX Runtime's default for InterOpThreads).
 	ONNXRuntime                    string
 	IntraOpThreads, InterOpThreads int
 	// Cluster, when non-nil, runs the shard as one node of a Redis Cluster with a static slot map.
