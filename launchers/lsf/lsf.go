@@ -61,9 +61,9 @@ func (Scheduler) Query(ctx context.Context, ids []string) (map[string]launchers.
 	return res, nil
 }
 
-// Cancel runs `bkill <id>`.
-func (Scheduler) Cancel(ctx context.Context, id string) error {
-	_, err := wlm.Run(ctx, "", "", "bkill", id)
+// Cancel runs `bkill <id>...` once for all ids.
+func (Scheduler) Cancel(ctx context.Context, ids []string) error {
+	_, err := wlm.Run(ctx, "", "", append([]string{"bkill"}, ids...)...)
 	return err
 }
 

@@ -51,9 +51,9 @@ func (Scheduler) Query(ctx context.Context, ids []string) (map[string]launchers.
 	return res, nil
 }
 
-// Cancel runs `qdel <id>`.
-func (Scheduler) Cancel(ctx context.Context, id string) error {
-	_, err := wlm.Run(ctx, "", "", "qdel", id)
+// Cancel runs `qdel <id>...` once for all ids.
+func (Scheduler) Cancel(ctx context.Context, ids []string) error {
+	_, err := wlm.Run(ctx, "", "", append([]string{"qdel"}, ids...)...)
 	return err
 }
 

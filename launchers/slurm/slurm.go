@@ -50,9 +50,9 @@ func (Scheduler) Query(ctx context.Context, ids []string) (map[string]launchers.
 	return ParseShowJob(out, want), nil
 }
 
-// Cancel runs `scancel <id>`.
-func (Scheduler) Cancel(ctx context.Context, id string) error {
-	_, err := wlm.Run(ctx, "", "", "scancel", id)
+// Cancel runs `scancel <id>...` once for all ids.
+func (Scheduler) Cancel(ctx context.Context, ids []string) error {
+	_, err := wlm.Run(ctx, "", "", append([]string{"scancel"}, ids...)...)
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,8 +29,8 @@ type Scheduler interface {
 	// Query asks for the states of ids in one scheduler call. Jobs the scheduler does not know (any
 	// more, or yet) are absent from the map.
 	Query(ctx context.Context, ids []string) (map[string]launchers.Result, error)
-	// Cancel asks the scheduler to end the job.
-	Cancel(ctx context.Context, id string) error
+	// Cancel asks the scheduler to end the jobs, in one call.
+	Cancel(ctx context.Context, ids []string) error
 	// Forgotten is the status of a job the scheduler no longer lists after it had been seen: PBS and
 	// LSF drop finished jobs (SmartSim counts that as Completed); ok false keeps the last known state.
 	Forgotten() (launchers.Result, bool)
@@ -67,7 +68,12 @@ type Launcher struct {
 	closed  bool
 	fails   int
 
+	cancelMu      sync.Mutex
+	cancelPending map[string][]chan error // ids waiting for the next cancel call
+	cancelling    bool
+
 	queries atomic.Int64
+	cancels atomic.Int64
 }
 
 // Options configure a Launcher.
@@ -95,6 +101,59 @@ func (l *Launcher) Name() string { return l.sched.Name() }
 
 // Queries is the number of status queries sent to the scheduler so far (one per poll).
 func (l *Launcher) Queries() int64 { return l.queries.Load() }
+
+// Cancels is the number of cancel calls sent to the scheduler so far: stops that arrive together (an
+// ensemble, exp.stop of many entities, the end of the script) share one call.
+func (l *Launcher) Cancels() int64 { return l.cancels.Load() }
+
+// cancelGather is how long the first stop waits for others to join its cancel call.
+const cancelGather = 20 * time.Millisecond
+
+// cancel asks the scheduler to cancel id, sharing one call with the stops that arrive meanwhile.
+func (l *Launcher) cancel(id string) error {
+	reply := make(chan error, 1)
+	l.cancelMu.Lock()
+	if l.cancelPending == nil {
+		l.cancelPending = map[string][]chan error{}
+	}
+	l.cancelPending[id] = append(l.cancelPending[id], reply)
+	if !l.cancelling {
+		l.cancelling = true
+		go l.flushCancels()
+	}
+	l.cancelMu.Unlock()
+	return <-reply
+}
+
+// flushCancels sends the pending cancels in one call per round until none are left.
+func (l *Launcher) flushCancels() {
+	for {
+		time.Sleep(cancelGather)
+		l.cancelMu.Lock()
+		pending := l.cancelPending
+		l.cancelPending = nil
+		if len(pending) == 0 {
+			l.cancelling = false
+			l.cancelMu.Unlock()
+			return
+		}
+		l.cancelMu.Unlock()
+		ids := make([]string, 0, len(pending))
+		for id := range pending {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		ctx, cancel := context.WithTimeout(context.Background(), stopWait)
+		l.cancels.Add(1)
+		err := l.sched.Cancel(ctx, ids)
+		cancel()
+		for _, replies := range pending {
+			for _, r := range replies {
+				r <- err
+			}
+		}
+	}
+}
 
 // Launch runs a step (its argv already starts with srun, mpirun, ... or is a plain command) as a local
 // process of this host: the run command blocks until the step ends and exits with its code.
@@ -276,7 +335,9 @@ func (h *batchHandle) set(r launchers.Result) {
 // stopWait bounds how long Stop waits for the scheduler to report the cancelled job as ended.
 const stopWait = 30 * time.Second
 
-// Stop cancels the job and waits until the scheduler reports it ended; it then ends Cancelled.
+// Stop cancels the job and waits until the scheduler reports it ended; it then ends Cancelled. A
+// cancel call that fails (one call covers every stop that arrived together, and scancel complains
+// about any job of them that has just ended) only matters if the job does not end anyway.
 func (h *batchHandle) Stop() error {
 	h.mu.Lock()
 	if h.result.Status.Terminal() {
@@ -287,21 +348,20 @@ func (h *batchHandle) Stop() error {
 	h.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), stopWait)
 	defer cancel()
-	if err := h.l.sched.Cancel(ctx, h.id); err != nil {
-		return fmt.Errorf("cancel %s job %s: %w", h.l.sched.Name(), h.id, err)
-	}
+	cancelErr := h.l.cancel(h.id)
 	for {
 		h.l.wakeUp()
 		select {
 		case <-h.done:
 			h.mu.Lock()
-			if h.result.Status != launchers.StatusCancelled {
-				h.result.Status = launchers.StatusCancelled
-			}
+			h.result.Status = launchers.StatusCancelled
 			h.mu.Unlock()
 			return nil
 		case <-time.After(h.l.interval / 4):
 		case <-ctx.Done():
+			if cancelErr != nil {
+				return fmt.Errorf("cancel %s job %s: %w", h.l.sched.Name(), h.id, cancelErr)
+			}
 			h.set(launchers.Result{Status: launchers.StatusCancelled, ExitCode: -1})
 			return nil
 		}
