@@ -118,8 +118,22 @@ type errShardDied struct {
 }
 
 func (e errShardDied) Error() string {
-	return fmt.Sprintf("database shard %s exited during start (%s, exit code %d); see its output %s",
-		e.shard.name, e.r.Status, e.r.ExitCode, e.shard.stdout)
+	msg := fmt.Sprintf("database shard %s exited during start (%s, exit code %d); see its output %s and %s",
+		e.shard.name, e.r.Status, e.r.ExitCode, e.shard.stdout, e.shard.stderr)
+	if last := lastLine(e.shard.stderr); last != "" {
+		msg += "\nlast line of " + filepath.Base(e.shard.stderr) + ": " + last
+	}
+	return msg
+}
+
+// lastLine is the last non-empty line of a small file ("" if none): a shard's reason for exiting.
+func lastLine(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > 1<<20 {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // waitReady waits until the shard answers PING: for `ssrun db` after its ready line (which gives the

@@ -263,6 +263,9 @@ func TestDatabaseShardDiesDuringStart(t *testing.T) {
 	}
 	err = exp.Start(context.Background(), []Entity{db}, StartOptions{})
 	wantErr(t, err, SmartSimError, "orchestrator_2 exited during start")
+	if !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("error does not give the shard's reason: %v", err)
+	}
 	if !strings.Contains(err.Error(), filepath.Join("database", "orchestrator", "orchestrator_2", "orchestrator_2.out")) {
 		t.Fatalf("error does not name the output file: %v", err)
 	}
