@@ -305,8 +305,12 @@ func (e *Experiment) watchShard(o *Orchestrator, s *dbShard) {
 		return
 	}
 	r := s.Result()
-	e.opts.Log.Error(fmt.Sprintf("Database %s: shard %s(%s): %s (exit code %d); see its output %s",
-		o.Name, s.name, s.handle.ID(), r.Status, r.ExitCode, s.stdout))
+	msg := fmt.Sprintf("Database %s: shard %s(%s): %s (exit code %d); see its output %s and %s",
+		o.Name, s.name, s.handle.ID(), r.Status, r.ExitCode, s.stdout, s.stderr)
+	if last := lastLine(s.stderr); last != "" {
+		msg += ": " + last
+	}
+	e.opts.Log.Error(msg)
 }
 
 // StopDatabase is stop(db): SHUTDOWN to every shard (the launcher's stop as fallback); the shards end
