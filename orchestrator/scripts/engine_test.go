@@ -279,3 +279,60 @@ func TestConcurrentCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestTopLevelTensorsAreReadOnly: tensors made at the top level are shared by every call, so writing
+// to them, or through a view of them, fails; writing to a clone works.
+func TestTopLevelTensorsAreReadOnly(t *testing.T) {
+	src := `
+W = torch.zeros(2, 2)
+PAIR = torch.max(W, 0)
+
+def direct(x):
+    W[0] = 1
+    return x
+
+def through_view(x):
+    v = W.view(4)
+    v[0] = 1
+    return x
+
+def through_result(x):
+    PAIR.values[0] = 1
+    return x
+
+def on_clone(x):
+    c = W.clone()
+    c[0] = x
+    return c
+`
+	s := compile(t, New(), src)
+	x := float32s(t, []int64{2}, 3, 4)
+	for _, fn := range []string{"direct", "through_view", "through_result"} {
+		_, err := s.Run(context.Background(), ai.ScriptCall{Function: fn, Inputs: []*tensor.Tensor{x}, Variadic: -1})
+		if err == nil || !strings.Contains(err.Error(), "cannot assign to a tensor made at the script's top level") {
+			t.Errorf("%s: %v", fn, err)
+		}
+	}
+	got := run(t, s, ai.ScriptCall{Function: "on_clone", Inputs: []*tensor.Tensor{x}, Variadic: -1})
+	if want := float32s(t, []int64{2, 2}, 3, 4, 0, 0); !got[0].Equal(want) {
+		t.Errorf("on_clone = %v, want %v", got[0], want)
+	}
+}
+
+// TestSmartRedisPreProcessScript runs the data-processing script of SmartRedis's test suite as it is
+// written for TorchScript (indexed assignment, .float(), .to(inp.device)).
+func TestSmartRedisPreProcessScript(t *testing.T) {
+	src := `
+def pre_process(inp):
+    mean = torch.zeros(1).float().to(inp.device)
+    mean[0] = 2.0
+    temp = inp.float() - mean
+    return temp
+`
+	s := compile(t, New(), src, "pre_process")
+	in, _ := tensor.FromInt32([]int64{2, 2}, []int32{1, 2, 3, 4})
+	got := run(t, s, ai.ScriptCall{Function: "pre_process", Inputs: []*tensor.Tensor{in}, Variadic: -1})
+	if want := float32s(t, []int64{2, 2}, -1, 0, 1, 2); !got[0].Equal(want) {
+		t.Errorf("pre_process = %v, want %v", got[0], want)
+	}
+}

@@ -12,9 +12,9 @@ import (
 // fromData is torch.tensor(data): nested lists or tuples of numbers (or one number) with a rectangular
 // shape. Without a dtype, floats give float32, integers int64 and bools bool, as in PyTorch.
 func fromData(data starlark.Value, dtype tensor.DType) (*Tensor, error) {
-	if t, ok := data.(*Tensor); ok {
-		if dtype == tensor.Invalid {
-			return t, nil
+	if t, ok := data.(*Tensor); ok { // a copy, as torch.tensor(t) makes
+		if dtype == tensor.Invalid || dtype == t.dtype {
+			return t.clone(), nil
 		}
 		return t.to(dtype), nil
 	}

@@ -16,10 +16,10 @@
 //	shape         reshape transpose t permute squeeze unsqueeze flatten cat (concat) stack numel
 //	linear        matmul softmax(x, dim, dtype=None)
 //
-// Tensor attributes and methods: x.shape (a tuple), x.dtype, x.ndim, x.T, x[i] and x[a:b:s] on dim 0,
-// len(x), iteration over dim 0, x.size(dim=None), x.dim(), x.item(), x.tolist(), x.view(*shape),
-// x.reshape(*shape), x.permute(*dims), x.to(dtype), x.float(), x.double(), x.int(), x.long(), x.bool(),
-// x.contiguous(), x.clone(), x.detach(). Operators: + - * / // % and unary - and +, with numbers on
+// Tensor attributes and methods: x.shape (a tuple), x.dtype, x.ndim, x.T, x.device ("cpu"), x[i] and
+// x[a:b:s] on dim 0, x[i] = v (a number or a broadcastable tensor), len(x), iteration over dim 0, x.size(dim=None), x.dim(), x.item(), x.tolist(), x.view(*shape),
+// x.reshape(*shape), x.permute(*dims), x.to(dtype or device or tensor), x.float(), x.double(), x.int(), x.long(), x.bool(),
+// x.contiguous(), x.clone(), x.detach(), x.cpu(). Operators: + - * / // % and unary - and +, with numbers on
 // either side (2*x).
 //
 // Type promotion is torch.result_type: dimensioned tensors outrank zero-dimensional ones, which
@@ -31,7 +31,8 @@
 //
 // Not PyTorch: Starlark has no ** or @ operators (torch.pow, torch.matmul) and its ==, < give one
 // bool (use torch.eq, torch.lt); a multi-element tensor is true in `if x:` where PyTorch raises;
-// slicing accepts a negative step; there is no autograd, no in-place operation (tensors are
-// immutable, so x.add_(y) does not exist) and no indexing beyond dim 0 (x[:, 0] is x.t()[0] or
-// x.transpose(0, 1)[0]). Every tensor a script makes is limited to MaxElements elements.
+// slicing accepts a negative step, and a slice with a step other than 1 is a copy, not a view; there
+// is no autograd, no in-place method (x.add_(y)) and no indexing beyond dim 0 (x[:, 0] is
+// x.t()[0]). Tensors made at a script's top level are read-only (every call shares them). Every
+// tensor a script makes is limited to MaxElements elements.
 package torch

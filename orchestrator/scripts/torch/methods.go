@@ -30,7 +30,7 @@ func init() {
 		"int":        castMethod(tensor.Int32),
 		"long":       castMethod(tensor.Int64),
 		"bool":       castMethod(tensor.Bool),
-		"contiguous": identityMethod, "clone": identityMethod, "detach": identityMethod,
+		"contiguous": identityMethod, "detach": identityMethod, "clone": cloneMethod, "cpu": identityMethod,
 	}
 	for _, name := range methodFunctions {
 		fn := functions[name]
@@ -49,6 +49,8 @@ func (t *Tensor) Attr(name string) (starlark.Value, error) {
 		return DType{t.dtype}, nil
 	case "ndim":
 		return starlark.MakeInt(t.ndim()), nil
+	case "device":
+		return starlark.String("cpu"), nil // scripts run on the CPU whatever device they were stored for
 	case "T":
 		return result(permute(t, reversedDims(t.ndim())))
 	}
@@ -63,7 +65,7 @@ func (t *Tensor) Attr(name string) (starlark.Value, error) {
 
 // AttrNames lists the attributes, sorted.
 func (t *Tensor) AttrNames() []string {
-	names := []string{"shape", "dtype", "ndim", "T"}
+	names := []string{"shape", "dtype", "ndim", "T", "device"}
 	for name := range tensorMethods {
 		names = append(names, name)
 	}
@@ -163,14 +165,24 @@ func (t *Tensor) nestedList(dim, offset int) starlark.Value {
 	return starlark.NewList(items)
 }
 
+// toMethod is x.to(dtype), x.to(device), x.to(device, dtype) or x.to(other_tensor): devices (strings
+// such as "cpu" or "cuda:0", or x.device) are accepted and ignored, as scripts run on the CPU.
 func toMethod(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var dtype starlark.Value
-	if err := starlark.UnpackArgs("to", args, kw, "dtype", &dtype); err != nil {
-		return nil, err
-	}
-	dt, err := dtypeArg(dtype, t.dtype)
+	opts, err := kwargs("to", kw, "dtype", "device", "copy", "non_blocking")
 	if err != nil {
 		return nil, err
+	}
+	dt := t.dtype
+	for _, a := range append(args, opts["dtype"]) {
+		switch a := a.(type) {
+		case nil, starlark.String:
+		case DType:
+			dt = a.D
+		case *Tensor:
+			dt = a.dtype
+		default:
+			return nil, fmt.Errorf("to() expects a dtype, a device or a tensor, not %s", a.Type())
+		}
 	}
 	return t.to(dt), nil
 }
@@ -184,8 +196,16 @@ func castMethod(dt tensor.DType) func(*Tensor, starlark.Tuple, []starlark.Tuple)
 	}
 }
 
-// identityMethod is contiguous, clone and detach: tensors here are immutable, contiguous and have no
-// autograd graph, so each returns the tensor itself.
+// cloneMethod is x.clone(): a copy that owns its values.
+func cloneMethod(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs("clone", args, kw); err != nil {
+		return nil, err
+	}
+	return t.clone(), nil
+}
+
+// identityMethod is contiguous, detach and cpu: tensors here are contiguous, on the CPU and have no
+// autograd graph, so each returns the tensor itself (PyTorch too returns self in that case).
 func identityMethod(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	if len(args) > 0 || len(kw) > 0 {
 		return nil, fmt.Errorf("takes no arguments")
@@ -207,7 +227,7 @@ func (r *ValuesIndices) String() string {
 	return fmt.Sprintf("(values=%s, indices=%s)", r.Values, r.Indices)
 }
 func (r *ValuesIndices) Type() string         { return "tuple" }
-func (r *ValuesIndices) Freeze()              {}
+func (r *ValuesIndices) Freeze()              { r.Values.Freeze(); r.Indices.Freeze() }
 func (r *ValuesIndices) Truth() starlark.Bool { return starlark.True }
 func (r *ValuesIndices) Hash() (uint32, error) {
 	return 0, fmt.Errorf("unhashable type: tuple of Tensors")

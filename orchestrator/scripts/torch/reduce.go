@@ -123,7 +123,7 @@ func dropDims(t *Tensor, dims []int) *Tensor {
 	for _, d := range dims {
 		shape = append(shape[:d], shape[d+1:]...)
 	}
-	return &Tensor{dtype: t.dtype, shape: shape, f: t.f, i: t.i}
+	return &Tensor{dtype: t.dtype, shape: shape, f: t.f, i: t.i, frozen: t.frozen}
 }
 
 // mean is sum divided by the count, for floating point tensors only (PyTorch refuses integers).
@@ -210,4 +210,4 @@ func better(t *Tensor, a, b int, sign float64) bool {
 }
 
 // flat is t viewed as one dimension.
-func flat(t *Tensor) *Tensor { return &Tensor{dtype: t.dtype, shape: []int{t.numel()}, f: t.f, i: t.i} }
+func flat(t *Tensor) *Tensor { return withShape(t, []int{t.numel()}) }

@@ -4,9 +4,10 @@ import (
 	"fmt"
 )
 
-// withShape shares t's values under another shape of the same element count.
+// withShape shares t's values under another shape of the same element count: a view, as
+// reshape/view/squeeze/unsqueeze/flatten are in PyTorch, so writing through it writes t.
 func withShape(t *Tensor, shape []int) *Tensor {
-	return &Tensor{dtype: t.dtype, shape: shape, f: t.f, i: t.i}
+	return &Tensor{dtype: t.dtype, shape: shape, f: t.f, i: t.i, frozen: t.frozen}
 }
 
 // reshape is torch.reshape / Tensor.view: one dimension may be -1 and is inferred.

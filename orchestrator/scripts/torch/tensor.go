@@ -3,6 +3,7 @@ package torch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -15,23 +16,27 @@ import (
 // database's memory with one call (torch.zeros(1 << 40)).
 const MaxElements = 1 << 28
 
-// Tensor is an immutable dense row-major tensor. Floating point values (FLOAT, DOUBLE) are held as
-// float64 and rounded to float32 after every operation on a FLOAT tensor, which gives float32's
-// correctly rounded results; integers and bools are held as int64 and wrapped to their dtype's width.
-// Every operation returns a new tensor, so tensors can be shared freely (Freeze has nothing to do).
+// Tensor is a dense row-major tensor. Floating point values (FLOAT, DOUBLE) are held as float64 and
+// rounded to float32 after every operation on a FLOAT tensor, which gives float32's correctly rounded
+// results; integers and bools are held as int64 and wrapped to their dtype's width. Operations return
+// new tensors; views (x[i], x[a:b], reshape, view, squeeze, unsqueeze, flatten) share their source's
+// values as in PyTorch, and x[i] = v writes through them. Tensors reachable from a script's globals are
+// frozen when the script is stored: every call shares them, so they and their views are read-only.
 type Tensor struct {
-	dtype tensor.DType
-	shape []int
-	f     []float64 // values when dtype.IsFloat()
-	i     []int64   // values otherwise
+	dtype  tensor.DType
+	shape  []int
+	f      []float64 // values when dtype.IsFloat()
+	i      []int64   // values otherwise
+	frozen bool
 }
 
 var (
-	_ starlark.HasAttrs  = (*Tensor)(nil)
-	_ starlark.HasBinary = (*Tensor)(nil)
-	_ starlark.HasUnary  = (*Tensor)(nil)
-	_ starlark.Sliceable = (*Tensor)(nil)
-	_ starlark.Iterable  = (*Tensor)(nil)
+	_ starlark.HasAttrs    = (*Tensor)(nil)
+	_ starlark.HasBinary   = (*Tensor)(nil)
+	_ starlark.HasUnary    = (*Tensor)(nil)
+	_ starlark.Sliceable   = (*Tensor)(nil)
+	_ starlark.HasSetIndex = (*Tensor)(nil)
+	_ starlark.Iterable    = (*Tensor)(nil)
 )
 
 // numel is the element count of a shape.
@@ -186,7 +191,7 @@ func toOperand(v starlark.Value, what string) (operand, error) {
 }
 
 func (t *Tensor) Type() string { return "Tensor" }
-func (t *Tensor) Freeze()      {} // immutable
+func (t *Tensor) Freeze()      { t.frozen = true }
 
 // Truth is the value of a one-element tensor, as bool(tensor) in PyTorch; a larger tensor is true
 // (PyTorch raises there, which Starlark's Truth cannot).
@@ -291,6 +296,7 @@ func (t *Tensor) rows(start, end, step int, keepDim bool) *Tensor {
 		} else {
 			out.i = t.i[start*inner : end*inner : end*inner]
 		}
+		out.frozen = t.frozen
 		return out
 	}
 	var picks []int
@@ -313,6 +319,38 @@ func (t *Tensor) rows(start, end, step int, keepDim bool) *Tensor {
 		}
 	}
 	return out
+}
+
+// SetIndex is x[i] = v: v (a number or a tensor broadcastable to x[i]'s shape) is converted to x's
+// dtype and written into row i, as PyTorch's indexed assignment does.
+func (t *Tensor) SetIndex(i int, v starlark.Value) error {
+	if t.frozen {
+		return fmt.Errorf("cannot assign to a tensor made at the script's top level: every call shares it, so it is read-only (copy it with .clone() first)")
+	}
+	src, err := toOperand(v, "assigned value")
+	if err != nil {
+		return err
+	}
+	row := t.shape[1:]
+	if shape, err := broadcastShapes(row, src.t.shape); err != nil || !equalShapes(shape, row) {
+		return fmt.Errorf("shape mismatch: value tensor of shape %s cannot be broadcast to indexing result of shape %s", shapeString(src.t.shape), shapeString(row))
+	}
+	values, err := expand(src.t.to(t.dtype), row)
+	if err != nil {
+		return err
+	}
+	inner := numel(row)
+	if t.isFloat() {
+		copy(t.f[i*inner:(i+1)*inner], values.f)
+	} else {
+		copy(t.i[i*inner:(i+1)*inner], values.i)
+	}
+	return nil
+}
+
+// clone is a copy that owns its values.
+func (t *Tensor) clone() *Tensor {
+	return &Tensor{dtype: t.dtype, shape: append([]int{}, t.shape...), f: slices.Clone(t.f), i: slices.Clone(t.i)}
 }
 
 // Iterate walks dim 0, as `for row in x` does in PyTorch.
@@ -358,7 +396,7 @@ func (t *Tensor) Unary(op syntax.Token) (starlark.Value, error) {
 	case syntax.MINUS:
 		return neg(t)
 	case syntax.PLUS:
-		return t, nil
+		return t.clone(), nil
 	}
 	return nil, nil
 }

@@ -399,3 +399,59 @@ func TestComparisonsAndWhere(t *testing.T) {
 		{"m < m", "Tensor < Tensor not implemented"},
 	})
 }
+
+// TestIndexedAssignment covers x[i] = v and PyTorch's view semantics: x[i], slices with step 1 and
+// reshapes share values with their source; clone and torch.tensor copy.
+func TestIndexedAssignment(t *testing.T) {
+	src := `
+def run():
+    a = torch.zeros(2, 3)
+    a[0] = 1.5
+    a[1] = torch.tensor([1, 2, 3])
+    row = a[1]
+    row[0] = 9
+    b = torch.arange(4)
+    b[-1] = 2.7
+    v = b.view(2, 2)
+    v[0] = torch.tensor([7, 7])
+    c = b.clone()
+    c[0] = 0
+    d = torch.tensor(b)
+    d[1] = 0
+    e = torch.zeros(3, 2)
+    e[1:][0] = 5
+    return a, b, c, d, e
+`
+	thread := &starlark.Thread{Name: "test"}
+	globals, err := starlark.ExecFile(thread, "assign.star", src, starlark.StringDict{"torch": Module()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := starlark.Call(thread, globals["run"], nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"tensor([[1.5, 1.5, 1.5], [9., 2., 3.]])",
+		"tensor([7, 7, 2, 2])",
+		"tensor([0, 7, 2, 2])",
+		"tensor([7, 0, 2, 2])",
+		"tensor([[0., 0.], [5., 5.], [0., 0.]])",
+	}
+	for k, v := range out.(starlark.Tuple) {
+		if v.String() != want[k] {
+			t.Errorf("result %d = %s, want %s", k, v, want[k])
+		}
+	}
+	for _, c := range []opCase{
+		{"x = torch.zeros(2, 3)\nx[0] = torch.ones(2)\n", "shape mismatch: value tensor of shape [2] cannot be broadcast to indexing result of shape [3]"},
+		{"x = torch.zeros(2)\nx[2] = 1\n", "index 2 out of range"},
+		{"x = torch.zeros(2)\nx[0] = 'a'\n", "assigned value must be a Tensor or a number"},
+		{"x = torch.zeros(2)\nx.freeze = 1\n", "can't assign to .freeze field of Tensor"},
+	} {
+		_, err := starlark.ExecFile(&starlark.Thread{Name: "test"}, "bad.star", c.expr, starlark.StringDict{"torch": Module()})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.expr, err, c.want)
+		}
+	}
+}
