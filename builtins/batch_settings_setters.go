@@ -1,0 +1,48 @@
+package builtins
+
+import (
+	"go.starlark.net/starlark"
+
+	"github.com/ssrun/ssrun/runtime"
+)
+
+// Setters of SmartSim's batch-settings classes beyond nodes, walltime, queue and account:
+// set_partition (sbatch's name for the queue), set_project (bsub's name for the account), and the
+// batch arguments of runtime.BatchArgSetters.
+func init() {
+	batchSettingsMethods["set_partition"] = starlark.NewBuiltin("set_partition",
+		batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Queue = s }))
+	batchSettingsMethods["set_project"] = starlark.NewBuiltin("set_project",
+		batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Account = s }))
+	for name := range runtime.BatchArgSetters {
+		batchSettingsMethods[name] = starlark.NewBuiltin(name, batchSettingsArgSetter)
+	}
+}
+
+// batchSettingsArgSetter takes an int, a str or a list of str (hosts).
+func batchSettingsArgSetter(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v starlark.Value
+	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &v); err != nil {
+		return nil, err
+	}
+	var values []string
+	switch x := v.(type) {
+	case starlark.Int:
+		values = []string{x.String()}
+	case starlark.String:
+		values = []string{string(x)}
+	default:
+		list, ok := stringsOf(v)
+		if !ok || len(list) == 0 {
+			return nil, typeErrorf("%s expects an int, a str or a non-empty list of str, not %s", b.Name(), v.Type())
+		}
+		values = list
+	}
+	warn := func(msg string) {
+		if env, err := EnvOf(thread); err == nil {
+			env.logger().Warn(msg)
+		}
+	}
+	b.Receiver().(*BatchSettings).bs.ApplyBatchSetter(b.Name(), values, warn)
+	return starlark.None, nil
+}
