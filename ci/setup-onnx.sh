@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # CI setup for the ONNX backend's tests: Debian's python3-onnx and numpy (to regenerate and check the
-# test models), libonnx-testdata (the conformance suite) and ONNX Runtime itself (`make onnxruntime`,
+# test models), libonnx-testdata (the conformance suite), locales-all and ONNX Runtime itself (`make onnxruntime`,
 # from the npm package onnxruntime-node; the tarball is cached). Idempotent and quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null || need+=(python3-onnx python3-numpy)
 [ -d /usr/share/libonnx-testdata/data ] || need+=(libonnx-testdata)
+# ONNX Runtime's StringNormalizer (in libonnx-testdata's strnorm models) needs the en_US.UTF-8 locale.
+locale -a 2>/dev/null | grep -qi '^en_US.utf8$' || need+=(locales-all)
 command -v npm >/dev/null || need+=(npm)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 if [ ${#need[@]} -gt 0 ]; then

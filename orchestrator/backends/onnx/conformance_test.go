@@ -78,8 +78,8 @@ func runReferenceModel(t *testing.T, c *redis.Client, dir string) {
 	}
 	key := "{m}" + dir
 	err := c.Do(ctx, "AI.MODELSTORE", key, "ONNX", "CPU", "BLOB", readFile(t, filepath.Join(dir, "model.onnx"))).Err()
-	if err != nil && strings.Contains(err.Error(), "Failed to construct locale") && !hasLocale("en_US") {
-		t.Skipf("the model's StringNormalizer needs the en_US.UTF-8 locale, which this machine lacks: %v", err)
+	if err != nil && strings.Contains(err.Error(), "Failed to construct locale") && !hasLocale("en_US") && os.Getenv("CI") == "" {
+		t.Skipf("the model's StringNormalizer needs the en_US.UTF-8 locale (apt-get install locales-all; CI has it): %v", err)
 	}
 	if err != nil && strings.Contains(err.Error(), "Could not find an implementation") && opset < minOpset {
 		t.Skipf("opset %d: ONNX Runtime has dropped this operator version (it supports opset %d and newer): %v", opset, minOpset, err)
