@@ -35,7 +35,8 @@ type shardPlan struct {
 
 func (p shardPlan) addr() string { return "127.0.0.1:" + strconv.Itoa(p.port) }
 
-// shardPlans splits the slots evenly (the first shards take the remainder) for db_nodes >= 3.
+// shardPlans names the shards and their ports (port, port+1, ...); for db_nodes >= 3 it splits the
+// 16384 slots into contiguous ranges differing by at most one slot, and gives each node a stable id.
 func (o *Orchestrator) shardPlans() []shardPlan {
 	out := make([]shardPlan, o.DBNodes)
 	for i := range out {

@@ -231,7 +231,7 @@ func (o *Orchestrator) ShardOutputs() []string {
 	return out
 }
 
-// removeDir is generate()'s treatment of a database: its directory is always wiped and recreated.
+// generate is generate()'s treatment of a database: its directory is always wiped and recreated.
 func (o *Orchestrator) generate(fsys FS) error {
 	if ok, _ := fsys.Exists(o.Path); ok {
 		if err := fsys.RemoveAll(o.Path); err != nil {
