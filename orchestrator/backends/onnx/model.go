@@ -142,8 +142,16 @@ func (m *model) runValues(ctx context.Context, in, out []ort.Value) error {
 		return fmt.Errorf("onnx: %w", err)
 	}
 	defer opts.Destroy()
-	stop := context.AfterFunc(ctx, func() { opts.Terminate() })
-	defer stop()
+	terminated := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		opts.Terminate()
+		close(terminated)
+	})
+	defer func() {
+		if !stop() {
+			<-terminated // Terminate is using opts: destroy them after it
+		}
+	}()
 	err = m.session.RunWithOptions(in, out, opts)
 	if err != nil && ctx.Err() != nil {
 		return errors.New("onnx: run cancelled: the server is shutting down")
