@@ -11,6 +11,7 @@
 //	              floor_divide remainder maximum minimum clamp(x, min=None, max=None) (clip)
 //	              eq ne gt ge lt le where(cond, x, y)
 //	reductions    sum(x, dim=None, keepdim=False, dtype=None) mean(...) max min argmax argmin
+//	              var(x, dim=None, unbiased=True, keepdim=False, correction=None) std(...)
 //	              (max(x) is a 0-d tensor; max(x, dim) is (values, indices) with .values/.indices;
 //	              max(x, other) is maximum)
 //	shape         reshape transpose t permute squeeze unsqueeze flatten cat (concat) stack numel

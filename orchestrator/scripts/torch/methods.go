@@ -13,7 +13,7 @@ import (
 var methodFunctions = []string{
 	"neg", "abs", "exp", "log", "sqrt", "relu", "sigmoid", "tanh",
 	"add", "sub", "mul", "div", "pow", "floor_divide", "remainder", "maximum", "minimum", "clamp", "clip",
-	"sum", "mean", "max", "min", "argmax", "argmin",
+	"sum", "mean", "var", "std", "max", "min", "argmax", "argmin",
 	"eq", "ne", "gt", "ge", "lt", "le",
 	"transpose", "t", "squeeze", "unsqueeze", "flatten", "matmul", "softmax", "numel",
 }

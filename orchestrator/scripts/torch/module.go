@@ -28,7 +28,7 @@ var functions = map[string]impl{
 	"minimum": binaryImpl(minimumFn, "other"), "clamp": clampFn, "clip": clampFn,
 
 	"sum": sumFn, "mean": meanFn, "max": extremeImpl("max", 1), "min": extremeImpl("min", -1),
-	"argmax": argExtremeImpl("argmax", 1), "argmin": argExtremeImpl("argmin", -1),
+	"var": varFn, "std": stdFn, "argmax": argExtremeImpl("argmax", 1), "argmin": argExtremeImpl("argmin", -1),
 
 	"reshape": reshapeFn, "transpose": transposeFn, "t": tFn, "permute": permuteFn, "squeeze": squeezeFn,
 	"unsqueeze": unsqueezeFn, "flatten": flattenFn, "cat": joinImpl("cat", cat), "concat": joinImpl("concat", cat),

@@ -209,6 +209,14 @@ func TestReductions(t *testing.T) {
 		{"torch.mean(torch.tensor(2.5, dtype=torch.float64))", "tensor(2.5, dtype=torch.float64)"},
 		{"torch.mean(torch.tensor([1., 2.], dtype=torch.float64))", "tensor(1.5, dtype=torch.float64)"},
 		{"m.mean(dim=0, keepdim=True)", "tensor([[2.5, 3.5, 4.5]])"},
+		{"torch.var(torch.tensor([1., 2., 3., 4.]))", "tensor(1.6666666269302368)"},
+		{"torch.var(torch.tensor([1., 2., 3., 4.]), False)", "tensor(1.25)"},
+		{"torch.var(torch.tensor([1., 2., 3., 4.]), correction=0)", "tensor(1.25)"},
+		{"torch.var(m, 1)", "tensor([1., 1.])"},
+		{"m.var(0, keepdim=True)", "tensor([[4.5, 4.5, 4.5]])"},
+		{"torch.std(torch.tensor([2., 4., 4., 4., 5., 5., 7., 9.], dtype=torch.float64), unbiased=False)", "tensor(2., dtype=torch.float64)"},
+		{"m.std(dim=1)", "tensor([1., 1.])"},
+		{"torch.var(torch.tensor([1.]))", "tensor(nan)"},
 		{"torch.max(m)", "tensor(6.)"},
 		{"torch.min(m)", "tensor(1.)"},
 		{"torch.max(torch.tensor([1., float('nan'), 3.]))", "tensor(nan)"},
@@ -225,6 +233,7 @@ func TestReductions(t *testing.T) {
 	})
 	checkErrors(t, []opCase{
 		{"torch.mean(torch.tensor([1, 2]))", "mean(): could not infer output dtype"},
+		{"torch.std(torch.tensor([1, 2]))", "std and var only support floating point dtypes"},
 		{"torch.sum(m, 2)", "dimension out of range (expected to be in range of [-2, 1], but got 2)"},
 		{"torch.sum(m, (0, 0))", "dim 0 appears multiple times"},
 		{"torch.max(torch.tensor([]))", "expected reduction dim to be specified"},
