@@ -63,7 +63,7 @@ func (s *Server) infoSection(name string) string {
 		n := len(s.clients)
 		s.mu.Unlock()
 		add("connected_clients", n)
-		add("maxclients", s.maxClients)
+		add("maxclients", s.maxClients.Load())
 	case "memory":
 		used := s.keys.UsedMemory()
 		var ms runtime.MemStats

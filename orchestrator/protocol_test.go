@@ -169,7 +169,7 @@ func TestMaxClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.maxClients = 2
+	srv.maxClients.Store(2)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ type Server struct {
 	maxBulkLen   atomic.Int64
 	stats        serverStats
 	settings     *settings
-	maxClients   int
+	maxClients   atomic.Int64 // connections accepted at once (CONFIG SET maxclients)
 	idleTimeout  atomic.Int64 // seconds a client may stay idle before it is closed (CONFIG SET timeout); 0: forever
 }
 
@@ -88,8 +88,8 @@ func New(cfg Config) (*Server, error) {
 		done:        make(chan struct{}),
 		shutdownReq: make(chan struct{}),
 		startTime:   time.Now(),
-		maxClients:  defaultMaxClients,
 	}
+	s.maxClients.Store(defaultMaxClients)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.requirePass.Store(&pass)
@@ -273,7 +273,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			nc.Close()
 			return
 		}
-		if len(s.clients) >= s.maxClients {
+		if int64(len(s.clients)) >= s.maxClients.Load() {
 			s.mu.Unlock()
 			s.stats.rejectedConn.Add(1)
 			nc.SetWriteDeadline(time.Now().Add(time.Second))

@@ -97,7 +97,15 @@ func newSettings(s *Server) *settings {
 		fixed("port", portOf(s.Addr())),
 		fixed("bind", strings.Join(s.cfg.Binds, " ")),
 		fixed("unixsocket", s.cfg.UnixSocket),
-		fixed("maxclients", strconv.Itoa(s.maxClients)),
+		{name: "maxclients", get: func() string { return strconv.FormatInt(s.maxClients.Load(), 10) },
+			set: func(v string) string {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < 1 {
+					return "argument must be between 1 and 9223372036854775807 inclusive"
+				}
+				s.maxClients.Store(n)
+				return ""
+			}},
 		fixed("io-threads", strconv.Itoa(s.cfg.Threads)),
 		fixed("cluster-enabled", map[bool]string{false: "no", true: "yes"}[s.cfg.Cluster != nil]),
 		fixed("dir", "/"),
