@@ -30,6 +30,8 @@ type Env struct {
 	Seed uint64
 	// DryRun makes every experiment plan instead of launch: nothing is started or written.
 	DryRun bool
+	// Hermetic makes a dry run ignore what earlier runs left in experiment directories (ssrun test).
+	Hermetic bool
 	// NewLauncher returns the launcher for an experiment created with Experiment(launcher=name), name
 	// as the script spelled it ("auto" included). The host decides: a recorder in a dry run, local
 	// processes, a workload manager.

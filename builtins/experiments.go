@@ -26,6 +26,7 @@ func (env *Env) newExperiment(name, expPath, launcherName string) (*runtime.Expe
 		AutoLauncher: env.Launcher,
 		Seed:         env.Seed,
 		DryRun:       env.DryRun,
+		Hermetic:     env.Hermetic,
 		Log:          env.logger(),
 	})
 	if err != nil {

@@ -54,6 +54,7 @@ func RunTest(ctx context.Context, opts Options, call string) (ScriptRun, error) 
 		Launcher:    opts.Launcher,
 		Seed:        opts.Seed,
 		DryRun:      true,
+		Hermetic:    true,
 		NewLauncher: launcherFactory(opts),
 		Dir:         root,
 		Source:      l.source,

@@ -37,6 +37,8 @@ type Options struct {
 	// FS performs generation's file operations; default: the real file system, or a recording overlay
 	// in dry run.
 	FS FS
+	// Hermetic makes a dry run ignore what earlier runs left under exp_path (plan_hermetic.go).
+	Hermetic bool
 }
 
 // DryRunTime is the clock of a dry run, so that plans are byte-stable.
@@ -97,6 +99,7 @@ func NewExperiment(name, expPath, launcherName string, opts Options) (*Experimen
 	}
 	e := &Experiment{Name: name, Path: path, LauncherName: launcher, opts: opts, jobs: newJobTable()}
 	e.plan = newPlan(e)
+	e.applyHermetic()
 	return e, nil
 }
 

@@ -22,6 +22,9 @@ type history struct {
 // loadHistory reads the history once, at the first start.
 func (e *Experiment) loadHistory() {
 	e.history.once.Do(func() {
+		if e.opts.Hermetic && e.opts.DryRun {
+			return // a hermetic dry run starts from a clean experiment directory
+		}
 		if data, err := os.ReadFile(e.ManifestPath()); err == nil {
 			var doc struct {
 				Runs []json.RawMessage `json:"runs"`

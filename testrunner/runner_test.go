@@ -3,11 +3,14 @@ package testrunner
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ssrun/ssrun/host"
 )
 
 // A suite directory as a user writes one: a golden script, a script with test functions, a helper
@@ -256,5 +259,39 @@ def test_bad_regexp():
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestRunIsHermetic: leftovers of an earlier real run in the experiment directory (an entity
+// directory, smartsim_params.txt, the telemetry of run-000 and run-001) change nothing in the plan
+// `ssrun test` compares, so goldens pass on a clean checkout and after any real run alike.
+func TestRunIsHermetic(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, suite)
+	script := filepath.Join(dir, "plan.star")
+	clean, err := host.RunTest(context.Background(), host.Options{Script: script}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{
+		"plan/e/e_0/in.txt":                         "old\n",
+		"plan/smartsim_params.txt":                  "old\n",
+		"plan/.smartsim/telemetry/plan/run-001/x":   "",
+		"plan/.smartsim/telemetry/manifest.json":    `{"runs": [{"run_id": "run-000"}]}`,
+		"plan/.smartsim/telemetry/plan/run-000/out": "",
+	})
+	dirty, err := host.RunTest(context.Background(), host.Options{Script: script}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := unifiedDiff("clean", "with leftovers", string(clean.Plan), string(dirty.Plan)); d != "" {
+		t.Fatalf("leftovers changed the plan:\n%s", d)
+	}
+	// An ordinary dry run does see them: it plans what a real run would do here.
+	var plan bytes.Buffer
+	if err := host.Run(context.Background(), host.Options{Script: script, DryRun: true, Stdout: &plan, Stderr: io.Discard}); err == nil {
+		t.Fatalf("plain dry run ignored the existing entity directory:\n%s", plan.String())
+	} else if !strings.Contains(err.Error(), "FileExistsError") {
+		t.Fatalf("plain dry run: %v", err)
 	}
 }
