@@ -75,7 +75,8 @@ func names(infos []ort.InputOutputInfo) []string {
 func (m *model) Inputs() []string  { return m.inNames }
 func (m *model) Outputs() []string { return m.outNames }
 
-// Run runs the session once. A cancelled ctx (server shutdown) terminates the run in ONNX Runtime.
+// Run runs the session once. A cancelled ctx (server shutdown) terminates the run in ONNX Runtime,
+// which checks for it between operators (one long operator runs to its end).
 func (m *model) Run(ctx context.Context, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if len(in) != len(m.inNames) {
 		return nil, fmt.Errorf("onnx: the model has %d inputs, %d given", len(m.inNames), len(in))
