@@ -255,3 +255,33 @@ func TestBackendErrors(t *testing.T) {
 		t.Fatalf("wrong input count: %v", err)
 	}
 }
+
+// A model stored for a GPU is accepted, reports its session's names in AI.MODELGET, and runs (on the
+// CPU: ssrun has no GPU execution).
+func TestGPUModelRunsOnCPU(t *testing.T) {
+	c := newClient(t, startServer(t, library(t), 1))
+	ctx := context.Background()
+	err := c.Do(ctx, "AI.MODELSTORE", "g", "ONNX", "GPU:0", "BLOB", readFile(t, testdataModel("add_mul"))).Err()
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := c.Do(ctx, "AI.MODELGET", "g", "META").Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta[3] != "GPU:0" || len(meta[11].([]any)) != 2 || meta[11].([]any)[1] != "b" || meta[13].([]any)[1] != "d" {
+		t.Fatalf("MODELGET META = %v", meta)
+	}
+	a, _ := tensor.FromFloat32([]int64{1, 2}, []float32{3, 4})
+	if err := setTensor(ctx, c, "a", a); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := modelExecute(ctx, c, "g", []string{"a", "a"}, []string{"c", "d"}); err != nil || reply != "OK" {
+		t.Fatalf("run: %q %v", reply, err)
+	}
+	got, _ := getTensor(ctx, c, "c")
+	want, _ := tensor.FromFloat32([]int64{1, 2}, []float32{6, 8})
+	if !got.Equal(want) {
+		t.Fatalf("a+a = %v", got)
+	}
+}
