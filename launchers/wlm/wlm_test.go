@@ -20,6 +20,7 @@ type memScheduler struct {
 	cancels  [][]string
 	failNext int
 	forget   bool
+	gate     chan struct{} // when set, Cancel waits for it after recording its ids
 }
 
 func newMem() *memScheduler { return &memScheduler{states: map[string]launchers.Result{}} }
@@ -54,8 +55,14 @@ func (m *memScheduler) Query(_ context.Context, ids []string) (map[string]launch
 
 func (m *memScheduler) Cancel(_ context.Context, ids []string) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.cancels = append(m.cancels, append([]string(nil), ids...))
+	gate := m.gate
+	m.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, id := range ids {
 		m.states[id] = launchers.Result{Status: launchers.StatusCancelled, ExitCode: -15}
 	}
@@ -90,7 +97,7 @@ func TestOneQueryPerPollForAHundredJobs(t *testing.T) {
 	l := New(m, Options{Interval: 10 * time.Millisecond})
 	defer l.Close()
 	hs := submitN(t, l, 100)
-	time.Sleep(60 * time.Millisecond)
+	waitFor(t, func() bool { return l.Queries() >= 3 })
 	m.mu.Lock()
 	polls := len(m.queries)
 	for _, q := range m.queries {
@@ -99,7 +106,7 @@ func TestOneQueryPerPollForAHundredJobs(t *testing.T) {
 		}
 	}
 	m.mu.Unlock()
-	if polls == 0 || int64(polls) != l.Queries() {
+	if polls < 3 || int64(polls) > l.Queries() {
 		t.Fatalf("%d queries recorded, launcher counted %d", polls, l.Queries())
 	}
 	for i, h := range hs {
@@ -123,6 +130,7 @@ func TestStopsArrivingTogetherShareOneCancel(t *testing.T) {
 	m := newMem()
 	l := New(m, Options{Interval: 10 * time.Millisecond})
 	hs := submitN(t, l, 20)
+	m.gate = make(chan struct{})
 	var wg sync.WaitGroup
 	for _, h := range hs {
 		wg.Add(1)
@@ -133,14 +141,27 @@ func TestStopsArrivingTogetherShareOneCancel(t *testing.T) {
 			}
 		}()
 	}
+	// However the stops are scheduled, those arriving while a cancel call is out share the next one.
+	waitFor(t, func() bool {
+		m.mu.Lock()
+		first := 0
+		if len(m.cancels) > 0 {
+			first = len(m.cancels[0])
+		}
+		m.mu.Unlock()
+		l.cancelMu.Lock()
+		defer l.cancelMu.Unlock()
+		return first > 0 && first+len(l.cancelPending) == 20
+	})
+	close(m.gate)
 	wg.Wait()
 	for _, h := range hs {
 		if r := h.Result(); r.Status != launchers.StatusCancelled {
 			t.Fatalf("job %s after stop: %+v", h.ID(), r)
 		}
 	}
-	if l.Cancels() != 1 || len(m.cancels[0]) != 20 {
-		t.Fatalf("%d cancel calls (%v), want one for all 20", l.Cancels(), m.cancels)
+	if l.Cancels() > 2 || len(m.cancels) > 2 {
+		t.Fatalf("%d cancel calls (%v), want at most two for 20 stops", l.Cancels(), m.cancels)
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -157,7 +178,11 @@ func TestForgottenJobsAndQueryFailures(t *testing.T) {
 	l := New(m, Options{Interval: 5 * time.Millisecond})
 	defer l.Close()
 	h := submitN(t, l, 1)[0]
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return len(m.queries) >= 5 // three failed polls, then the job is seen
+	})
 	if r := h.Result(); r.Status.Terminal() {
 		t.Fatalf("job ended after failed queries: %+v", r)
 	}
@@ -182,5 +207,17 @@ func TestSignalExit(t *testing.T) {
 		if got := SignalExit(c.code, c.sig); got != c.want {
 			t.Errorf("SignalExit(%s, %s) = %d, want %d", c.code, c.sig, got, c.want)
 		}
+	}
+}
+
+// waitFor polls cond for up to 10 s (tests share two cores with everything else).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10 s")
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
