@@ -17,8 +17,10 @@ import (
 )
 
 // TestBlockingStartReturnsWithinOneCycleOfTheJobsEnd checks that start(block=True) notices a batch
-// job's end at the next poll: the gap between Slurm's EndTime (whole seconds) and start's return is at
-// most one poll interval plus the second EndTime rounds away.
+// job's end at the next poll: the gap between Slurm's EndTime (whole seconds) and start's return is
+// one poll interval (200 ms) plus the second EndTime rounds away, plus slack for a loaded CI machine
+// (scontrol itself can take a few hundred ms there); a launcher that noticed ends only at SmartSim's
+// fixed 5 s blocking poll would fail.
 func TestBlockingStartReturnsWithinOneCycleOfTheJobsEnd(t *testing.T) {
 	requireSlurm(t)
 	exp, _ := newSlurmExp(t, nil) // polls every 200 ms
@@ -51,7 +53,7 @@ func TestBlockingStartReturnsWithinOneCycleOfTheJobsEnd(t *testing.T) {
 	}
 	lag := returned.Sub(end)
 	t.Logf("start(block=True) returned %v after Slurm's EndTime", lag)
-	if lag > 200*time.Millisecond+time.Second+500*time.Millisecond {
+	if lag > 200*time.Millisecond+time.Second+1500*time.Millisecond {
 		t.Errorf("start returned %v after the job ended, more than one poll cycle", lag)
 	}
 }
