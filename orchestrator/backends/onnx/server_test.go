@@ -285,3 +285,45 @@ func TestGPUModelRunsOnCPU(t *testing.T) {
 		t.Fatalf("a+a = %v", got)
 	}
 }
+
+// Batching a model with two inputs and two outputs: each client's rows of both outputs come back to
+// it (MINBATCHSIZE 4 with no timeout: the runs can only happen as one batch of the four clients).
+func TestBatchingSeveralInputsAndOutputs(t *testing.T) {
+	addr := startServer(t, library(t), 1)
+	storeModel(t, newClient(t, addr), "{b}am", testdataModel("add_mul"), "BATCHSIZE", 4, "MINBATCHSIZE", 4)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]string, 4)
+	for i := 0; i < 4; i++ {
+		c := newClient(t, addr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := string(rune('0' + i))
+			v := float32(i + 1)
+			a, _ := tensor.FromFloat32([]int64{1, 2}, []float32{v, 2 * v})
+			b, _ := tensor.FromFloat32([]int64{1, 2}, []float32{10, v})
+			if setTensor(ctx, c, "{b}a"+k, a) != nil || setTensor(ctx, c, "{b}b"+k, b) != nil {
+				errs[i] = "TENSORSET failed"
+				return
+			}
+			if reply, err := modelExecute(ctx, c, "{b}am", []string{"{b}a" + k, "{b}b" + k}, []string{"{b}c" + k, "{b}d" + k}); err != nil || reply != "OK" {
+				errs[i] = "MODELEXECUTE: " + reply + " " + errText(err)
+				return
+			}
+			sum, _ := getTensor(ctx, c, "{b}c"+k)
+			prod, _ := tensor.FromFloat32([]int64{1, 2}, []float32{10 * v, 2 * v * v})
+			wantSum, _ := tensor.FromFloat32([]int64{1, 2}, []float32{v + 10, 3 * v})
+			gotProd, _ := getTensor(ctx, c, "{b}d"+k)
+			if sum == nil || !sum.Equal(wantSum) || gotProd == nil || !gotProd.Equal(prod) {
+				errs[i] = "wrong outputs"
+			}
+		}()
+	}
+	wg.Wait()
+	for i, e := range errs {
+		if e != "" {
+			t.Errorf("client %d: %s", i, e)
+		}
+	}
+}
