@@ -2,6 +2,7 @@ package slurm_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,6 +89,18 @@ func TestBatchEnsembleOfFourCompletesWithOutputsInMemberDirs(t *testing.T) {
 		if got, want := strings.TrimSpace(readLink(t, filepath.Join(m.Path, m.Name+".out"))), "member in "+m.Name; got != want {
 			t.Errorf("%s output %q, want %q", m.Name, got, want)
 		}
+	}
+	// The manifest keeps each member's final state with the batch job's id, so it survives Slurm
+	// forgetting the job MinJobAge seconds later.
+	id := jobID(t, exp)
+	finals := 0
+	for _, md := range telemetryMetadata(t, filepath.Join(exp.Path, ".smartsim", "telemetry", "manifest.json")) {
+		if md["job_id"] == id && md["status"] == "Completed" {
+			finals++
+		}
+	}
+	if finals != 4 {
+		t.Errorf("manifest records %d members Completed under job %s, want 4", finals, id)
 	}
 	if n := strings.Count(script, " &\n"); n != 4 || !strings.HasPrefix(script, "#!/bin/bash\n\n#SBATCH --output=") ||
 		!strings.HasSuffix(script, "\nwait\n") {
@@ -182,4 +195,36 @@ func jobID(t *testing.T, exp *runtime.Experiment) string {
 	}
 	t.Fatal("no job id in the summary")
 	return ""
+}
+
+// telemetryMetadata returns every "telemetry_metadata" object of a manifest file.
+func telemetryMetadata(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if md, ok := x["telemetry_metadata"].(map[string]any); ok {
+				out = append(out, md)
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	return out
 }
