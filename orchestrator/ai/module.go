@@ -126,12 +126,17 @@ func (m *Module) queueCreated(device string) {
 func (m *Module) InfoSection() string {
 	m.mu.Lock()
 	backends := make([]string, 0, len(m.backends))
-	for name := range m.backends {
+	var versions []string
+	for name, b := range m.backends {
 		backends = append(backends, name)
+		if d, ok := b.(describedBackend); ok {
+			versions = append(versions, "ai_backend_"+strings.ToLower(name)+":"+d.Version()+" "+d.Library())
+		}
 	}
 	chunk, path := m.chunkSize, m.backendsPath
 	m.mu.Unlock()
 	sort.Strings(backends)
+	sort.Strings(versions)
 	scripts := "none"
 	if m.opts.Scripts != nil {
 		scripts = "starlark"
@@ -145,7 +150,15 @@ func (m *Module) InfoSection() string {
 		"ai_queues:" + strings.Join(m.queues.names(), ","),
 		"ai_execution_device:CPU",
 	}
+	lines = append(lines, versions...)
 	return strings.Join(lines, "\r\n") + "\r\n"
+}
+
+// describedBackend is a backend that can say which library it runs on (the ONNX backend: ONNX
+// Runtime's version and path), shown in INFO so users can check what was loaded.
+type describedBackend interface {
+	Version() string
+	Library() string
 }
 
 func defaultBackendsPath() string {
