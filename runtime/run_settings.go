@@ -26,6 +26,9 @@ type RunSettings struct {
 	RunCommand string
 	RunArgs    []Arg
 	EnvVars    []Arg
+	// MPMD are the further programs of a multi-program launch (make_mpmd), each with its own run
+	// arguments, executable and arguments, run by the same run command after a ":".
+	MPMD []*RunSettings
 
 	log *slog.Logger
 }
@@ -39,6 +42,10 @@ func (rs *RunSettings) Clone() *RunSettings {
 	c.ExeArgs = append([]string(nil), rs.ExeArgs...)
 	c.RunArgs = append([]Arg(nil), rs.RunArgs...)
 	c.EnvVars = append([]Arg(nil), rs.EnvVars...)
+	c.MPMD = nil
+	for _, m := range rs.MPMD {
+		c.MPMD = append(c.MPMD, m.Clone())
+	}
 	return &c
 }
 
@@ -167,7 +174,15 @@ func (rs *RunSettings) Command() []string {
 		argv = append(argv, rs.FormatRunArgs()...)
 	}
 	argv = append(argv, rs.Exe)
-	return append(argv, rs.ExeArgs...)
+	argv = append(argv, rs.ExeArgs...)
+	for _, m := range rs.MPMD {
+		argv = append(argv, ":")
+		argv = append(argv, m.FormatRunArgs()...)
+		argv = append(argv, m.mpiEnvArgs()...)
+		argv = append(argv, m.Exe)
+		argv = append(argv, m.ExeArgs...)
+	}
+	return argv
 }
 
 func (rs *RunSettings) logger() *slog.Logger {

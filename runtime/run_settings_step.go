@@ -34,7 +34,8 @@ func (e *Experiment) stepCommand(m *Model, step, stdout, stderr string, delta []
 	}
 	argv = append(argv, rs.FormatRunArgs()...)
 	argv = append(argv, rs.Exe)
-	return append(argv, rs.ExeArgs...), nil
+	argv = append(argv, rs.ExeArgs...)
+	return append(argv, rs.srunMPMD(step)...), nil
 }
 
 // srunExport is srun's --export value: ALL plus the variables the experiment adds. Values holding a
