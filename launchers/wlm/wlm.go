@@ -55,6 +55,10 @@ func IntervalFromEnv() time.Duration {
 // controller restart takes a few seconds, a vanished scheduler should not hang the experiment.
 const maxQueryFailures = 60
 
+// maxUnseenPolls is how many answered polls may miss a job that was never listed before it counts as
+// lost: schedulers list a job from its submission on, so this only fires if it vanished at once.
+const maxUnseenPolls = 120
+
 // Launcher launches steps as local processes and batch scripts through a Scheduler.
 type Launcher struct {
 	sched    Scheduler
@@ -275,6 +279,12 @@ func (l *Launcher) apply(ids []string, states map[string]launchers.Result, err e
 			if r, forget := l.sched.Forgotten(); forget {
 				h.set(r)
 			}
+		default:
+			h.unseen++
+			if h.unseen >= maxUnseenPolls {
+				h.set(launchers.Result{Status: launchers.StatusFailed, ExitCode: -1,
+					Err: fmt.Errorf("%s never listed job %s after submitting it", l.sched.Name(), h.id)})
+			}
 		}
 	}
 }
@@ -297,7 +307,8 @@ type batchHandle struct {
 	id   string
 	l    *Launcher
 	done chan struct{}
-	seen bool // touched by the poller only
+	seen   bool // touched by the poller only
+	unseen int  // successful polls that did not list the job before it was first seen
 
 	mu      sync.Mutex
 	result  launchers.Result
