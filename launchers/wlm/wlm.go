@@ -304,9 +304,9 @@ func (l *Launcher) wakeUp() {
 
 // batchHandle is a submitted batch job.
 type batchHandle struct {
-	id   string
-	l    *Launcher
-	done chan struct{}
+	id     string
+	l      *Launcher
+	done   chan struct{}
 	seen   bool // touched by the poller only
 	unseen int  // successful polls that did not list the job before it was first seen
 
