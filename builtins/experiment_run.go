@@ -5,7 +5,6 @@ import (
 
 	"go.starlark.net/starlark"
 
-	"github.com/ssrun/ssrun/launchers"
 	"github.com/ssrun/ssrun/runtime"
 )
 
@@ -40,19 +39,7 @@ func experimentStop(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if err != nil {
 		return nil, err
 	}
-	exp := receiverExp(b)
-	dbs, rest := splitDatabases(entities)
-	if len(rest) > 0 || len(dbs) == 0 {
-		if err := exp.Stop(rest...); err != nil {
-			return nil, err
-		}
-	}
-	for _, db := range dbs {
-		if err := exp.StopDatabase(db); err != nil {
-			return nil, err
-		}
-	}
-	return starlark.None, nil
+	return starlark.None, receiverExp(b).Stop(entities...) // databases included: SHUTDOWN per shard
 }
 
 // experimentPoll is poll(interval=10, verbose=True, kill_on_interrupt=True): it waits for every job
@@ -99,17 +86,13 @@ func experimentGetStatus(_ *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, ent := range entities { // a database contributes one status per shard
-		var statuses []launchers.Status
-		if db, ok := ent.(*runtime.Orchestrator); ok {
-			statuses = db.ShardStatuses()
-		} else if statuses, err = receiverExp(b).GetStatus(ent); err != nil {
-			return nil, err
-		}
-		for _, s := range statuses {
-			out = append(out, string(s))
-		}
+	statuses, err := receiverExp(b).GetStatus(entities...) // a database contributes one per shard
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(statuses))
+	for i, s := range statuses {
+		out[i] = string(s)
 	}
 	return stringList(out), nil
 }

@@ -51,8 +51,7 @@ func (env *Env) Close() error {
 		if env.Detach {
 			continue
 		}
-		r.exp.StopDatabases() // SHUTDOWN first; the launcher's Close would only kill them
-		if err := r.exp.Close(); err != nil {
+		if err := r.exp.Close(); err != nil { // databases get SHUTDOWN; the launcher's Close would only kill them
 			errs = append(errs, fmt.Errorf("experiment %s: %w", r.exp.Name, err))
 		}
 		if err := r.launcher.Close(); err != nil {

@@ -182,10 +182,13 @@ func (e *Experiment) startDatabase(ctx context.Context, run *manifestRun, o *Orc
 	o.mu.Lock()
 	o.shards, o.active = shards, true
 	o.launch++
+	runID := o.launch - 1
 	o.mu.Unlock()
 	e.dbs().add(o)
+	e.recordDBJob(run, newDBJob(o, run.id, runID, shards))
 	e.plan.recordDatabase(o, plans)
 	for _, s := range shards {
+		e.journal.bg.Add(1) // Close waits for the watchers, so no journal write follows its final one
 		go e.watchShard(o, s)
 	}
 	e.opts.Log.Info(fmt.Sprintf("Orchestrator %s launched: %d shard(s) at %s", o.Name, len(shards), strings.Join(o.addressesLocked(), ",")))
@@ -203,7 +206,8 @@ func (e *Experiment) launchShard(ctx context.Context, run *manifestRun, lj launc
 	}
 	e.plan.recordLaunch(PlanLaunch{Name: lj.Name, Entity: entity, Type: "DBNode", Run: run.id,
 		Argv: lj.Argv, EnvDelta: lj.EnvDelta, Cwd: lj.Dir, Stdout: lj.Stdout, Stderr: lj.Stderr})
-	return &dbShard{name: strings.TrimSuffix(lj.Name, "-"+run.id), stdout: lj.Stdout, stderr: lj.Stderr, handle: h, dry: e.opts.DryRun}, nil
+	return &dbShard{name: strings.TrimSuffix(lj.Name, "-"+run.id), stdout: lj.Stdout, stderr: lj.Stderr, handle: h,
+		dry: e.opts.DryRun, started: e.opts.Now()}, nil
 }
 
 // linkShardOutputs makes <db path>/<shard>.out/.err point at this run's output files.
@@ -295,6 +299,7 @@ func clusterOK(ctx context.Context, s *dbShard) bool {
 // watchShard reports a shard that ends while its database is meant to run: Failed, with its output
 // file named so the user can see why.
 func (e *Experiment) watchShard(o *Orchestrator, s *dbShard) {
+	defer e.journal.bg.Done()
 	if s.dry {
 		return
 	}
@@ -302,9 +307,11 @@ func (e *Experiment) watchShard(o *Orchestrator, s *dbShard) {
 	s.mu.Lock()
 	stopped := s.stopped
 	s.mu.Unlock()
+	s.elapsed(e.opts.Now()) // records the end for the summary's Time
 	if stopped {
 		return
 	}
+	e.journalChanged() // the manifest shows the shard Failed
 	r := s.Result()
 	msg := fmt.Sprintf("Database %s: shard %s(%s): %s (exit code %d); see its output %s and %s",
 		o.Name, s.name, s.handle.ID(), r.Status, r.ExitCode, s.stdout, s.stderr)
@@ -329,8 +336,13 @@ func (e *Experiment) StopDatabase(o *Orchestrator) error {
 		return nil
 	}
 	stopShards(shards)
+	now := e.opts.Now()
+	for _, s := range shards {
+		s.elapsed(now)
+	}
 	e.dbs().remove(o)
 	e.plan.recordDatabaseStop(o)
+	e.flushJournal()
 	return nil
 }
 

@@ -24,9 +24,26 @@ type dbShard struct {
 	stdout, stderr string
 	handle         launchers.Handle
 	dry            bool
+	started        time.Time // when it was launched: the summary's Time counts from here
 
 	mu      sync.Mutex
-	stopped bool // ended by stop(): its end is Cancelled whatever the exit code
+	stopped bool      // ended by stop(): its end is Cancelled whatever the exit code
+	ended   time.Time // when its end was first seen; zero while it runs
+}
+
+// elapsed is the shard's run time for the summary: up to its end once that has been seen (the end is
+// recorded now if this is the first to see it), up to now while it runs.
+func (s *dbShard) elapsed(now time.Time) time.Duration {
+	terminal := s.Result().Status.Terminal()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if terminal && s.ended.IsZero() {
+		s.ended = now
+	}
+	if !s.ended.IsZero() {
+		return s.ended.Sub(s.started)
+	}
+	return now.Sub(s.started)
 }
 
 // Result is the shard's status: the launcher's, with a user stop reported as Cancelled.

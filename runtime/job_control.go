@@ -62,8 +62,10 @@ func (e *Experiment) Poll(ctx context.Context, interval time.Duration, verbose, 
 	return e.wait(ctx, interval, verbose, killOnInterrupt)
 }
 
-// Stop ends the entities' running jobs (Cancelled). A finished job is left alone; an entity never
-// launched in this experiment is SmartSim's raw KeyError.
+// Stop ends the entities' running jobs (Cancelled): models and ensembles first, then databases (every
+// shard is sent SHUTDOWN, so models still running never see their database vanish under them). A
+// finished job or stopped database is left alone; an entity never launched in this experiment is
+// SmartSim's raw KeyError, and then nothing is stopped.
 func (e *Experiment) Stop(entities ...Entity) error {
 	if err := validateEntities(entities); err != nil {
 		return err
@@ -76,7 +78,18 @@ func (e *Experiment) Stop(entities ...Entity) error {
 		}
 		jobs = append(jobs, j)
 	}
+	dbs := databasesOf(entities)
+	for _, o := range dbs {
+		if !o.launched() {
+			return Errorf(KeyError, "'%s'", o.Name)
+		}
+	}
 	e.stopJobs(jobs)
+	for _, o := range dbs {
+		if err := e.StopDatabase(o); err != nil {
+			return err
+		}
+	}
 	e.flushJournal()
 	return nil
 }
@@ -125,13 +138,17 @@ func (e *Experiment) Finished(ent Entity) (bool, error) {
 	return true, nil
 }
 
-// GetStatus returns the statuses in argument order (an ensemble contributes its members in order);
-// a model never launched in this experiment is NeverStarted.
+// GetStatus returns the statuses in argument order (an ensemble contributes its members in order, a
+// database its shards); a model or database never launched in this experiment is NeverStarted.
 func (e *Experiment) GetStatus(entities ...Entity) ([]launchers.Status, error) {
 	var out []launchers.Status
 	for _, ent := range entities {
 		if ent == nil {
 			return nil, NotAnEntity("NoneType")
+		}
+		if o, ok := ent.(*Orchestrator); ok {
+			out = append(out, o.ShardStatuses()...)
+			continue
 		}
 		for _, s := range stepsOf([]Entity{ent}) {
 			if j := e.jobs.last(s.model.Name); j != nil && j.model == s.model {
@@ -144,10 +161,12 @@ func (e *Experiment) GetStatus(entities ...Entity) ([]launchers.Status, error) {
 	return out, nil
 }
 
-// Close stops every job still running (script end, SIGINT), waits for the background journal work
+// Close stops every job still running (script end, SIGINT), then every database (SHUTDOWN, so each
+// ends cleanly rather than killed by the launcher's release), waits for the background journal work
 // and writes the final manifest. Nothing of the experiment keeps running afterwards.
 func (e *Experiment) Close() error {
 	e.stopJobs(e.jobs.active())
+	e.StopDatabases()
 	e.journal.bg.Wait()
 	e.flushJournal()
 	return nil

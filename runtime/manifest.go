@@ -21,7 +21,8 @@ type manifestRun struct {
 	id        string
 	timestamp int64
 	ensembles []*ensembleSnap
-	jobs      []*job // guarded by Experiment.runsMu
+	jobs      []*job   // guarded by Experiment.runsMu
+	databases []*dbJob // guarded by Experiment.runsMu; launched before the jobs of the run
 }
 
 // ensembleSnap is an ensemble as it was launched.
@@ -191,8 +192,12 @@ func launcherTitle(name string) string {
 func (e *Experiment) manifestRunDoc(run *manifestRun) map[string]any {
 	e.runsMu.Lock()
 	jobs := append([]*job(nil), run.jobs...)
+	databases := append([]*dbJob(nil), run.databases...)
 	e.runsMu.Unlock()
-	models, ensembles := []any{}, []any{}
+	models, ensembles, orchestrators := []any{}, []any{}, []any{}
+	for _, d := range databases {
+		orchestrators = append(orchestrators, d.manifestEntry())
+	}
 	members := map[string][]any{}
 	for _, j := range jobs {
 		if j.ensemble == "" {
@@ -215,7 +220,7 @@ func (e *Experiment) manifestRunDoc(run *manifestRun) map[string]any {
 		})
 	}
 	return map[string]any{"run_id": run.id, "timestamp": run.timestamp, "model": models,
-		"orchestrator": []any{}, "ensemble": ensembles}
+		"orchestrator": orchestrators, "ensemble": ensembles}
 }
 
 // manifestEntry is a job's manifest entry. Once the job has ended its entry cannot change, so it is

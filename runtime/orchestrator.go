@@ -113,6 +113,25 @@ func (e *Experiment) CreateDatabase(a DatabaseArgs) (*Orchestrator, error) {
 		Engine: engine, exp: e}, nil
 }
 
+// launched reports whether the database was ever started in its experiment (stop() of one that was
+// not is SmartSim's KeyError).
+func (o *Orchestrator) launched() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.shards) > 0
+}
+
+// databasesOf picks the databases among a start/stop call's entities, in argument order.
+func databasesOf(entities []Entity) []*Orchestrator {
+	var out []*Orchestrator
+	for _, ent := range entities {
+		if o, ok := ent.(*Orchestrator); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // NumShards is db_nodes.
 func (o *Orchestrator) NumShards() int { return o.DBNodes }
 

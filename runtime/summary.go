@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"time"
 )
 
 // summaryHeaders are SmartSim's summary() columns (after the unnamed index column).
@@ -26,22 +27,38 @@ type SummaryRow struct {
 }
 
 // SummaryRows lists every job launched in this experiment in launch order (DESIGN §4: not only the
-// completed ones). Time is the elapsed seconds rounded to 4 decimals (0 in dry run, so plans are stable);
+// completed ones): per start() call its databases' shards (DBNode rows, launched first) and then its
+// models' jobs. Time is the elapsed seconds rounded to 4 decimals (0 in dry run, so plans are stable);
 // Returncode is nil while a job runs.
 func (e *Experiment) SummaryRows() []SummaryRow {
 	now := e.opts.Now()
 	var rows []SummaryRow
-	for i, j := range e.jobs.snapshot() {
-		r := j.Result()
-		row := SummaryRow{Index: i, Name: j.name, EntityType: j.entityType, JobID: j.handle.ID(), RunID: j.runID,
-			Time: math.Round(j.elapsed(now).Seconds()*1e4) / 1e4, Status: string(r.Status)}
-		if r.Status.Terminal() {
-			rc := r.ExitCode
-			row.Returncode = &rc
+	for _, run := range e.runsSnapshot() {
+		e.runsMu.Lock()
+		databases, jobs := append([]*dbJob(nil), run.databases...), append([]*job(nil), run.jobs...)
+		e.runsMu.Unlock()
+		for _, d := range databases {
+			rows = append(rows, d.summaryRows(now)...)
 		}
-		rows = append(rows, row)
+		for _, j := range jobs {
+			rows = append(rows, jobSummaryRow(j, now))
+		}
+	}
+	for i := range rows {
+		rows[i].Index = i
 	}
 	return rows
+}
+
+func jobSummaryRow(j *job, now time.Time) SummaryRow {
+	r := j.Result()
+	row := SummaryRow{Name: j.name, EntityType: j.entityType, JobID: j.handle.ID(), RunID: j.runID,
+		Time: math.Round(j.elapsed(now).Seconds()*1e4) / 1e4, Status: string(r.Status)}
+	if r.Status.Terminal() {
+		rc := r.ExitCode
+		row.Returncode = &rc
+	}
+	return row
 }
 
 // Summary renders SummaryRows in style github (default), plain, markdown or json (also simple, grid),
