@@ -33,6 +33,7 @@ var modes = []mode{
 	{"static (BATCHSIZE 32 MINBATCHSIZE 8 MINBATCHTIMEOUT 2)", []any{"BATCHSIZE", 32, "MINBATCHSIZE", 8, "MINBATCHTIMEOUT", 2}},
 	{"opportunistic (BATCHSIZE 32)", []any{"BATCHSIZE", 32}},
 	{"adaptive (BATCHSIZE 32 ADAPTIVE 500)", []any{"BATCHSIZE", 32, "ADAPTIVE", 500}},
+	{"adaptive (BATCHSIZE 32 ADAPTIVE 2000)", []any{"BATCHSIZE", 32, "ADAPTIVE", 2000}},
 }
 
 // result is one measurement.
