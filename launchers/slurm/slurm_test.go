@@ -64,6 +64,7 @@ func readLink(t *testing.T, path string) string {
 
 func TestBatchEnsembleOfFourCompletesWithOutputsInMemberDirs(t *testing.T) {
 	requireSlurm(t)
+	t.Parallel() // Slurm runs them side by side; together they take as long as the slowest
 	exp, l := newSlurmExp(t, nil)
 	bs, err := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1, Time: "00:05:00",
 		BatchArgs: []runtime.Arg{{Key: "ntasks", Value: "4"}, {Key: "overcommit", IsNone: true}}})
@@ -123,6 +124,7 @@ func allocation(t *testing.T) string {
 
 func TestSrunModelsInsideAnAllocation(t *testing.T) {
 	requireSlurm(t)
+	t.Parallel() // Slurm runs them side by side; together they take as long as the slowest
 	alloc := allocation(t)
 	exp, _ := newSlurmExp(t, append(os.Environ(), "SLURM_JOB_ID="+alloc))
 	good, err := exp.CreateModel(runtime.ModelArgs{Name: "good", RunSettings: runSettings(t, exp, "echo in job $SLURM_JOB_ID")})
@@ -153,6 +155,7 @@ func TestSrunModelsInsideAnAllocation(t *testing.T) {
 
 func TestStopCancelsARunningBatchJob(t *testing.T) {
 	requireSlurm(t)
+	t.Parallel() // Slurm runs them side by side; together they take as long as the slowest
 	exp, _ := newSlurmExp(t, nil)
 	bs, err := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1})
 	if err != nil {
