@@ -20,14 +20,13 @@ import (
 // next runs, so most of the previous batch is what the next can reach without waiting on a timer
 // (the last quarter, the stragglers, would cost the most waiting); when more are already waiting the
 // batch takes them all and the target grows, and when clients leave it shrinks to what arrives
-// within the budget. ADAPTIVE needs BATCHSIZE and replaces MINBATCHSIZE and
-// MINBATCHTIMEOUT; RedisAI's syntax keeps its meaning. AI.MODELGET keeps RedisAI's reply layout and
-// does not show it.
+// within the budget. ADAPTIVE needs BATCHSIZE and replaces MINBATCHSIZE and MINBATCHTIMEOUT;
+// RedisAI's syntax keeps its meaning. AI.MODELGET keeps RedisAI's reply layout and does not show it.
 
 // activeWindow is how long a client counts as active after its last request or reply. It must
 // exceed a client's think time between runs; a client that leaves costs the others at most one budget
 // per run for this long.
-var activeWindow = 100 * time.Millisecond
+const activeWindow = 100 * time.Millisecond
 
 // parseAdaptive reads the optional ADAPTIVE <us> after RedisAI's batching options.
 func parseAdaptive(c *cursor, model *ModelValue) string {
