@@ -23,7 +23,7 @@ import (
 // fixed 5 s blocking poll would fail.
 func TestBlockingStartReturnsWithinOneCycleOfTheJobsEnd(t *testing.T) {
 	requireSlurm(t)
-	t.Parallel() // Slurm runs them side by side; together they take as long as the slowest
+	t.Parallel()                  // Slurm runs them side by side; together they take as long as the slowest
 	exp, _ := newSlurmExp(t, nil) // polls every 200 ms
 	bs, err := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1})
 	if err != nil {

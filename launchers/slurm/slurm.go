@@ -1,9 +1,10 @@
 // Package slurm is the Slurm launcher: srun steps run inside an allocation (the run command carries
 // --jobid, or $SLURM_JOB_ID is set) as processes of this host, and batch scripts go to `sbatch
-// --parsable`. Status comes from ONE `scontrol -o show job` per poll for every job of the experiment:
-// it works without accounting (sacct needs slurmdbd, which many small clusters and CI machines lack),
-// and the runtime records final states in its manifest, so Slurm forgetting a job MinJobAge seconds
-// after it ends loses nothing. scancel stops a job, which then ends Cancelled.
+// --parsable`. Status comes from ONE `squeue -t all -j <ids>` per poll for every job of the experiment
+// (plus one `scontrol -o show job` per job that ends failed or cancelled, for its exit code): both work
+// without accounting (sacct needs slurmdbd, which many small clusters and CI machines lack), and the
+// runtime records final states in its manifest, so Slurm forgetting a job MinJobAge seconds after it
+// ends loses nothing. scancel stops a job, which then ends Cancelled.
 package slurm
 
 import (
@@ -37,17 +38,55 @@ func (Scheduler) Submit(ctx context.Context, job launchers.BatchJob) (string, er
 	return id, nil
 }
 
-// Query runs `scontrol -o show job` once and picks out the asked ids.
+// Query runs `squeue -h -t all -j <ids> -o %i|%T` once for all ids: squeue asks the controller for
+// exactly these jobs (scontrol show job without an id would ship every job of a busy cluster). A job
+// that has just failed or been cancelled costs one `scontrol -o show job <id>` more, once, for its
+// exit code, which squeue does not print.
 func (Scheduler) Query(ctx context.Context, ids []string) (map[string]launchers.Result, error) {
-	out, err := wlm.Run(ctx, "", "", "scontrol", "-o", "show", "job")
+	out, err := wlm.Run(ctx, "", "", "squeue", "-h", "-t", "all", "-j", strings.Join(ids, ","), "-o", "%i|%T")
 	if err != nil {
+		if strings.Contains(err.Error(), "Invalid job id") { // none of the ids is known (any more)
+			return map[string]launchers.Result{}, nil
+		}
 		return nil, err
 	}
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		want[id] = true
 	}
-	return ParseShowJob(out, want), nil
+	res := ParseSqueue(out, want)
+	for id, r := range res {
+		if r.Status == launchers.StatusFailed || r.Status == launchers.StatusCancelled {
+			if show, err := wlm.Run(ctx, "", "", "scontrol", "-o", "show", "job", id); err == nil {
+				if full, ok := ParseShowJob(show, map[string]bool{id: true})[id]; ok && full.Status.Terminal() {
+					res[id] = full
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+// ParseSqueue reads `squeue -o %i|%T` lines and returns the jobs in want (ids matched exactly: "1" is
+// not "11"). A completed job's exit code is 0; other ended jobs get -1 until ParseShowJob tells.
+func ParseSqueue(out string, want map[string]bool) map[string]launchers.Result {
+	res := map[string]launchers.Result{}
+	for _, line := range strings.Split(out, "\n") {
+		id, state, ok := strings.Cut(strings.TrimSpace(line), "|")
+		if !ok || !want[id] {
+			continue
+		}
+		st := MapState(state)
+		r := launchers.Result{Status: st, ExitCode: -1}
+		switch st {
+		case launchers.StatusCompleted:
+			r.ExitCode = 0
+		case launchers.StatusFailed:
+			r.Err = fmt.Errorf("slurm job %s ended %s", id, state)
+		}
+		res[id] = r
+	}
+	return res
 }
 
 // Cancel runs `scancel <id>...` once for all ids.
