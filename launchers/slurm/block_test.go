@@ -23,8 +23,9 @@ import (
 // fixed 5 s blocking poll would fail.
 func TestBlockingStartReturnsWithinOneCycleOfTheJobsEnd(t *testing.T) {
 	requireSlurm(t)
-	t.Parallel()                  // Slurm runs them side by side; together they take as long as the slowest
-	exp, _ := newSlurmExp(t, nil) // polls every 200 ms
+	t.Parallel() // Slurm runs them side by side; together they take as long as the slowest
+	// newSlurmExp polls every 200 ms.
+	exp, _ := newSlurmExp(t, nil)
 	bs, err := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1})
 	if err != nil {
 		t.Fatal(err)
