@@ -44,6 +44,18 @@ func TestLoaderResolvesPaths(t *testing.T) {
 	if _, err := load("ONNX", empty); err == nil || !strings.Contains(err.Error(), "want libonnxruntime.so") {
 		t.Fatalf("empty directory: %v", err)
 	}
+	// A directory holding only a versioned name, as Python wheels ship it (onnxruntime/capi).
+	wheel := t.TempDir()
+	versioned := filepath.Join(wheel, "libonnxruntime.so.1.30.0")
+	if err := os.Symlink(lib, versioned); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := onnx.ResolveLibrary(wheel, ""); err != nil || got != versioned {
+		t.Fatalf("ResolveLibrary(wheel dir) = %q, %v", got, err)
+	}
+	if _, err := load("ONNX", wheel); err != nil {
+		t.Fatalf("LOADBACKEND ONNX <wheel dir>: %v", err)
+	}
 	// Another library file than the one loaded is refused: one ONNX Runtime per process.
 	other := filepath.Join(empty, "libonnxruntime.so")
 	if err := os.WriteFile(other, []byte("not a library"), 0o644); err != nil {

@@ -6,8 +6,8 @@
 // Where the library comes from, in order: `ssrun db --onnxruntime PATH`, the SSRUN_ONNXRUNTIME_LIB
 // environment variable, or AI.CONFIG LOADBACKEND ONNX PATH at run time (a relative PATH is looked up
 // under AI.CONFIG BACKENDSPATH). Users have libonnxruntime.so in their Python or conda environment
-// (onnxruntime/capi/ in site-packages); `make onnxruntime` fetches it for development from the npm
-// package onnxruntime-node into .onnxruntime/lib.
+// (the directory onnxruntime/capi/ of the pip wheel can be given as it is); `make onnxruntime` fetches
+// it for development from the npm package onnxruntime-node into .onnxruntime/lib.
 //
 // ONNX Runtime keeps one environment per process, so one library is loaded per process; loading the
 // same path again is a no-op and loading another one is refused.

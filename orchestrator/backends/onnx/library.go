@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 )
 
 // EnvLibrary is the environment variable naming the ONNX Runtime shared library.
 const EnvLibrary = "SSRUN_ONNXRUNTIME_LIB"
 
-// libraryNames are the file names ResolveLibrary tries inside a directory: the name of Python wheels
-// and conda (libonnxruntime.so.<version> links), and the npm package's.
+// libraryNames are the file names ResolveLibrary tries first inside a directory: conda's and the
+// release tarballs' link, and the npm package's file.
 var libraryNames = []string{"libonnxruntime.so", "libonnxruntime.so.1"}
 
 // ResolveLibrary turns what a user gave (a file, or a directory holding libonnxruntime.so) into the
@@ -37,6 +38,11 @@ func ResolveLibrary(path, dir string) (string, error) {
 			if f := filepath.Join(c, name); fileExists(f) {
 				return f, nil
 			}
+		}
+		// Python wheels ship only the fully versioned name (onnxruntime/capi/libonnxruntime.so.1.20.1).
+		if versioned, _ := filepath.Glob(filepath.Join(c, "libonnxruntime.so.*")); len(versioned) > 0 {
+			sort.Strings(versioned)
+			return versioned[len(versioned)-1], nil
 		}
 	}
 	return "", fmt.Errorf("onnx: no ONNX Runtime library at %q (looked at %v; want libonnxruntime.so or a directory holding it)", path, candidates)
