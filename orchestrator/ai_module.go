@@ -34,6 +34,7 @@ func registerModules(s *Server) error {
 	m = ai.New(opts)
 	s.Register(m.Commands()...)
 	s.closers = append(s.closers, m.Close)
+	s.aiInfo = m.InfoSection
 	return nil
 }
 

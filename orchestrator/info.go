@@ -15,7 +15,7 @@ import (
 // Version is ssrun's version as INFO reports it (ssrun_version); main may set it at start.
 var Version = "dev"
 
-var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "cluster", "keyspace"}
+var infoSectionOrder = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "ai", "cluster", "keyspace"}
 
 // cmdInfo answers INFO [section ...] with Redis's text layout ("# Section" headers, key:value lines,
 // CRLF, a blank line between sections). "all", "everything" and "default" select every section.
@@ -103,6 +103,11 @@ func (s *Server) infoSection(name string) string {
 		}
 	case "modules":
 		// The AI commands are built in; nothing is loaded as a module.
+	case "ai":
+		// What the AI commands run on: users check here which ONNX Runtime was loaded.
+		if s.aiInfo != nil {
+			lines = append(lines, strings.Split(strings.TrimRight(s.aiInfo(), "\r\n"), "\r\n")...)
+		}
 	case "cluster":
 		add("cluster_enabled", boolInt(s.cluster != nil))
 	case "keyspace":

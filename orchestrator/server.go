@@ -22,6 +22,7 @@ type Server struct {
 	commands map[string]*command.Spec
 	cluster  *clusterState // nil when standalone
 	closers  []func()      // command families to close on shutdown (the AI module)
+	aiInfo   func() string // the "# Ai" INFO section: backends loaded, queues, chunk size (nil before registration)
 
 	ctx    context.Context // cancelled at shutdown; every connection's context derives from it
 	cancel context.CancelFunc

@@ -76,7 +76,7 @@ func TestInfoSections(t *testing.T) {
 	for _, want := range []string{"# Server\r\n", "redis_version:7.0.15\r\n", "ssrun_name:db_7\r\n", "# Clients\r\n",
 		"connected_clients:1\r\n", "# Memory\r\n", "used_memory_human:", "# Persistence\r\n", "rdb_last_save_time:",
 		"# Stats\r\n", "# Cluster\r\ncluster_enabled:0\r\n", "# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n",
-		"tcp_port:" + portOf(srv.Addr()) + "\r\n"} {
+		"tcp_port:" + portOf(srv.Addr()) + "\r\n", "# Ai\r\nai_threads_per_queue:", "ai_script_engine:starlark\r\n"} {
 		if !strings.Contains(info, want) {
 			t.Errorf("INFO lacks %q", want)
 		}
