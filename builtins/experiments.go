@@ -43,8 +43,8 @@ type experimentRun struct {
 	launcher launchers.Launcher
 }
 
-// Close ends the run's experiments: every job still running is stopped (unless Detach) and every
-// launcher released. It returns the first error met; all experiments are closed regardless.
+// Close ends the run's experiments: every local job still running is stopped (unless Detach; batch
+// jobs are left to the scheduler and recorded in the manifest) and every launcher released. It returns the first error met; all experiments are closed regardless.
 func (env *Env) Close() error {
 	var errs []error
 	for _, r := range env.experiments {

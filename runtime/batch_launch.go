@@ -78,7 +78,7 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 			runID = prev.runID + 1
 		}
 		j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id,
-			step: ml.step, handle: h, started: e.opts.Now(), stdout: ml.out, stderr: ml.errOut, statusDir: ml.dir,
+			step: ml.step, handle: h, batch: true, started: e.opts.Now(), stdout: ml.out, stderr: ml.errOut, statusDir: ml.dir,
 			now: e.opts.Now, log: e.opts.Log, result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
 		if ml.s.ensemble != nil {
 			j.ensemble = ml.s.ensemble.Name

@@ -8,7 +8,7 @@
 //	exp, err := runtime.NewExperiment(name, expPath, launcher, runtime.Options{
 //	    Cwd: scriptDir, Launcher: local.New(...) or dryrun.New(), AutoLauncher: flagLauncher,
 //	    Seed: flagSeed, DryRun: flagDryRun, Log: logger})
-//	defer exp.Close()                     // stops every job still running (script end, SIGINT)
+//	defer exp.Close()                     // stops local jobs still running (script end, SIGINT); batch jobs stay queued
 //
 // Methods (Starlark name → Go):
 //

@@ -62,6 +62,9 @@ type Experiment struct {
 	runs    []*manifestRun
 	journal journal
 	history history
+	// closing is closed by Close, so watchers of batch jobs left to the scheduler return.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 var supportedLaunchers = []string{"local", "slurm", "pbs", "pals", "lsf", "dragon", "dryrun"}
@@ -97,7 +100,8 @@ func NewExperiment(name, expPath, launcherName string, opts Options) (*Experimen
 	if !contains(supportedLaunchers, launcher) {
 		return nil, Errorf(SSUnsupportedError, "Launcher type not supported: %s", launcher)
 	}
-	e := &Experiment{Name: name, Path: path, LauncherName: launcher, opts: opts, jobs: newJobTable()}
+	e := &Experiment{Name: name, Path: path, LauncherName: launcher, opts: opts, jobs: newJobTable(),
+		closing: make(chan struct{})}
 	e.plan = newPlan(e)
 	e.applyHermetic()
 	return e, nil

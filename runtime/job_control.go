@@ -161,13 +161,61 @@ func (e *Experiment) GetStatus(entities ...Entity) ([]launchers.Status, error) {
 	return out, nil
 }
 
-// Close stops every job still running (script end, SIGINT), then every database (SHUTDOWN, so each
-// ends cleanly rather than killed by the launcher's release), waits for the background journal work
-// and writes the final manifest. Nothing of the experiment keeps running afterwards.
+// Close stops every local job still running (script end, SIGINT), then every database (SHUTDOWN, so
+// each ends cleanly rather than killed by the launcher's release), waits for the background journal
+// work and writes the final manifest. Batch jobs are left to the scheduler (they are the cluster's, and
+// may wait in its queue longer than any driver runs): the manifest records each with its job id and
+// latest status, so `ssrun status` and a re-run find them. Nothing else of the experiment keeps running.
 func (e *Experiment) Close() error {
-	e.stopJobs(e.jobs.active())
+	local, batch := splitBatchJobs(e.jobs.active())
+	e.stopJobs(local)
 	e.StopDatabases()
+	e.closeOnce.Do(func() {
+		e.leaveToScheduler(batch)
+		close(e.closing)
+	})
 	e.journal.bg.Wait()
 	e.flushJournal()
 	return nil
+}
+
+// splitBatchJobs separates jobs following batch jobs from those the experiment runs itself.
+func splitBatchJobs(jobs []*job) (local, batch []*job) {
+	for _, j := range jobs {
+		if j.batch {
+			batch = append(batch, j)
+		} else {
+			local = append(local, j)
+		}
+	}
+	return local, batch
+}
+
+// leaveToScheduler records each batch job's latest known state (Running, or Paused while it waits in
+// the queue) for the final manifest and says which jobs keep running. A job the launcher has not
+// polled yet (New) keeps the Running it was given at submission.
+func (e *Experiment) leaveToScheduler(jobs []*job) {
+	logged := map[string]bool{} // an ensemble's members share one batch job: say so once
+	for _, j := range jobs {
+		r := j.handle.Result()
+		switch {
+		case r.Status.Terminal():
+			j.settle()
+			continue
+		case r.Status != launchers.StatusNew:
+			j.setResult(r, e.opts.Now())
+		}
+		if owner := j.batchOwnerName(); !logged[j.handle.ID()] {
+			logged[j.handle.ID()] = true
+			e.opts.Log.Warn(fmt.Sprintf("batch job %s (id %s) left to the scheduler: %s", owner, j.handle.ID(), j.Result().Status))
+		}
+	}
+}
+
+// batchOwnerName is the entity a batch job was submitted for: the member's ensemble, or the model.
+func (j *job) batchOwnerName() string {
+	if j.ensemble != "" {
+		return j.ensemble
+	}
+	return j.name
 }

@@ -26,6 +26,7 @@ type job struct {
 	stdout     string
 	stderr     string
 	statusDir  string
+	batch      bool // follows a scheduler's batch job, which the experiment's Close leaves running
 
 	now func() time.Time
 	log *slog.Logger

@@ -277,10 +277,15 @@ func (e *Experiment) linkOutputs(m *Model, lj launchers.Job) {
 	}
 }
 
-// watch waits for the job's end without polling and journals the change.
+// watch waits for the job's end without polling and journals the change. It also returns when the
+// experiment closes: a batch job left to the scheduler may run for days, and Close must not wait for it.
 func (e *Experiment) watch(j *job) {
 	defer e.journal.bg.Done()
-	<-j.handle.Done()
+	select {
+	case <-j.handle.Done():
+	case <-e.closing:
+		return
+	}
 	j.settle()
 	e.journalChanged()
 }

@@ -39,7 +39,15 @@ func newSlurmExp(t *testing.T, environ []string) (*runtime.Experiment, *wlm.Laun
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = exp.Close() })
+	t.Cleanup(func() {
+		_ = exp.Close()
+		// Close leaves batch jobs to Slurm; a test that failed half-way must not leave them queued.
+		for _, r := range exp.SummaryRows() {
+			if r.JobID != "" && !launchers.Status(r.Status).Terminal() {
+				_ = exec.Command("scancel", r.JobID).Run()
+			}
+		}
+	})
 	return exp, l
 }
 

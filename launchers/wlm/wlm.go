@@ -7,7 +7,6 @@ package wlm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -69,6 +68,7 @@ type Launcher struct {
 	batch   map[string]*batchHandle // active batch jobs by id
 	polling bool
 	wake    chan struct{}
+	quit    chan struct{} // closed by Close: the poller stops following batch jobs
 	closed  bool
 	fails   int
 
@@ -97,7 +97,7 @@ func New(sched Scheduler, o Options) *Launcher {
 		o.Steps = local.New(local.Options{})
 	}
 	return &Launcher{sched: sched, steps: o.Steps, interval: o.Interval, batch: map[string]*batchHandle{},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 }
 
 // Name is the scheduler's launcher name.
@@ -189,21 +189,18 @@ func (l *Launcher) Submit(ctx context.Context, job launchers.BatchJob) (launcher
 	return h, nil
 }
 
-// Close stops every step and batch job still running and waits until they have ended.
+// Close stops every step still running (local srun/mpirun processes, waiting until they have ended)
+// and stops polling, but leaves batch jobs to the scheduler: they belong to the cluster, outlive the
+// driver by design, and the experiment's manifest records their ids. Their handles stay as last polled.
+// An explicit Stop of a batch job still cancels it.
 func (l *Launcher) Close() error {
 	l.mu.Lock()
-	l.closed = true
-	var active []*batchHandle
-	for _, h := range l.batch {
-		active = append(active, h)
+	if !l.closed {
+		l.closed = true
+		close(l.quit)
 	}
 	l.mu.Unlock()
-	var errs []error
-	for _, h := range active {
-		errs = append(errs, h.Stop())
-	}
-	errs = append(errs, l.steps.Close())
-	return errors.Join(errs...)
+	return l.steps.Close()
 }
 
 func (l *Launcher) isClosed() bool {
@@ -212,8 +209,8 @@ func (l *Launcher) isClosed() bool {
 	return l.closed
 }
 
-// poll runs while batch jobs are active: one Query per interval for all of them (or sooner when a Stop
-// asks), then exits; the next Submit starts it again.
+// poll runs while batch jobs are active and the launcher is open: one Query per interval for all of
+// them (or sooner when a Stop asks), then exits; the next Submit starts it again.
 func (l *Launcher) poll() {
 	timer := time.NewTimer(l.interval)
 	defer timer.Stop()
@@ -221,6 +218,11 @@ func (l *Launcher) poll() {
 		select {
 		case <-timer.C:
 		case <-l.wake:
+		case <-l.quit:
+			l.mu.Lock()
+			l.polling = false
+			l.mu.Unlock()
+			return
 		}
 		if !l.pollOnce() {
 			return

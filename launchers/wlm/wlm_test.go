@@ -221,3 +221,38 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+func TestCloseLeavesBatchJobsToTheSchedulerAndStopsPolling(t *testing.T) {
+	m := newMem()
+	l := New(m, Options{Interval: 5 * time.Millisecond})
+	hs := submitN(t, l, 3)
+	waitFor(t, func() bool { return l.Queries() >= 2 })
+	began := time.Now()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > time.Second {
+		t.Fatalf("Close took %s with batch jobs running", took)
+	}
+	queriesAtClose := l.Queries()
+	time.Sleep(50 * time.Millisecond) // ten intervals: a poller still running would have queried again
+	if q := l.Queries(); q > queriesAtClose+1 {
+		t.Fatalf("%d queries after Close, want polling stopped", q-queriesAtClose)
+	}
+	m.mu.Lock()
+	cancels := len(m.cancels)
+	m.mu.Unlock()
+	if cancels != 0 || l.Cancels() != 0 {
+		t.Fatalf("Close sent %d cancel calls; batch jobs belong to the scheduler", cancels)
+	}
+	for _, h := range hs {
+		select {
+		case <-h.Done():
+			t.Fatalf("job %s ended by Close: %+v", h.ID(), h.Result())
+		default:
+		}
+		if r := h.Result(); r.Status != launchers.StatusRunning {
+			t.Fatalf("job %s after Close: %+v, want its last polled state Running", h.ID(), r)
+		}
+	}
+}
