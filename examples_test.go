@@ -158,7 +158,7 @@ func TestExampleAttachFiles(t *testing.T) {
 
 func TestExampleBatchAppendNeedsAWorkloadManager(t *testing.T) {
 	root := examplesCopy(t)
-	r := ssrun(t, root, "examples/ensemble_append_batch.star")
+	r := ssrun(t, root, "--launcher", "local", "examples/ensemble_append_batch.star")
 	if r.code != 1 || !strings.Contains(r.stderr, "TypeError: Local Launcher only supports entities with RunSettings") {
 		t.Fatalf("exit %d, want 1 with SmartSim's TypeError:\n%s", r.code, r.stderr)
 	}

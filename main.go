@@ -104,7 +104,7 @@ func parseScriptArgs(args []string, stdout, stderr io.Writer) (host.Options, err
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "plan only: launch nothing, write nothing under the experiment path; print the plan")
 	fs.StringVar(&opts.PlanFormat, "plan-format", "", "print the plan as text or json (a dry run prints text by default; a real run prints what ran only when asked)")
 	fs.StringArrayVarP(&defines, "define", "D", nil, "script variable k=v, visible as vars[\"k\"] (repeatable)")
-	fs.StringVar(&opts.Launcher, "launcher", "", "launcher that Experiment(launcher=\"auto\") resolves to (default local)")
+	fs.StringVar(&opts.Launcher, "launcher", "", "launcher that Experiment(launcher=\"auto\") resolves to (default: detected on PATH in a real run, local in a dry run)")
 	fs.Uint64Var(&opts.Seed, "seed", 0, "seed for perm_strategy=\"random\"; recorded in the manifest")
 	fs.BoolVar(&opts.Detach, "detach", false, "leave local jobs running when the script ends")
 	fs.Uint64Var(&opts.MaxSteps, "max-steps", host.DefaultMaxSteps, "limit on Starlark execution steps (guards against runaway loops)")

@@ -176,18 +176,57 @@ assert.eq(vars, {"a": "1", "b": "two", "c": "x=y"})
 	}
 }
 
+// TestLauncherFlagResolvesAuto: launcher="auto" is --launcher when given; otherwise a real run detects
+// the workload manager on PATH (here a directory of Slurm's commands, or none), and a dry run is local
+// whatever the machine has, so plans do not depend on it. The plan records the resolved name.
 func TestLauncherFlagResolvesAuto(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "l.star"), `load("@stdlib//assert.star", "assert")
 exp = Experiment("x", launcher="auto")
 assert.eq(exp.launcher, vars["want"])
 `)
-	if r := ssrun(t, dir, "-D", "want=local", "l.star"); r.code != 0 {
-		t.Errorf("without --launcher: exit %d\n%s", r.code, r.stderr)
+	slurmBin, emptyBin := t.TempDir(), t.TempDir()
+	for _, cmd := range []string{"sacct", "srun", "salloc", "sbatch", "scancel", "sstat", "sinfo"} {
+		if err := os.WriteFile(filepath.Join(slurmBin, cmd), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if r := ssrun(t, dir, "--launcher", "slurm", "-D", "want=slurm", "--dry-run", "l.star"); r.code != 0 {
-		t.Errorf("--launcher slurm: exit %d\n%s", r.code, r.stderr)
+	for _, c := range []struct {
+		path string
+		args []string
+		want string
+	}{
+		{slurmBin, nil, "slurm"},
+		{emptyBin, nil, "local"},
+		{slurmBin, []string{"--dry-run"}, "local"},
+		{slurmBin, []string{"--launcher", "local"}, "local"},
+		{emptyBin, []string{"--launcher", "slurm", "--dry-run"}, "slurm"},
+	} {
+		args := append(append([]string{"--plan-format", "json", "-D", "want=" + c.want}, c.args...), "l.star")
+		r := ssrunWithPath(t, dir, c.path, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, `"launcher": "`+c.want+`"`) {
+			t.Errorf("ssrun %v with PATH=%s: exit %d, want the plan to record %s\n%s%s", c.args, filepath.Base(c.path), r.code, c.want, r.stdout, r.stderr)
+		}
 	}
+}
+
+// ssrunWithPath runs ssrun with PATH set to path only.
+func ssrunWithPath(t *testing.T, dir, path string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(ssrunBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+path)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running ssrun %v: %v", args, err)
+	}
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
 func TestSeedDrivesRandomExpansion(t *testing.T) {

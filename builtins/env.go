@@ -24,7 +24,8 @@ type Env struct {
 	Ctx context.Context
 	// Log receives print(), get_logger(...) and runtime messages.
 	Log *slog.Logger
-	// Launcher is what Experiment(launcher="auto") resolves to ("" means local), from --launcher.
+	// Launcher is what Experiment(launcher="auto") resolves to, as the host resolved it (--launcher, else
+	// the workload manager on PATH in a real run, else local); "" means local.
 	Launcher string
 	// Seed seeds perm_strategy="random" when the script gives no seed= (from --seed).
 	Seed uint64

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -17,8 +18,8 @@ import (
 
 // launcherFactory returns the function that gives each Experiment(launcher=name) its launcher: the
 // recorder in a dry run (and for launcher="dryrun"), local processes for "local", the workload-manager
-// launchers for "slurm", "pbs"/"pals" and "lsf", and for "auto" the one --launcher names or, without
-// it, the one detectLauncher finds. Other names get a launcher that refuses to start jobs with a clear
+// launchers for "slurm", "pbs"/"pals" and "lsf", and for "auto" the one autoLauncher resolves
+// (--launcher, else detection in a real run, else local). Other names get a launcher that refuses to start jobs with a clear
 // message (entities can still be created and planned).
 func launcherFactory(opts Options) func(name string) launchers.Launcher {
 	return func(name string) launchers.Launcher {
@@ -45,12 +46,21 @@ func launcherFactory(opts Options) func(name string) launchers.Launcher {
 	}
 }
 
-// autoLauncher is what Experiment(launcher="auto") resolves to: --launcher, or local without it. It
-// must agree with the name the runtime resolves "auto" to (builtins passes --launcher as AutoLauncher).
-// SmartSim instead detects the scheduler on PATH; detectLauncher does that, and wiring it in (here and
-// for the runtime's AutoLauncher) is left to the integrator because on a machine with Slurm it turns
-// every launcher="auto" example into a Slurm run.
-func autoLauncher(opts Options) string { return opts.Launcher }
+// autoLauncher is what Experiment(launcher="auto") resolves to: the --launcher name when given;
+// otherwise, in a real run, the workload manager detectLauncher finds on PATH (SmartSim's detection, so
+// a driver written for a cluster runs through its scheduler there and locally on a laptop); and in a
+// dry run (so also in `ssrun test`) local, because a plan must not depend on the machine that made it.
+// Run resolves it once, so every experiment, the runtime's AutoLauncher, the plan and the manifest
+// record the same resolved name.
+func autoLauncher(opts Options) string {
+	switch {
+	case opts.Launcher != "":
+		return strings.ToLower(opts.Launcher)
+	case opts.DryRun:
+		return "local"
+	}
+	return detectLauncher(exec.LookPath, os.Getenv, qsubVersion)
+}
 
 // detectLauncher finds the workload manager from the commands on PATH in SmartSim's order: PBS (qsub,
 // qstat, qdel, and `qsub --version` says pbs), LSF (bsub, jsrun, jslist, bjobs, bkill), Slurm (sacct,

@@ -2,6 +2,8 @@ package host
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -46,5 +48,30 @@ func TestDetectLauncherFollowsSmartSimOrder(t *testing.T) {
 				t.Fatalf("detectLauncher = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestAutoLauncherDryRunIgnoresTheMachine: --launcher wins; without it a dry run is local even with
+// Slurm's commands on PATH, so plans made here and on a laptop are the same bytes.
+func TestAutoLauncherDryRunIgnoresTheMachine(t *testing.T) {
+	bin := t.TempDir()
+	for _, cmd := range []string{"sacct", "srun", "salloc", "sbatch", "scancel", "sstat", "sinfo"} {
+		if err := os.WriteFile(filepath.Join(bin, cmd), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin)
+	for _, c := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{Launcher: "PBS"}, "pbs"},
+		{Options{Launcher: "local"}, "local"},
+		{Options{DryRun: true}, "local"},
+		{Options{}, "slurm"},
+	} {
+		if got := autoLauncher(c.opts); got != c.want {
+			t.Errorf("autoLauncher(launcher %q, dry run %v) = %s, want %s", c.opts.Launcher, c.opts.DryRun, got, c.want)
+		}
 	}
 }

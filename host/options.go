@@ -26,7 +26,8 @@ type Options struct {
 	// PlanFormat is PlanText or PlanJSON: the plan is printed on Stdout after the run. "" means PlanText
 	// for a dry run and no plan for a real run (whose plan, when asked for, records what ran).
 	PlanFormat string
-	// Launcher is what Experiment(launcher="auto") resolves to; "" means local.
+	// Launcher is what Experiment(launcher="auto") resolves to; "" means detect the workload manager on
+	// PATH in a real run and local in a dry run (see autoLauncher).
 	Launcher string
 	// Seed seeds perm_strategy="random" (and anything else random); recorded in the manifest.
 	Seed uint64

@@ -44,6 +44,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err := opts.check(); err != nil {
 		return err
 	}
+	opts.Launcher = autoLauncher(opts) // resolved once: experiments, plan and manifest agree
 	stderr := writerOr(opts.Stderr, os.Stderr)
 	root, realRoot, err := scriptRoot(opts.Script)
 	if err != nil {
