@@ -11,51 +11,15 @@ import (
 	"github.com/ssrun/ssrun/launchers"
 	"github.com/ssrun/ssrun/launchers/lsf"
 	"github.com/ssrun/ssrun/launchers/wlm"
+	"github.com/ssrun/ssrun/launchers/wlm/wlmtest"
 	"github.com/ssrun/ssrun/runtime"
 )
 
-// fakeLSF puts the recording bsub/bjobs/bkill of testdata/fakebin first on PATH and returns the
-// directory where they keep their state and the calls they received.
-func fakeLSF(t *testing.T) string {
-	t.Helper()
-	bin, err := filepath.Abs("testdata/fakebin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := t.TempDir()
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	t.Setenv("FAKE_LSF_DIR", state)
-	return state
-}
+func fakeLSF(t *testing.T) string { return wlmtest.FakeScheduler(t, "FAKE_LSF_DIR") }
 
 func newLSFExp(t *testing.T) (*runtime.Experiment, *wlm.Launcher) {
-	t.Helper()
 	l := lsf.New(wlm.Options{Interval: 50 * time.Millisecond})
-	dir := t.TempDir()
-	exp, err := runtime.NewExperiment("lsf", dir, "lsf", runtime.Options{Cwd: dir, Launcher: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = exp.Close() })
-	return exp, l
-}
-
-func plainSettings(t *testing.T, exp *runtime.Experiment, script string) *runtime.RunSettings {
-	t.Helper()
-	rs, err := exp.CreateRunSettings(runtime.RunSettingsArgs{Exe: "/bin/sh", ExeArgs: []string{"-c", script}, RunCommand: "/bin/env"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs
-}
-
-func calls(t *testing.T, state string) []string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(state, "calls"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSpace(string(b)), "\n")
+	return wlmtest.Experiment(t, l), l
 }
 
 func TestBatchEnsembleThroughBsubAndOneBjobsPerPoll(t *testing.T) {
@@ -66,7 +30,7 @@ func TestBatchEnsembleThroughBsubAndOneBjobsPerPoll(t *testing.T) {
 		t.Fatal(err)
 	}
 	ens, err := exp.CreateEnsemble(runtime.EnsembleArgs{Name: "ens", BatchSettings: bs, Replicas: 3,
-		RunSettings: plainSettings(t, exp, `echo "hello from $(basename "$PWD")"`)})
+		RunSettings: wlmtest.ShellSettings(t, exp, `echo "hello from $(basename "$PWD")"`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +56,7 @@ func TestBatchEnsembleThroughBsubAndOneBjobsPerPoll(t *testing.T) {
 			t.Errorf("script lacks %q:\n%s", want, script)
 		}
 	}
-	c := calls(t, state)
+	c := wlmtest.Calls(t, state)
 	if c[0] != "bsub " {
 		t.Errorf("first call %q, want bsub reading the script on its input", c[0])
 	}
@@ -112,7 +76,7 @@ func TestFailingBatchJobReportsItsExitStatus(t *testing.T) {
 	exp, _ := newLSFExp(t)
 	bs, _ := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1})
 	bs.AddPreamble("exit 3") // a preamble that fails ends the job before its members
-	m, err := exp.CreateModel(runtime.ModelArgs{Name: "m", BatchSettings: bs, RunSettings: plainSettings(t, exp, "true")})
+	m, err := exp.CreateModel(runtime.ModelArgs{Name: "m", BatchSettings: bs, RunSettings: wlmtest.ShellSettings(t, exp, "true")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +93,7 @@ func TestStopKillsTheJobWithBkill(t *testing.T) {
 	state := fakeLSF(t)
 	exp, _ := newLSFExp(t)
 	bs, _ := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1})
-	m, err := exp.CreateModel(runtime.ModelArgs{Name: "m", BatchSettings: bs, RunSettings: plainSettings(t, exp, "sleep 30")})
+	m, err := exp.CreateModel(runtime.ModelArgs{Name: "m", BatchSettings: bs, RunSettings: wlmtest.ShellSettings(t, exp, "sleep 30")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,11 +107,11 @@ func TestStopKillsTheJobWithBkill(t *testing.T) {
 		t.Fatalf("status after stop %s, want Cancelled", st[0])
 	}
 	found := false
-	for _, c := range calls(t, state) {
+	for _, c := range wlmtest.Calls(t, state) {
 		found = found || c == "bkill 101"
 	}
 	if !found {
-		t.Fatalf("no bkill 101 in %v", calls(t, state))
+		t.Fatalf("no bkill 101 in %v", wlmtest.Calls(t, state))
 	}
 }
 
