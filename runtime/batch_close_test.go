@@ -137,6 +137,58 @@ func TestCloseLeavesBatchJobsToTheScheduler(t *testing.T) {
 	}
 }
 
+// TestInterruptLeavesBatchJobsStopsLocalOnes: SIGINT during a blocking start (kill_on_interrupt=True)
+// stops the local job but cancels no batch job (DESIGN §4); the interrupted start reports the
+// KeyboardInterrupt.
+func TestInterruptLeavesBatchJobsStopsLocalOnes(t *testing.T) {
+	sched := &queueScheduler{states: map[string]launchers.Status{}}
+	l := wlm.New(sched, wlm.Options{Interval: 5 * time.Millisecond})
+	defer l.Close()
+	dir := t.TempDir()
+	exp, err := NewExperiment("exp", dir, "slurm", Options{Cwd: dir, Launcher: l, Log: testLogger(&logBuffer{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := exp.CreateBatchSettings(BatchSettingsArgs{Nodes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ens, err := exp.CreateEnsemble(EnsembleArgs{Name: "ens", BatchSettings: bs, RunSettings: mustRS(t, exp, "/bin/sleep", "600"), Replicas: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A literal run command makes the model a plain process the launcher runs itself, like a step.
+	rs, err := exp.CreateRunSettings(RunSettingsArgs{Exe: "/bin/sleep", ExeArgs: []string{"600"}, RunCommand: "/bin/env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := exp.CreateModel(ModelArgs{Name: "step", RunSettings: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, interrupt := context.WithCancel(context.Background())
+	go func() {
+		waitUntil(t, func() bool { j := exp.jobs.last("step"); return j != nil })
+		interrupt()
+	}()
+	err = exp.Start(ctx, []Entity{ens, step}, StartOptions{Block: true, KillOnInterrupt: true})
+	if err == nil || !strings.Contains(err.Error(), "KeyboardInterrupt") {
+		t.Fatalf("interrupted start: %v, want KeyboardInterrupt", err)
+	}
+	if got := exp.jobs.last("step").Result().Status; got != launchers.StatusCancelled {
+		t.Errorf("local step after SIGINT: %s, want Cancelled", got)
+	}
+	if got := sched.cancelled(); len(got) != 0 {
+		t.Errorf("SIGINT cancelled batch jobs %v; they belong to the scheduler", got)
+	}
+	if err := exp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := sched.cancelled(); len(got) != 0 {
+		t.Errorf("Close cancelled batch jobs %v", got)
+	}
+}
+
 // manifestJobs maps each job's name in the manifest to its job id and status.
 func manifestJobs(t *testing.T, path string) map[string][2]string {
 	t.Helper()

@@ -42,11 +42,13 @@ func (e *Experiment) wait(ctx context.Context, interval time.Duration, verbose, 
 	}
 }
 
-// interrupted ends a wait cut short by ctx (SIGINT): every running job is stopped with
-// kill_on_interrupt, otherwise each is named so the user can stop it by hand.
+// interrupted ends a wait cut short by ctx (SIGINT): with kill_on_interrupt every running local job is
+// stopped, otherwise each is named so the user can stop it by hand. Batch jobs are left to the
+// scheduler either way (DESIGN §4), as at script end: Close records them; exp.stop cancels them.
 func (e *Experiment) interrupted(ctx context.Context, killOnInterrupt bool) error {
 	if killOnInterrupt {
-		e.stopJobs(e.jobs.active())
+		local, _ := splitBatchJobs(e.jobs.active())
+		e.stopJobs(local)
 	} else {
 		for _, j := range e.jobs.active() {
 			e.opts.Log.Warn(fmt.Sprintf("job %s (id %s) left running", j.name, j.handle.ID()))
