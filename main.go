@@ -22,6 +22,7 @@ import (
 	"github.com/ssrun/ssrun/client/cli"
 	"github.com/ssrun/ssrun/host"
 	"github.com/ssrun/ssrun/orchestrator"
+	"github.com/ssrun/ssrun/status"
 	"github.com/ssrun/ssrun/testrunner"
 )
 
@@ -38,6 +39,7 @@ var subcommands = map[string]subcommand{
 	"db":      orchestrator.Main,
 	"client":  runClient,
 	"test":    testrunner.Main,
+	"status":  status.Main,
 }
 
 func runClient(args []string, stdout, stderr io.Writer) int {
@@ -46,7 +48,7 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 
 // plannedSubcommands are documented in DESIGN §2 but not built into this binary yet; naming one gives
 // a clear error instead of being mistaken for a script.
-var plannedSubcommands = []string{"status"}
+var plannedSubcommands = []string{}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

@@ -122,15 +122,15 @@ func TestUsageErrorsExit2(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "ok.star"), "")
 	cases := map[string][]string{
-		"no script":          nil,
-		"unknown flag":       {"--bogus", "ok.star"},
-		"two scripts":        {"ok.star", "ok.star"},
-		"missing script":     {"nope.star"},
-		"bad plan format":    {"--plan-format", "yaml", "ok.star"},
-		"bad define":         {"-D", "novalue", "ok.star"},
-		"bad script arg":     {"ok.star", "--", "novalue"},
-		"planned subcommand": {"status"},
-		"version extra arg":  {"version", "x"},
+		"no script":         nil,
+		"unknown flag":      {"--bogus", "ok.star"},
+		"two scripts":       {"ok.star", "ok.star"},
+		"missing script":    {"nope.star"},
+		"bad plan format":   {"--plan-format", "yaml", "ok.star"},
+		"bad define":        {"-D", "novalue", "ok.star"},
+		"bad script arg":    {"ok.star", "--", "novalue"},
+		"status two dirs":   {"status", "a", "b"},
+		"version extra arg": {"version", "x"},
 	}
 	for name, args := range cases {
 		r := ssrun(t, dir, args...)

@@ -1,0 +1,223 @@
+// Package status implements `ssrun status [EXP_DIR] [--watch] [--json]`: it reads an experiment's
+// manifest (.smartsim/telemetry/manifest.json, written by package runtime) and prints one row per job
+// of the latest run of each entity, so a user can see what ran and how it ended without the driver.
+package status
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes, as in DESIGN §2.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// Row is one job as `ssrun status` shows it. The JSON field names are the --json output's contract.
+type Row struct {
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	JobID      string `json:"job_id"`
+	Run        string `json:"run"`
+	Status     string `json:"status"`
+	ReturnCode *int   `json:"return_code"`
+	OutFile    string `json:"out_file"`
+}
+
+// manifestFile is the part of the manifest this command reads.
+type manifestFile struct {
+	Runs []struct {
+		RunID        string        `json:"run_id"`
+		Model        []entityEntry `json:"model"`
+		Orchestrator []struct {
+			Name   string        `json:"name"`
+			Shards []entityEntry `json:"shards"`
+		} `json:"orchestrator"`
+		Ensemble []struct {
+			Name   string        `json:"name"`
+			Models []entityEntry `json:"models"`
+		} `json:"ensemble"`
+	} `json:"runs"`
+}
+
+// entityEntry is a model, ensemble member or database shard entry of the manifest.
+type entityEntry struct {
+	Name      string `json:"name"`
+	OutFile   string `json:"out_file"`
+	Telemetry struct {
+		JobID      any    `json:"job_id"`
+		Status     string `json:"status"`
+		ReturnCode *int   `json:"return_code"`
+	} `json:"telemetry_metadata"`
+}
+
+// ManifestPath is where the manifest of the experiment in expDir lives.
+func ManifestPath(expDir string) string {
+	return filepath.Join(expDir, ".smartsim", "telemetry", "manifest.json")
+}
+
+// Main runs `ssrun status ARGS...` and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fset := pflag.NewFlagSet("ssrun status", pflag.ContinueOnError)
+	fset.SetOutput(stderr)
+	watch := fset.Bool("watch", false, "re-print whenever the manifest changes, until interrupted")
+	asJSON := fset.Bool("json", false, "print the rows as JSON")
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ssrun status [EXP_DIR] [--watch] [--json]")
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "ssrun status: %v\nRun 'ssrun status --help' for usage.\n", err)
+		return exitUsage
+	}
+	if fset.NArg() > 1 {
+		fmt.Fprintf(stderr, "ssrun status: expected at most one EXP_DIR, got %q\n", fset.Args())
+		return exitUsage
+	}
+	expDir := "."
+	if fset.NArg() == 1 {
+		expDir = fset.Arg(0)
+	}
+	show := func() error { return Print(stdout, ManifestPath(expDir), *asJSON) }
+	var err error
+	if *watch {
+		err = watchInterrupted(ManifestPath(expDir), show)
+	} else {
+		err = show()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ssrun status: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// Print reads the manifest at path and writes its rows as a table, or as JSON when asJSON.
+func Print(w io.Writer, path string, asJSON bool) error {
+	rows, err := ReadRows(path)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(w, rows)
+	}
+	return writeTable(w, rows)
+}
+
+// ReadRows reads the manifest at path and returns one row per job of the latest run of each entity,
+// in the manifest's order (the order of each entity's first appearance).
+func ReadRows(path string) ([]Row, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no manifest at %s (is this an experiment directory that has run?)", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m manifestFile
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("reading manifest %s: %v", path, err)
+	}
+	return latestRows(&m), nil
+}
+
+// latestRows keeps, for each entity (type and name), the jobs of the last run that launched it. A
+// re-run of one model replaces that model's rows without hiding entities the re-run did not touch.
+func latestRows(m *manifestFile) []Row {
+	type key struct{ typ, name string }
+	var order []key
+	latest := map[key][]Row{}
+	set := func(k key, rows []Row) {
+		if _, seen := latest[k]; !seen {
+			order = append(order, k)
+		}
+		latest[k] = rows
+	}
+	for _, run := range m.Runs {
+		for _, db := range run.Orchestrator {
+			rows := []Row{}
+			for _, shard := range db.Shards {
+				rows = append(rows, shard.row("orchestrator", run.RunID))
+			}
+			set(key{"orchestrator", db.Name}, rows)
+		}
+		for _, e := range run.Model {
+			set(key{"model", e.Name}, []Row{e.row("model", run.RunID)})
+		}
+		for _, ens := range run.Ensemble {
+			rows := []Row{}
+			for _, member := range ens.Models {
+				rows = append(rows, member.row("ensemble", run.RunID))
+			}
+			set(key{"ensemble", ens.Name}, rows)
+		}
+	}
+	rows := []Row{}
+	for _, k := range order {
+		rows = append(rows, latest[k]...)
+	}
+	return rows
+}
+
+func (e entityEntry) row(typ, runID string) Row {
+	return Row{Name: e.Name, Type: typ, JobID: jobIDString(e.Telemetry.JobID), Run: runID,
+		Status: e.Telemetry.Status, ReturnCode: e.Telemetry.ReturnCode, OutFile: e.OutFile}
+}
+
+// jobIDString renders a job id the manifest may hold as a string, a number or null.
+func jobIDString(v any) string {
+	switch id := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return id
+	case float64:
+		return fmt.Sprintf("%.0f", id)
+	default:
+		return fmt.Sprint(id)
+	}
+}
+
+// writeJSON prints the rows as one indented JSON array; struct field order makes it canonical.
+func writeJSON(w io.Writer, rows []Row) error {
+	data, err := json.MarshalIndent(rows, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
+// writeTable prints the rows aligned in columns; a job still running has no return code ("-").
+func writeTable(w io.Writer, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tTYPE\tJOB ID\tRUN\tSTATUS\tRETURN CODE\tOUT FILE")
+	for _, r := range rows {
+		rc := "-"
+		if r.ReturnCode != nil {
+			rc = fmt.Sprint(*r.ReturnCode)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Type, dash(r.JobID), dash(r.Run), dash(r.Status), rc, dash(r.OutFile))
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
