@@ -34,33 +34,6 @@ type Row struct {
 	OutFile    string `json:"out_file"`
 }
 
-// manifestFile is the part of the manifest this command reads.
-type manifestFile struct {
-	Runs []struct {
-		RunID        string        `json:"run_id"`
-		Model        []entityEntry `json:"model"`
-		Orchestrator []struct {
-			Name   string        `json:"name"`
-			Shards []entityEntry `json:"shards"`
-		} `json:"orchestrator"`
-		Ensemble []struct {
-			Name   string        `json:"name"`
-			Models []entityEntry `json:"models"`
-		} `json:"ensemble"`
-	} `json:"runs"`
-}
-
-// entityEntry is a model, ensemble member or database shard entry of the manifest.
-type entityEntry struct {
-	Name      string `json:"name"`
-	OutFile   string `json:"out_file"`
-	Telemetry struct {
-		JobID      any    `json:"job_id"`
-		Status     string `json:"status"`
-		ReturnCode *int   `json:"return_code"`
-	} `json:"telemetry_metadata"`
-}
-
 // ManifestPath is where the manifest of the experiment in expDir lives.
 func ManifestPath(expDir string) string {
 	return filepath.Join(expDir, ".smartsim", "telemetry", "manifest.json")
@@ -147,22 +120,10 @@ func latestRows(m *manifestFile) []Row {
 		latest[k] = rows
 	}
 	for _, run := range m.Runs {
-		for _, db := range run.Orchestrator {
-			rows := []Row{}
-			for _, shard := range db.Shards {
-				rows = append(rows, shard.row("orchestrator", run.RunID))
+		for _, section := range run.sections {
+			for _, g := range section {
+				set(key{g.typ, g.name}, g.rows)
 			}
-			set(key{"orchestrator", db.Name}, rows)
-		}
-		for _, e := range run.Model {
-			set(key{"model", e.Name}, []Row{e.row("model", run.RunID)})
-		}
-		for _, ens := range run.Ensemble {
-			rows := []Row{}
-			for _, member := range ens.Models {
-				rows = append(rows, member.row("ensemble", run.RunID))
-			}
-			set(key{"ensemble", ens.Name}, rows)
 		}
 	}
 	rows := []Row{}
@@ -170,11 +131,6 @@ func latestRows(m *manifestFile) []Row {
 		rows = append(rows, latest[k]...)
 	}
 	return rows
-}
-
-func (e entityEntry) row(typ, runID string) Row {
-	return Row{Name: e.Name, Type: typ, JobID: jobIDString(e.Telemetry.JobID), Run: runID,
-		Status: e.Telemetry.Status, ReturnCode: e.Telemetry.ReturnCode, OutFile: e.OutFile}
 }
 
 // jobIDString renders a job id the manifest may hold as a string, a number or null.
