@@ -67,7 +67,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	show := func() error { return Print(stdout, ManifestPath(expDir), *asJSON) }
 	var err error
 	if *watch {
-		err = watchInterrupted(ManifestPath(expDir), show)
+		shown := 0
+		err = watchInterrupted(ManifestPath(expDir), func() error {
+			if shown++; shown > 1 { // a blank line between successive snapshots
+				fmt.Fprintln(stdout)
+			}
+			return show()
+		})
 	} else {
 		err = show()
 	}
