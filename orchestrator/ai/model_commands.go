@@ -254,17 +254,8 @@ func (m *Module) storeModel(ctx *command.Ctx, key []byte, model *ModelValue) {
 			model.Inputs, model.Outputs, model.IOKnown = in, out, true
 		}
 	}
-	if holdsOtherType(ctx.Keys, key, ModelTypeName) {
-		ctx.Reply.Error(command.WrongType)
-		return
-	}
 	model.stats = newStats(key, statsModel, model.Backend, model.Device, model.Tag)
-	if !put(ctx, key, model) {
-		return
-	}
-	m.stats.store(key, model.stats)
-	m.queues.get(model.Device)
-	ctx.Reply.SimpleString("OK")
+	m.storeRunnable(ctx, key, model, model.stats, model.Device)
 }
 
 // modelGet is AI.MODELGET key [META] [BLOB]: BLOB alone is the blob, META alone 16 fields, else 18.

@@ -71,17 +71,8 @@ func (m *Module) storeScript(ctx *command.Ctx, key []byte, script *ScriptValue) 
 		}
 		script.compiled = compiled
 	}
-	if holdsOtherType(ctx.Keys, key, ScriptTypeName) {
-		ctx.Reply.Error(command.WrongType)
-		return
-	}
 	script.stats = newStats(key, statsScript, "TORCH", script.Device, script.Tag)
-	if !put(ctx, key, script) {
-		return
-	}
-	m.stats.store(key, script.stats)
-	m.queues.get(script.Device)
-	ctx.Reply.SimpleString("OK")
+	m.storeRunnable(ctx, key, script, script.stats, script.Device)
 }
 
 // scriptGet is AI.SCRIPTGET key [META] [SOURCE]: SOURCE alone is the source, META alone 6 fields,

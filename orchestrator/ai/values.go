@@ -145,3 +145,19 @@ func put(ctx *command.Ctx, key []byte, v command.Value) bool {
 	}
 	return true
 }
+
+// storeRunnable ends MODELSTORE and SCRIPTSTORE alike: a key holding another kind of value is refused
+// (WRONGTYPE), the model or script is stored with its fresh run statistics registered for AI.INFO, and
+// its device's execution queue exists before the first run asks for it.
+func (m *Module) storeRunnable(ctx *command.Ctx, key []byte, v command.Value, st *Stats, device string) {
+	if holdsOtherType(ctx.Keys, key, v.TypeName()) {
+		ctx.Reply.Error(command.WrongType)
+		return
+	}
+	if !put(ctx, key, v) {
+		return
+	}
+	m.stats.store(key, st)
+	m.queues.get(device)
+	ctx.Reply.SimpleString("OK")
+}
