@@ -8,10 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ssrun/ssrun/internal/ssruntest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,21 +25,14 @@ import (
 var ssrunBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ssrun-e2e-")
+	bin, cleanup, err := ssruntest.Build("ssrun-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	ssrunBin = filepath.Join(dir, "ssrun")
-	goBin := filepath.Join(goruntime.GOROOT(), "bin", "go")
-	build := exec.Command(goBin, "build", "-o", ssrunBin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building ssrun:", err)
-		os.Exit(1)
-	}
+	ssrunBin = bin
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 

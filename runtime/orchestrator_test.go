@@ -2,11 +2,10 @@ package runtime
 
 import (
 	"context"
+	"github.com/ssrun/ssrun/internal/ssruntest"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,20 +29,10 @@ var (
 func useSsrun(t *testing.T) {
 	t.Helper()
 	ssrunOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ssrun-runtime-")
-		if err != nil {
-			ssrunErr = err
-			return
-		}
-		ssrunPath = filepath.Join(dir, "ssrun")
-		out, err := exec.Command(filepath.Join(goruntime.GOROOT(), "bin", "go"), "build", "-o", ssrunPath, "github.com/ssrun/ssrun").CombinedOutput()
-		if err != nil {
-			ssrunErr = err
-			ssrunPath = string(out)
-		}
+		ssrunPath, _, ssrunErr = ssruntest.Build("ssrun-runtime-")
 	})
 	if ssrunErr != nil {
-		t.Fatalf("building ssrun: %v\n%s", ssrunErr, ssrunPath)
+		t.Fatal(ssrunErr)
 	}
 	DBExecutable = ssrunPath
 }

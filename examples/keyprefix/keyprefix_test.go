@@ -5,10 +5,10 @@ package keyprefix_test
 import (
 	"context"
 	"fmt"
+	"github.com/ssrun/ssrun/internal/ssruntest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,20 +17,14 @@ import (
 var ssrunBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ssrun-keyprefix-")
+	bin, cleanup, err := ssruntest.Build("ssrun-keyprefix-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	ssrunBin = filepath.Join(dir, "ssrun")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", ssrunBin, "github.com/ssrun/ssrun")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building ssrun:", err)
-		os.Exit(1)
-	}
+	ssrunBin = bin
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 
