@@ -2,8 +2,7 @@
 # Stops the daemons ci/setup-slurm.sh started, by the pids they wrote under $SSRUN_SLURM_DIR.
 set -uo pipefail
 dir="${SSRUN_SLURM_DIR:-/tmp/ssrun-slurm}"
-for name in slurmd slurmctld munged; do
-  f="$dir/$name.pid"
+for f in "$dir"/slurmd*.pid "$dir/slurmctld.pid" "$dir/munged.pid"; do
   [ -s "$f" ] || continue
   pid="$(cat "$f")"
   kill "$pid" 2>/dev/null || true

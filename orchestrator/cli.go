@@ -30,6 +30,8 @@ type ReadyInfo struct {
 	NodeID     string   `json:"node_id,omitempty"`
 	Slots      string   `json:"slots,omitempty"` // "START-END" owned by this node in cluster mode
 	PID        int      `json:"pid"`
+	Node       string   `json:"node,omitempty"`      // the scheduler's name of the node (with --interface)
+	BindNote   string   `json:"bind_note,omitempty"` // how --interface chose the address
 }
 
 // gcBallastBytes is an allocation the db process holds and never touches. Tensor traffic allocates
@@ -73,6 +75,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if info.Cluster {
 		mode = "cluster node " + info.NodeID + " slots " + info.Slots
 	}
+	if cfg.BindNote != "" {
+		fmt.Fprintf(stderr, "ssrun db %s: %s\n", cfg.Name, cfg.BindNote)
+	}
 	fmt.Fprintf(stderr, "ssrun db %s: accepting connections on %s (%s, pid %d)\n", cfg.Name, strings.Join(info.Addrs, ", "), mode, info.PID)
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
@@ -93,11 +98,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 func (s *Server) readyInfo() ReadyInfo {
 	info := ReadyInfo{Name: s.cfg.Name, Addr: s.Addr(), Addrs: s.Addrs(), UnixSocket: s.cfg.UnixSocket,
-		Cluster: s.cluster != nil, PID: os.Getpid()}
-	if s.cluster != nil {
-		info.Addr = s.cluster.self.addr()
-		info.NodeID = s.cluster.self.id
-		info.Slots = s.cluster.self.slots.String()
+		Cluster: s.cluster.Load() != nil, PID: os.Getpid(), Node: s.cfg.NodeName, BindNote: s.cfg.BindNote}
+	if st := s.cluster.Load(); st != nil {
+		info.Addr = st.self.addr()
+		info.NodeID = st.self.id
+		info.Slots = st.self.slots.String()
 	}
 	return info
 }
@@ -117,10 +122,17 @@ func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
 		slots     string
 		announce  string
 		peers     []string
+		ifaces    []string
+		fallback  bool
+		nodeAddr  bool
+		pending   bool
 	)
 	fs.StringVar(&cfg.Name, "name", "db", "shard `NAME`, reported in INFO and the ready line")
 	fs.IntVar(&cfg.Port, "port", 6780, "TCP `PORT` (0 picks a free one; -1 disables TCP)")
 	fs.StringArrayVar(&cfg.Binds, "bind", []string{"127.0.0.1"}, "interface `ADDR` to listen on (repeatable)")
+	fs.StringSliceVar(&ifaces, "interface", nil, "network interface `NAME` whose IPv4 address on this node to bind and advertise (repeatable or comma-separated; replaces --bind)")
+	fs.BoolVar(&fallback, "interface-fallback", false, "where this node lacks an --interface, bind the address the workload manager knows the node by (logged) instead of failing")
+	fs.BoolVar(&nodeAddr, "node-address", false, "bind the address the workload manager knows this node by (Slurm NodeAddr, else the host name's address)")
 	fs.StringVar(&cfg.UnixSocket, "unixsocket", "", "also listen on the unix socket at `PATH`")
 	fs.StringVar(&cfg.RequirePass, "requirepass", "", "`PASSWORD` clients must AUTH with")
 	fs.StringVar(&maxmemory, "maxmemory", "0", "memory limit for keys and values, `SIZE` in bytes or as 100mb, 1gb (0 = none)")
@@ -135,6 +147,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
 	fs.StringVar(&slots, "cluster-slots", "", "slot range this node owns, `START-END` (default 0-16383)")
 	fs.StringVar(&announce, "cluster-announce", "", "`HOST:PORT` given to clients for this node (default: first bind and port)")
 	fs.StringArrayVar(&peers, "cluster-peer", nil, "another node as `ID,HOST:PORT,START-END` (repeatable)")
+	fs.BoolVar(&pending, "cluster-pending", false, "start knowing only this node's slots; the map arrives with CLUSTER SETNODES")
 	if err := fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
 			return cfg, 0, err
@@ -157,8 +170,18 @@ func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
 	if cfg.IntraOpThreads < 0 || cfg.InterOpThreads < 0 {
 		return cfg, 2, fmt.Errorf("--intra-op-threads and --inter-op-threads must not be negative")
 	}
-	if cluster || slots != "" || len(peers) > 0 || nodeID != "" {
-		cc := &ClusterConfig{NodeID: nodeID, Announce: announce, Slots: SlotRange{0, slotCount - 1}}
+	if len(ifaces) > 0 || nodeAddr {
+		if fs.Changed("bind") {
+			return cfg, 2, fmt.Errorf("--bind and --interface/--node-address both choose the listening address; give one")
+		}
+		bc, err := ResolveBinds(ifaces, fallback, nodeAddr)
+		if err != nil {
+			return cfg, 1, err
+		}
+		cfg.Binds, cfg.NodeName, cfg.BindNote = bc.Addrs, bc.Node, bc.Note
+	}
+	if cluster || slots != "" || len(peers) > 0 || nodeID != "" || pending {
+		cc := &ClusterConfig{NodeID: nodeID, Announce: announce, Slots: SlotRange{0, slotCount - 1}, Pending: pending}
 		if slots != "" {
 			if cc.Slots, err = ParseSlotRange(slots); err != nil {
 				return cfg, 2, fmt.Errorf("--cluster-slots: %v", err)

@@ -73,7 +73,8 @@ func (n *clusterNode) addr() string { return net.JoinHostPort(n.host, strconv.It
 // clusterState is the slot map as this node serves it: every node sorted by its first slot, and the
 // owner of each slot for O(1) routing.
 type clusterState struct {
-	self  *clusterNode
+	pending bool // only self's slots are known until CLUSTER SETNODES
+	self    *clusterNode
 	nodes []*clusterNode
 	owner [slotCount]*clusterNode
 }
@@ -85,6 +86,12 @@ func validateCluster(cc *ClusterConfig) error {
 		if err := checkNodeID(cc.NodeID); err != nil {
 			return err
 		}
+	}
+	if cc.Pending {
+		if len(cc.Peers) > 0 {
+			return fmt.Errorf("a pending cluster node learns its peers from CLUSTER SETNODES, not --cluster-peer")
+		}
+		return nil
 	}
 	ranges := []SlotRange{cc.Slots}
 	ids := map[string]bool{cc.NodeID: true}
@@ -119,7 +126,7 @@ func deriveNodeID(name, addr string) string {
 }
 
 func newClusterState(cc *ClusterConfig, selfAddr, name string) *clusterState {
-	st := &clusterState{}
+	st := &clusterState{pending: cc.Pending}
 	id := cc.NodeID
 	if id == "" {
 		id = deriveNodeID(name, selfAddr)
@@ -165,7 +172,11 @@ func (st *clusterState) redirect(spec *command.Spec, args [][]byte) string {
 			return "CROSSSLOT Keys in request don't hash to the same slot"
 		}
 	}
-	if owner := st.owner[slot]; owner != st.self {
+	owner := st.owner[slot]
+	if owner == nil {
+		return "CLUSTERDOWN Hash slot not served"
+	}
+	if owner != st.self {
 		return "MOVED " + strconv.Itoa(slot) + " " + owner.addr()
 	}
 	return ""
@@ -174,7 +185,7 @@ func (st *clusterState) redirect(spec *command.Spec, args [][]byte) string {
 // clusterCommand answers CLUSTER subcommands.
 func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 	r := ctx.Reply
-	st := s.cluster
+	st := s.cluster.Load()
 	if st == nil {
 		r.Error("ERR This instance has cluster support disabled")
 		return
@@ -206,6 +217,8 @@ func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 		r.BulkString(st.nodesText(hostOf))
 	case "INFO":
 		r.BulkString(st.infoText())
+	case "SETNODES":
+		s.clusterSetNodes(ctx, args[2:])
 	case "MYID", "MYSHARDID":
 		r.BulkString(st.self.id)
 	case "KEYSLOT":
@@ -293,12 +306,17 @@ func (st *clusterState) nodesText(hostOf func(*clusterNode) string) string {
 	return b.String()
 }
 
-// infoText is CLUSTER INFO. The map is static and complete (validated at start), so the state is ok.
+// infoText is CLUSTER INFO. A complete map (validated at start or by SETNODES) is ok; a pending node
+// serves only its own slots and reports fail, as a Redis node does before its cluster is created.
 func (st *clusterState) infoText() string {
+	state, assigned := "ok", slotCount
+	if st.pending {
+		state, assigned = "fail", st.self.slots.End-st.self.slots.Start+1
+	}
 	lines := []string{
-		"cluster_state:ok",
-		"cluster_slots_assigned:16384",
-		"cluster_slots_ok:16384",
+		"cluster_state:" + state,
+		"cluster_slots_assigned:" + strconv.Itoa(assigned),
+		"cluster_slots_ok:" + strconv.Itoa(assigned),
 		"cluster_slots_pfail:0",
 		"cluster_slots_fail:0",
 		"cluster_known_nodes:" + strconv.Itoa(len(st.nodes)),
@@ -324,7 +342,7 @@ func (st *clusterState) epochOf(n *clusterNode) int {
 // clusterShards is CLUSTER SHARDS in Redis 7's layout: per shard, "slots" as a flat start/end list and
 // "nodes" as maps.
 func (s *Server) clusterShards(r command.Reply, hostOf func(*clusterNode) string) {
-	st := s.cluster
+	st := s.cluster.Load()
 	r.Array(len(st.nodes))
 	for _, n := range st.nodes {
 		r.Array(4)
@@ -350,4 +368,46 @@ func (s *Server) clusterShards(r command.Reply, hostOf func(*clusterNode) string
 		r.BulkString("health")
 		r.BulkString("online")
 	}
+}
+
+// clusterSetNodes is CLUSTER SETNODES id host:port start-end [id host:port start-end ...]: ssrun's way
+// of forming a cluster whose shards learnt their addresses on their own nodes. The driver sends every
+// node the complete map once all have answered; this node finds itself by id, keeps its own announced
+// address, and swaps in the new map whole (readers see the old or the new one, never a mixture). The
+// map must cover every slot exactly once, and this node's entry must keep the slots it started with,
+// since it may already hold keys of them.
+func (s *Server) clusterSetNodes(ctx *command.Ctx, args [][]byte) {
+	old := s.cluster.Load()
+	if len(args) == 0 || len(args)%3 != 0 {
+		ctx.Reply.Error("ERR wrong number of arguments for 'cluster|setnodes' command: want ID HOST:PORT START-END triples")
+		return
+	}
+	cc := &ClusterConfig{NodeID: old.self.id, Announce: old.self.addr()}
+	found := false
+	for i := 0; i < len(args); i += 3 {
+		p, err := ParseClusterPeer(string(args[i]) + "," + string(args[i+1]) + "," + string(args[i+2]))
+		if err != nil {
+			ctx.Reply.Error("ERR " + err.Error())
+			return
+		}
+		if p.NodeID == old.self.id {
+			if p.Slots != old.self.slots {
+				ctx.Reply.Error(fmt.Sprintf("ERR this node owns slots %s, not %s", old.self.slots, p.Slots))
+				return
+			}
+			cc.Slots, found = p.Slots, true
+			continue
+		}
+		cc.Peers = append(cc.Peers, p)
+	}
+	if !found {
+		ctx.Reply.Error("ERR the map does not contain this node (" + old.self.id + ")")
+		return
+	}
+	if err := validateCluster(cc); err != nil {
+		ctx.Reply.Error("ERR " + err.Error())
+		return
+	}
+	s.cluster.Store(newClusterState(cc, cc.Announce, s.cfg.Name))
+	ctx.Reply.SimpleString("OK")
 }

@@ -126,7 +126,7 @@ func (s *Server) cmdHello(ctx *command.Ctx, args [][]byte) {
 		c.mu.Unlock()
 	}
 	mode := "standalone"
-	if s.cluster != nil {
+	if s.cluster.Load() != nil {
 		mode = "cluster"
 	}
 	r.Array(14)
@@ -161,7 +161,7 @@ func (s *Server) cmdSelect(ctx *command.Ctx, args [][]byte) {
 	switch {
 	case !ok:
 		ctx.Reply.Error(errNotInteger)
-	case s.cluster != nil && n != 0:
+	case s.cluster.Load() != nil && n != 0:
 		ctx.Reply.Error("ERR SELECT is not allowed in cluster mode")
 	case n != 0:
 		ctx.Reply.Error("ERR DB index is out of range")
@@ -174,7 +174,7 @@ func (s *Server) cmdSelect(ctx *command.Ctx, args [][]byte) {
 // a static map with no migrating slots, so they change nothing), refused as Redis does when cluster
 // support is off.
 func (s *Server) cmdClusterOK(ctx *command.Ctx, _ [][]byte) {
-	if s.cluster == nil {
+	if s.cluster.Load() == nil {
 		ctx.Reply.Error("ERR This instance has cluster support disabled")
 		return
 	}

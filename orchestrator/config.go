@@ -32,6 +32,10 @@ type Config struct {
 	IntraOpThreads, InterOpThreads int
 	// Cluster, when non-nil, runs the shard as one node of a Redis Cluster with a static slot map.
 	Cluster *ClusterConfig
+	// NodeName is the workload manager's name of the node the shard runs on (ready line, INFO).
+	NodeName string
+	// BindNote explains how the bind address was chosen when an interface was resolved (ready line).
+	BindNote string
 }
 
 // ClusterConfig is this node's place in a static cluster: the slot range it owns, its id and the other
@@ -46,6 +50,11 @@ type ClusterConfig struct {
 	Announce string
 	// Peers are the other nodes.
 	Peers []ClusterPeer
+	// Pending starts the node knowing only its own slots: its peers' addresses are learnt at run time
+	// (shards on a workload manager bind addresses resolved on their nodes), and the driver sends the
+	// whole map with CLUSTER SETNODES once every shard has answered. Until then keys of other slots
+	// answer CLUSTERDOWN, as a Redis node does before `redis-cli --cluster create`.
+	Pending bool
 }
 
 // ClusterPeer is another node of the cluster.

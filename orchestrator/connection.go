@@ -140,8 +140,8 @@ func (s *Server) admit(c *client, args [][]byte) (*command.Spec, string) {
 		// It sends no reply, so it cannot be one of EXEC's; Redis flags it no-multi too.
 		return nil, "ERR Command not allowed inside a transaction"
 	}
-	if s.cluster != nil {
-		if msg := s.cluster.redirect(spec, args); msg != "" {
+	if st := s.cluster.Load(); st != nil {
+		if msg := st.redirect(spec, args); msg != "" {
 			return nil, msg
 		}
 	}

@@ -41,7 +41,7 @@ func (s *Server) infoSection(name string) string {
 	switch name {
 	case "server":
 		mode := "standalone"
-		if s.cluster != nil {
+		if s.cluster.Load() != nil {
 			mode = "cluster"
 		}
 		uptime := int64(time.Since(s.startTime).Seconds())
@@ -109,7 +109,7 @@ func (s *Server) infoSection(name string) string {
 			lines = append(lines, strings.Split(strings.TrimRight(s.aiInfo(), "\r\n"), "\r\n")...)
 		}
 	case "cluster":
-		add("cluster_enabled", boolInt(s.cluster != nil))
+		add("cluster_enabled", boolInt(s.cluster.Load() != nil))
 	case "keyspace":
 		if n := s.keys.Len(); n > 0 {
 			add("db0", fmt.Sprintf("keys=%d,expires=0,avg_ttl=0", n))

@@ -20,9 +20,9 @@ type Server struct {
 	cfg      Config
 	keys     *Keyspace
 	commands map[string]*command.Spec
-	cluster  *clusterState // nil when standalone
-	closers  []func()      // command families to close on shutdown (the AI module)
-	aiInfo   func() string // the "# Ai" INFO section: backends loaded, queues, chunk size (nil before registration)
+	cluster  atomic.Pointer[clusterState] // nil when standalone; replaced whole by CLUSTER SETNODES
+	closers  []func()                     // command families to close on shutdown (the AI module)
+	aiInfo   func() string                // the "# Ai" INFO section: backends loaded, queues, chunk size (nil before registration)
 
 	ctx    context.Context // cancelled at shutdown; every connection's context derives from it
 	cancel context.CancelFunc
@@ -191,7 +191,7 @@ func (s *Server) Start() error {
 	s.listeners = lns
 	s.started = true
 	if s.cfg.Cluster != nil {
-		s.cluster = newClusterState(s.cfg.Cluster, s.announceAddr(), s.cfg.Name)
+		s.cluster.Store(newClusterState(s.cfg.Cluster, s.announceAddr(), s.cfg.Name))
 	}
 	for _, ln := range lns {
 		s.wg.Add(1)
@@ -240,10 +240,11 @@ func (s *Server) Addrs() []string {
 
 // NodeID is this node's cluster id ("" when standalone).
 func (s *Server) NodeID() string {
-	if s.cluster == nil {
+	st := s.cluster.Load()
+	if st == nil {
 		return ""
 	}
-	return s.cluster.self.id
+	return st.self.id
 }
 
 // ShutdownRequested is closed when a client sends SHUTDOWN; the owner then calls Shutdown.

@@ -90,7 +90,7 @@ func (s *Server) cmdExec(ctx *command.Ctx, _ [][]byte) {
 		ctx.Reply.Error("EXECABORT Transaction discarded because of previous errors.")
 		return
 	}
-	if s.cluster != nil && !sameSlot(tx.queue) {
+	if s.cluster.Load() != nil && !sameSlot(tx.queue) {
 		ctx.Reply.Error("CROSSSLOT Keys in request don't hash to the same slot")
 		return
 	}
