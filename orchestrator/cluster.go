@@ -75,8 +75,8 @@ func (n *clusterNode) addr() string { return net.JoinHostPort(n.host, strconv.It
 type clusterState struct {
 	pending bool // only self's slots are known until CLUSTER SETNODES
 	self    *clusterNode
-	nodes []*clusterNode
-	owner [slotCount]*clusterNode
+	nodes   []*clusterNode
+	owner   [slotCount]*clusterNode
 }
 
 // validateCluster checks that the node and its peers cover every slot exactly once, so that clients
