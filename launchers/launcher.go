@@ -126,3 +126,10 @@ type BatchLauncher interface {
 	// handle's ID; the handle reports the job's states as the scheduler reports them.
 	Submit(ctx context.Context, job BatchJob) (Handle, error)
 }
+
+// NodeLister is a launcher that can list the nodes of an allocation: a database started inside an
+// allocation puts one shard on each of them.
+type NodeLister interface {
+	// AllocationNodes returns the allocation's node names in the scheduler's order.
+	AllocationNodes(ctx context.Context, alloc string) ([]string, error)
+}

@@ -45,7 +45,7 @@ const gcBallastBytes = 64 << 20
 // until SIGTERM, SIGINT or SHUTDOWN. It returns the process exit code: 0 after a clean stop, 2 for bad
 // flags, 1 when the server cannot start.
 func Main(args []string, stdout, stderr io.Writer) int {
-	cfg, code, err := parseFlags(args, stderr)
+	cfg, readyFile, code, err := parseFlags(args, stderr)
 	if err != nil {
 		if err != pflag.ErrHelp {
 			fmt.Fprintf(stderr, "ssrun db: %v\n", err)
@@ -71,6 +71,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	info := srv.readyInfo()
 	line, _ := json.Marshal(info)
 	fmt.Fprintf(stdout, "%s%s\n", ReadyLinePrefix, line)
+	if readyFile != "" {
+		if err := writeReadyFile(readyFile, []byte(ReadyLinePrefix+string(line)+"\n")); err != nil {
+			fmt.Fprintf(stderr, "ssrun db %s: %v\n", cfg.Name, err)
+			srv.Shutdown(context.Background())
+			return 1
+		}
+	}
 	mode := "standalone"
 	if info.Cluster {
 		mode = "cluster node " + info.NodeID + " slots " + info.Slots
@@ -107,7 +114,25 @@ func (s *Server) readyInfo() ReadyInfo {
 	return info
 }
 
-func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
+func parseFlags(args []string, stderr io.Writer) (cfg Config, readyFile string, code int, err error) {
+	cfg, code, err = parseConfigFlags(args, stderr, &readyFile)
+	return cfg, readyFile, code, err
+}
+
+// writeReadyFile writes the ready line to its own file, atomically (a temporary file renamed), so the
+// driver never reads half a line: on a workload manager several shards may share one output file.
+func writeReadyFile(path string, line []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, line, 0o644); err != nil {
+		return fmt.Errorf("--ready-file: %v", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("--ready-file: %v", err)
+	}
+	return nil
+}
+
+func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Config, int, error) {
 	fs := pflag.NewFlagSet("ssrun db", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -133,6 +158,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, int, error) {
 	fs.StringSliceVar(&ifaces, "interface", nil, "network interface `NAME` whose IPv4 address on this node to bind and advertise (repeatable or comma-separated; replaces --bind)")
 	fs.BoolVar(&fallback, "interface-fallback", false, "where this node lacks an --interface, bind the address the workload manager knows the node by (logged) instead of failing")
 	fs.BoolVar(&nodeAddr, "node-address", false, "bind the address the workload manager knows this node by (Slurm NodeAddr, else the host name's address)")
+	fs.StringVar(readyFile, "ready-file", "", "also write the ready line to `PATH` (atomically), for drivers reading it from a shared file system")
 	fs.StringVar(&cfg.UnixSocket, "unixsocket", "", "also listen on the unix socket at `PATH`")
 	fs.StringVar(&cfg.RequirePass, "requirepass", "", "`PASSWORD` clients must AUTH with")
 	fs.StringVar(&maxmemory, "maxmemory", "0", "memory limit for keys and values, `SIZE` in bytes or as 100mb, 1gb (0 = none)")

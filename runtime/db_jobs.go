@@ -86,15 +86,36 @@ func (j *dbJob) manifestEntry() map[string]any {
 		if j.clustered && j.engine == EngineRedis {
 			conf = filepath.Join(j.path, fmt.Sprintf("nodes-%s-%d.conf", s.name, s.port))
 		}
+		jobID, managed := s.handle.ID(), s.jobID != ""
+		if managed {
+			jobID = s.jobID
+		}
 		shards = append(shards, map[string]any{
 			"name": s.name, "hostname": s.host, "port": s.port, "cluster": j.clustered, "conf_file": conf,
+			"node": nilIfEmpty(s.node),
 			"out_file": s.stdout, "err_file": s.stderr,
 			"memory_file": "", "client_file": "", "client_count_file": "",
 			"telemetry_metadata": map[string]any{"status_dir": filepath.Dir(s.stdout),
-				"step_id": s.handle.ID(), "task_id": s.handle.ID(), "managed": false,
-				"job_id": s.handle.ID(), "run_id": j.runID, "step_name": s.name + "-" + j.run,
+				"step_id": s.handle.ID(), "task_id": s.handle.ID(), "managed": managed,
+				"job_id": jobID, "run_id": j.runID, "step_name": stepNameOf(s, j.run),
 				"status": string(r.Status), "return_code": rc},
 		})
 	}
 	return map[string]any{"name": j.name, "type": j.engine, "interface": []string{j.iface}, "shards": shards}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// stepNameOf is the launcher step that runs the shard: its own, or the MPMD step or batch job it
+// shares with the other shards.
+func stepNameOf(s dbJobShard, run string) string {
+	if s.step != "" {
+		return s.step
+	}
+	return s.name + "-" + run
 }

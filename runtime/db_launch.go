@@ -37,13 +37,21 @@ func (p shardPlan) addr() string { return "127.0.0.1:" + strconv.Itoa(p.port) }
 
 // shardPlans names the shards and their ports (port, port+1, ...); for db_nodes >= 3 it splits the
 // 16384 slots into contiguous ranges differing by at most one slot, and gives each node a stable id.
+//
+// On a workload manager every shard has a node of its own, so all use the same port (as SmartSim's)
+// and the node id cannot depend on an address that is only known once the shard runs.
 func (o *Orchestrator) shardPlans() []shardPlan {
 	out := make([]shardPlan, o.DBNodes)
 	for i := range out {
 		p := shardPlan{name: fmt.Sprintf("%s_%d", o.Name, i), port: o.Port + i}
+		idSeed := p.name + "@" + p.addr()
+		if o.onScheduler() {
+			p.port = o.Port
+			idSeed = p.name + "@" + o.Name + ":" + strconv.Itoa(o.Port)
+		}
 		if o.DBNodes >= 3 {
 			p.start, p.end = i*clusterSlots/o.DBNodes, (i+1)*clusterSlots/o.DBNodes-1
-			sum := sha1.Sum([]byte(p.name + "@" + p.addr()))
+			sum := sha1.Sum([]byte(idSeed))
 			p.nodeID = hex.EncodeToString(sum[:])
 		}
 		out[i] = p
@@ -154,6 +162,9 @@ func (e *Experiment) startDatabase(ctx context.Context, run *manifestRun, o *Orc
 	if err := e.opts.FS.MkdirAll(o.Path); err != nil {
 		return Errorf(SmartSimError, "Could not create directory %s: %v", o.Path, err)
 	}
+	if o.onScheduler() {
+		return e.startSchedulerDatabase(ctx, run, o, exe)
+	}
 	plans := o.shardPlans()
 	shards := make([]*dbShard, 0, len(plans))
 	for i, p := range plans {
@@ -179,10 +190,18 @@ func (e *Experiment) startDatabase(ctx context.Context, run *manifestRun, o *Orc
 			return err
 		}
 	}
+	e.registerDatabase(run, o, plans, shards)
+	return nil
+}
+
+// registerDatabase records a database whose shards all answer: it counts as running, its shards
+// are watched, and the summary, manifest and plan show it.
+func (e *Experiment) registerDatabase(run *manifestRun, o *Orchestrator, plans []shardPlan, shards []*dbShard) {
 	o.mu.Lock()
 	o.shards, o.active = shards, true
 	o.launch++
 	runID := o.launch - 1
+	addrs := o.addressesLocked()
 	o.mu.Unlock()
 	e.dbs().add(o)
 	e.recordDBJob(run, newDBJob(o, run.id, runID, shards))
@@ -191,8 +210,7 @@ func (e *Experiment) startDatabase(ctx context.Context, run *manifestRun, o *Orc
 		e.journal.bg.Add(1) // Close waits for the watchers, so no journal write follows its final one
 		go e.watchShard(o, s)
 	}
-	e.opts.Log.Info(fmt.Sprintf("Orchestrator %s launched: %d shard(s) at %s", o.Name, len(shards), strings.Join(o.addressesLocked(), ",")))
-	return nil
+	e.opts.Log.Info(fmt.Sprintf("Orchestrator %s launched: %d shard(s) at %s", o.Name, len(shards), strings.Join(addrs, ",")))
 }
 
 // launchShard launches one database process and records it in the plan.

@@ -25,6 +25,13 @@ type dbShard struct {
 	handle         launchers.Handle
 	dry            bool
 	started        time.Time // when it was launched: the summary's Time counts from here
+	// On a workload manager: the file the shard writes its ready line to (several shards of one MPMD
+	// step or batch job share an output file), the node it was placed on ("" until known), its step
+	// name, the scheduler's job id (allocation or batch job), and whether it waits in a queue first.
+	readyFile   string
+	node        string
+	step, jobID string
+	queued      bool
 
 	mu      sync.Mutex
 	stopped bool      // ended by stop(): its end is Cancelled whatever the exit code
@@ -102,6 +109,8 @@ type readyInfo struct {
 	Addr       string `json:"addr"`
 	UnixSocket string `json:"unixsocket"`
 	PID        int    `json:"pid"`
+	Node       string `json:"node"`
+	BindNote   string `json:"bind_note"`
 }
 
 const readyPrefix = "SSRUN_DB_READY "
@@ -135,8 +144,12 @@ type errShardDied struct {
 }
 
 func (e errShardDied) Error() string {
-	msg := fmt.Sprintf("database shard %s exited during start (%s, exit code %d); see its output %s and %s",
-		e.shard.name, e.r.Status, e.r.ExitCode, e.shard.stdout, e.shard.stderr)
+	where := ""
+	if e.shard.node != "" && !strings.HasPrefix(e.shard.node, "$") {
+		where = " on node " + e.shard.node
+	}
+	msg := fmt.Sprintf("database shard %s%s exited during start (%s, exit code %d); see its output %s and %s",
+		e.shard.name, where, e.r.Status, e.r.ExitCode, e.shard.stdout, e.shard.stderr)
 	if last := lastLine(e.shard.stderr); last != "" {
 		msg += "\nlast line of " + filepath.Base(e.shard.stderr) + ": " + last
 	}
@@ -161,12 +174,17 @@ func (s *dbShard) waitReady(ctx context.Context, readyFromLine bool) error {
 	if s.dry {
 		return nil
 	}
+	if s.queued {
+		if err := s.waitRunning(ctx); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, dbStartTimeout)
 	defer cancel()
 	var events <-chan fsnotify.Event
 	if w, err := fsnotify.NewWatcher(); err == nil {
 		defer w.Close()
-		if w.Add(filepath.Dir(s.stdout)) == nil {
+		if w.Add(filepath.Dir(s.readyPath())) == nil {
 			events = w.Events
 		}
 	}
@@ -190,9 +208,34 @@ func (s *dbShard) waitReady(ctx context.Context, readyFromLine bool) error {
 	}
 }
 
+// readyPath is the file the shard's ready line appears in.
+func (s *dbShard) readyPath() string {
+	if s.readyFile != "" {
+		return s.readyFile
+	}
+	return s.stdout
+}
+
+// waitRunning waits, without a time limit, until the scheduler starts the batch job that runs the
+// shard: a queue may hold it for hours, and only then does the start timeout begin.
+func (s *dbShard) waitRunning(ctx context.Context) error {
+	tick := time.NewTicker(100 * time.Millisecond) // reads the launcher's last poll, no scheduler call
+	defer tick.Stop()
+	for s.handle.Result().Status != launchers.StatusRunning {
+		select {
+		case <-s.handle.Done():
+			return errShardDied{shard: s, r: s.handle.Result()}
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
 func (s *dbShard) checkReady(ctx context.Context, readyFromLine bool) bool {
 	if readyFromLine {
-		ri, ok := readyLine(s.stdout)
+		ri, ok := readyLine(s.readyPath())
 		if !ok {
 			return false
 		}
@@ -200,6 +243,9 @@ func (s *dbShard) checkReady(ctx context.Context, readyFromLine bool) bool {
 			s.addr = "unix://" + ri.UnixSocket
 		} else if ri.Addr != "" {
 			s.addr = ri.Addr
+		}
+		if ri.Node != "" {
+			s.node = ri.Node
 		}
 	}
 	return s.ping(ctx, time.Second) == nil

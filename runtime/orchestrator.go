@@ -32,6 +32,17 @@ type DatabaseArgs struct {
 	SingleCmd    bool
 	DBIdentifier string
 	Engine       string // "" or "ssrun", "redis"
+	// Interfaces are interface=: one name or several. InterfaceNone is interface=None (bind the
+	// address the scheduler knows each node by); InterfaceDefault says the user gave none, so SmartSim's
+	// default (ipogif0) applies with a fallback where a node lacks it.
+	Interfaces       []string
+	InterfaceNone    bool
+	InterfaceDefault bool
+	// Alloc is the allocation to start the shards in (alloc=; default $SLURM_JOB_ID and the like).
+	Alloc string
+	// Batch database settings: time, account, queue and batch_args (batch=True).
+	Time, Account, Queue string
+	BatchArgs            []Arg
 }
 
 // Orchestrator is a database of the experiment (SmartSim's Orchestrator): db_nodes shards started by
@@ -46,6 +57,21 @@ type Orchestrator struct {
 	Hosts     []string
 	SingleCmd bool
 	Engine    string
+
+	// On a workload manager (db_scheduler.go): the run command and its arguments (set_run_arg), the
+	// allocation, the interfaces each shard resolves on its node (NodeAddress: the scheduler's address
+	// of the node instead; InterfaceFallback: that address where a node lacks the interfaces), the
+	// batch job's settings when Batch, and the CPUs per shard (set_cpus).
+	RunCommand        string
+	RunArgs           []Arg
+	Alloc             string
+	Interfaces        []string
+	NodeAddress       bool
+	InterfaceFallback bool
+	Batch             bool
+	BatchSettings     *BatchSettings
+	CPUs              int
+	userHosts         []string // create_database's hosts, for reset_hosts (nil until set_hosts)
 
 	exp *Experiment
 
@@ -72,8 +98,8 @@ func (e *Experiment) CreateDatabase(a DatabaseArgs) (*Orchestrator, error) {
 		return nil, err
 	}
 	local := e.LauncherName == "local" || e.LauncherName == "dryrun"
-	if rc := a.RunCommand; rc != "" && rc != "auto" && local {
-		return nil, Errorf(SmartSimError, "Run command %s is not supported on launcher %s\nSupported run commands for the given launcher are: []", rc, e.LauncherName)
+	if err := checkDBRunCommand(e.LauncherName, a.RunCommand); err != nil {
+		return nil, err
 	}
 	if a.Batch && local {
 		return nil, Errorf(SmartSimError, "Local orchestrator can not be launched with batch=True")
@@ -84,14 +110,17 @@ func (e *Experiment) CreateDatabase(a DatabaseArgs) (*Orchestrator, error) {
 	if a.DBNodes < 1 {
 		return nil, Errorf(ValueError, "db_nodes must be a positive number of shards, not %d", a.DBNodes)
 	}
-	if !local && !e.opts.DryRun {
-		return nil, Errorf(SSUnsupportedError, "Databases on the %s launcher are not supported yet; use the local launcher", e.LauncherName)
+	if !local && (a.RunCommand == "mpirun" || a.RunCommand == "mpiexec") && len(a.Hosts) == 0 && !a.Batch {
+		return nil, Errorf(SmartSimError, "hosts argument is required when launching Orchestrator with %s", a.RunCommand)
+	}
+	if !local && a.Engine == EngineRedis {
+		return nil, Errorf(SSUnsupportedError, "engine=\"redis\" runs on the local launcher only; on %s use ssrun's own shards (the default engine)", e.LauncherName)
 	}
 	if a.Port < 0 || a.Port+a.DBNodes-1 > 65535 {
 		return nil, Errorf(ValueError, "port %d cannot hold %d shards (ports %d..%d)", a.Port, a.DBNodes, a.Port, a.Port+a.DBNodes-1)
 	}
-	if a.Port == 0 && a.DBNodes > 1 {
-		return nil, Errorf(ValueError, "a database of %d shards needs a fixed port (the shards use port..port+%d); port=0 works for one shard only", a.DBNodes, a.DBNodes-1)
+	if a.Port == 0 && (a.DBNodes > 1 || !local) {
+		return nil, Errorf(ValueError, "a database of %d shards needs a fixed port (the shards use port..port+%d); port=0 works for one local shard only", a.DBNodes, a.DBNodes-1)
 	}
 	engine := strings.ToLower(a.Engine)
 	switch engine {
@@ -108,9 +137,53 @@ func (e *Experiment) CreateDatabase(a DatabaseArgs) (*Orchestrator, error) {
 	if iface == "" {
 		iface = "lo"
 	}
-	return &Orchestrator{Name: a.DBIdentifier, Path: e.entityPath(a.DBIdentifier, a.Path), Port: a.Port,
+	o := &Orchestrator{Name: a.DBIdentifier, Path: e.entityPath(a.DBIdentifier, a.Path), Port: a.Port,
 		DBNodes: a.DBNodes, Interface: iface, Hosts: append([]string(nil), a.Hosts...), SingleCmd: a.SingleCmd,
-		Engine: engine, exp: e}, nil
+		Engine: engine, exp: e, RunCommand: a.RunCommand, Alloc: a.Alloc, Batch: a.Batch,
+		Interfaces: append([]string(nil), a.Interfaces...), NodeAddress: a.InterfaceNone, InterfaceFallback: a.InterfaceDefault}
+	if len(o.Interfaces) == 0 && !o.NodeAddress && a.Interface != "" {
+		o.Interfaces = []string{a.Interface}
+	}
+	if o.NodeAddress {
+		o.Interface = ""
+	} else if len(o.Interfaces) > 0 {
+		o.Interface = strings.Join(o.Interfaces, ",")
+	}
+	if a.Batch {
+		kind, err := batchKindFor(e.LauncherName)
+		if err != nil {
+			return nil, err
+		}
+		o.BatchSettings = &BatchSettings{Kind: kind, Nodes: a.DBNodes, Time: a.Time, Queue: a.Queue, Account: a.Account,
+			BatchArgs: append([]Arg(nil), a.BatchArgs...)}
+	}
+	return o, nil
+}
+
+// dbRunCommands are the run commands SmartSim's Orchestrator accepts per launcher.
+var dbRunCommands = map[string][]string{
+	"slurm": {"srun", "mpirun", "mpiexec"},
+	"pbs":   {"aprun", "mpirun", "mpiexec"},
+	"pals":  {"mpiexec"},
+	"lsf":   {"jsrun"},
+}
+
+// checkDBRunCommand is SmartSim's check that the run command suits the launcher ("auto" always does).
+func checkDBRunCommand(launcher, rc string) error {
+	if rc == "" || rc == "auto" {
+		return nil
+	}
+	allowed := dbRunCommands[launcher]
+	for _, a := range allowed {
+		if a == rc {
+			return nil
+		}
+	}
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = "'" + a + "'"
+	}
+	return Errorf(SmartSimError, "Run command %s is not supported on launcher %s\nSupported run commands for the given launcher are: [%s]", rc, launcher, strings.Join(quoted, ", "))
 }
 
 // launched reports whether the database was ever started in its experiment (stop() of one that was
@@ -214,7 +287,7 @@ func (o *Orchestrator) SetDBConf(key, value string) error {
 	defer cancel()
 	for _, s := range shards {
 		if _, err := respCommand(ctx, s.addr, 5*time.Second, "CONFIG", "SET", key, value); err != nil {
-			return Errorf(SmartSimError, "Could not set %s=%s on database shard %s: %v", key, value, s.name, err)
+			return Errorf(SmartSimError, "Invalid CONFIG key-value pair (%s: %s): shard %s answered %v", key, value, s.name, err)
 		}
 	}
 	return nil

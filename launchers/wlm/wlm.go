@@ -393,3 +393,17 @@ func SignalExit(code, signal string) int {
 	}
 	return c
 }
+
+// NodeLister is a Scheduler that can list an allocation's nodes.
+type NodeLister interface {
+	AllocationNodes(ctx context.Context, alloc string) ([]string, error)
+}
+
+// AllocationNodes lists an allocation's nodes through the scheduler (launchers.NodeLister).
+func (l *Launcher) AllocationNodes(ctx context.Context, alloc string) ([]string, error) {
+	nl, ok := l.sched.(NodeLister)
+	if !ok {
+		return nil, fmt.Errorf("%s cannot list the nodes of an allocation", l.sched.Name())
+	}
+	return nl.AllocationNodes(ctx, alloc)
+}
