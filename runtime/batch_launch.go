@@ -23,10 +23,11 @@ func batchOwner(s step) (name, path string, bs *BatchSettings) {
 }
 
 // launchBatch writes one batch script for a batch model or ensemble, <path>/<name>.sh as SmartSim
-// writes it, submits it once, and gives every member a job following that one batch job: members
-// share its id and status, and stopping any of them cancels the batch job. The batch job's output files
-// are <status dir>/<name>.out|.err; each member writes its own under <status dir>/<member>/ (members'
-// <path>/<member>.out links point there).
+// writes it, submits it once, and gives every member a job of its own inside that batch job: members
+// share its id, each ends with its own status and exit code as the script records them in
+// <status dir>/<name>.exitcodes (batch_member.go), and stopping any of them cancels the batch job. The
+// batch job's output files are <status dir>/<name>.out|.err; each member writes its own under
+// <status dir>/<member>/ (members' <path>/<member>.out links point there).
 func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, ownerPath string, bs *BatchSettings, members []step) ([]*job, error) {
 	kind := "model"
 	if members[0].ensemble != nil {
@@ -36,12 +37,8 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 	stepName := owner + "-" + run.id
 	bj := launchers.BatchJob{Name: stepName, Script: filepath.Join(ownerPath, owner+".sh"), Dir: ownerPath,
 		Stdout: filepath.Join(statusDir, owner+".out"), Stderr: filepath.Join(statusDir, owner+".err")}
-	type memberLaunch struct {
-		s                      step
-		step, dir, out, errOut string
-	}
 	var launches []memberLaunch
-	var lines []string
+	var lines []scriptMember
 	for _, s := range members {
 		m := s.model
 		ml := memberLaunch{s: s, step: m.Name + "-" + run.id, dir: filepath.Join(statusDir, m.Name)}
@@ -55,12 +52,16 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 			return nil, err
 		}
 		srun := e.LauncherName == "slurm" && m.RunSettings.RunCommandStyle() == "srun"
-		lines = append(lines, memberLine(m.Path, argv, srun, delta, ml.out, ml.errOut))
+		lines = append(lines, scriptMember{Name: m.Name, Dir: m.Path, Command: memberCommand(argv, srun, delta, ml.out, ml.errOut)})
 		launches = append(launches, ml)
 	}
-	script := batchScript(bs, stepName, bj.Stdout, bj.Stderr, lines)
+	exitFile := filepath.Join(statusDir, owner+".exitcodes")
+	script := batchScript(bs, stepName, bj.Stdout, bj.Stderr, exitFile, lines)
 	if err := e.opts.FS.WriteFile(bj.Script, []byte(script), 0o755); err != nil {
 		return nil, Errorf(SmartSimError, "Could not write batch script %s: %v", bj.Script, err)
+	}
+	if err := e.opts.FS.WriteFile(exitFile, nil, 0o644); err != nil { // created here: see batch_member.go
+		return nil, Errorf(SmartSimError, "Could not create %s: %v", exitFile, err)
 	}
 	submit := batchSubmitArgv(bs.Kind, bj.Script)
 	h, err := e.submitBatch(ctx, bj, submit)
@@ -70,15 +71,16 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 	}
 	e.plan.recordLaunch(PlanLaunch{Name: stepName, Entity: owner, Type: "Batch", Run: run.id, Argv: submit,
 		Cwd: bj.Dir, Stdout: bj.Stdout, Stderr: bj.Stderr, Script: script})
+	handles := e.memberHandles(h, exitFile, launches)
 	jobs := make([]*job, 0, len(launches))
-	for _, ml := range launches {
+	for i, ml := range launches {
 		m := ml.s.model
 		runID := 0
 		if prev := e.jobs.last(m.Name); prev != nil {
 			runID = prev.runID + 1
 		}
 		j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id,
-			step: ml.step, handle: h, batch: true, started: e.opts.Now(), stdout: ml.out, stderr: ml.errOut, statusDir: ml.dir,
+			step: ml.step, handle: handles[i], batch: true, started: e.opts.Now(), stdout: ml.out, stderr: ml.errOut, statusDir: ml.dir,
 			now: e.opts.Now, log: e.opts.Log, result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
 		if ml.s.ensemble != nil {
 			j.ensemble = ml.s.ensemble.Name
@@ -92,6 +94,33 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 	return jobs, nil
 }
 
+// memberHandles gives each member its own handle following the exit-code file of the batch job h
+// (one reader per batch job, woken through the experiment's one watcher). A dry run records the
+// submission without running anything, so its members follow the recorded job itself.
+func (e *Experiment) memberHandles(h launchers.Handle, exitFile string, launches []memberLaunch) []launchers.Handle {
+	out := make([]launchers.Handle, len(launches))
+	if e.opts.DryRun {
+		for i := range out {
+			out[i] = h
+		}
+		return out
+	}
+	names := make([]string, len(launches))
+	for i, ml := range launches {
+		names[i] = ml.s.model.Name
+	}
+	g, members := newBatchExits(exitFile, h, names, e.opts.Log, e.closing)
+	for i, m := range members {
+		out[i] = m
+	}
+	wake, unsubscribe := e.batchWake.subscribe(exitFile)
+	go func() {
+		defer unsubscribe()
+		g.follow(wake, exitCodesTick)
+	}()
+	return out
+}
+
 // submitBatch submits through the launcher's batch interface; a launcher without one (the dry-run
 // recorder) is handed the submission command as an ordinary job, which it records without running.
 func (e *Experiment) submitBatch(ctx context.Context, bj launchers.BatchJob, submit []string) (launchers.Handle, error) {
@@ -102,6 +131,12 @@ func (e *Experiment) submitBatch(ctx context.Context, bj launchers.BatchJob, sub
 		return nil, Errorf(SSUnsupportedError, "the %s launcher cannot submit batch jobs", e.opts.Launcher.Name())
 	}
 	return e.opts.Launcher.Launch(ctx, launchers.Job{Name: bj.Name, Argv: submit, Dir: bj.Dir, Stdout: bj.Stdout, Stderr: bj.Stderr})
+}
+
+// memberLaunch is one member of a batch job as launchBatch prepares it.
+type memberLaunch struct {
+	s                      step
+	step, dir, out, errOut string
 }
 
 // batchMembers are the steps whose batch settings belong to owner, in launch order.

@@ -4,12 +4,24 @@ import (
 	"strings"
 )
 
-// batchScript is the text of the batch script SmartSim writes for a batch model or ensemble: the
-// shebang, the scheduler's directives (output, error and job name first, then one directive per
-// formatted batch argument: for sbatch one per token, so "-C P100" gives two lines as in SmartSim), the
-// preamble verbatim, then each member command on its own paragraph sent to the background, and a final
-// `wait` so the job lasts as long as its longest member.
-func batchScript(bs *BatchSettings, step, stdout, stderr string, members []string) string {
+// scriptMember is one command of a batch script: Name is what its line in the exit-code file is
+// called (the member's name), Dir where it runs, Command the shell text that runs it.
+type scriptMember struct {
+	Name, Dir, Command string
+}
+
+// batchScript is the text of the batch script for a batch model or ensemble, laid out as SmartSim
+// writes it: the shebang, the scheduler's directives (output, error and job name first, then one
+// directive per formatted batch argument: for sbatch one per token, so "-C P100" gives two lines as in
+// SmartSim), the preamble verbatim, then one `cd <dir> ; <command>` paragraph per member sent to the
+// background.
+//
+// Where SmartSim ends with a plain `wait` (so a member that fails looks completed), each member's
+// command runs in a `{ ... ; }` group that appends "<member> <exit code>" to exitFile the moment the
+// member ends, and the script waits for every member by pid and exits 1 if any failed. The exit-code
+// file is the driver's per-member record (batchExits reads it); the job's own status says whether
+// everything succeeded.
+func batchScript(bs *BatchSettings, step, stdout, stderr, exitFile string, members []scriptMember) string {
 	var b strings.Builder
 	b.WriteString("#!/bin/bash\n\n")
 	switch bs.Kind {
@@ -26,10 +38,23 @@ func batchScript(bs *BatchSettings, step, stdout, stderr string, members []strin
 	for _, line := range bs.Preamble {
 		b.WriteString(line + "\n")
 	}
-	for _, cmd := range members {
-		b.WriteString("\n" + cmd + " &\n")
+	b.WriteString(`
+# Each member runs in the background; when it ends, its name and exit code are appended to the file
+# below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
+# (set +e: a member that fails must still be recorded, whatever the preamble set.)
+set +e
+ssrun_exit() { echo "$1 $2" >> ` + shellQuote(exitFile) + ` ; return "$2" ; }
+ssrun_pids=""
+`)
+	for _, m := range members {
+		b.WriteString("\ncd " + shellQuote(m.Dir) + " ; { " + m.Command + " ; ssrun_exit " + shellQuote(m.Name) + " $? ; } &\n")
+		b.WriteString("ssrun_pids=\"$ssrun_pids $!\"\n")
 	}
-	b.WriteString("\nwait\n")
+	b.WriteString(`
+ssrun_failed=0
+for ssrun_pid in $ssrun_pids ; do wait "$ssrun_pid" || ssrun_failed=1 ; done
+exit $ssrun_failed
+`)
 	return b.String()
 }
 
@@ -50,27 +75,26 @@ func batchSubmitArgv(kind, script string) []string {
 	return []string{"sbatch", "--parsable", script}
 }
 
-// memberLine is one member's line in a batch script: `cd <dir> ; <command>`, tokens joined by single
-// spaces as SmartSim joins them, except that a token the shell would split or expand is single-quoted
-// (SmartSim writes it bare, so `sh -c "echo a b"` loses its argument; plain tokens are unchanged). Run commands other than srun do not write output files themselves, so
-// their line redirects to the member's files; variables the experiment adds are set in front of it
-// (srun carries them in --export instead).
-func memberLine(dir string, argv []string, srun bool, envDelta []string, stdout, stderr string) string {
-	var b strings.Builder
-	b.WriteString("cd " + shellQuote(dir) + " ;")
+// memberCommand is a member's command in a batch script: tokens joined by single spaces as SmartSim
+// joins them, except that a token the shell would split or expand is single-quoted (SmartSim writes it
+// bare, so `sh -c "echo a b"` loses its argument; plain tokens are unchanged). Run commands other than
+// srun do not write output files themselves, so their command redirects to the member's files;
+// variables the experiment adds are set in front of it (srun carries them in --export instead).
+func memberCommand(argv []string, srun bool, envDelta []string, stdout, stderr string) string {
+	var words []string
 	if !srun {
 		for _, kv := range envDelta {
 			k, v, _ := strings.Cut(kv, "=")
-			b.WriteString(" " + k + "=" + shellQuote(v))
+			words = append(words, k+"="+shellQuote(v))
 		}
 	}
 	for _, arg := range argv {
-		b.WriteString(" " + shellQuote(arg))
+		words = append(words, shellQuote(arg))
 	}
 	if !srun {
-		b.WriteString(" > " + shellQuote(stdout) + " 2> " + shellQuote(stderr))
+		words = append(words, ">", shellQuote(stdout), "2>", shellQuote(stderr))
 	}
-	return b.String()
+	return strings.Join(words, " ")
 }
 
 // shellQuote quotes s for a POSIX shell unless it is made only of characters that need no quoting.

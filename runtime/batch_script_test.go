@@ -7,7 +7,8 @@ import (
 )
 
 func TestBatchScriptsAsSmartSimWritesThem(t *testing.T) {
-	members := []string{"cd /exp/ens/ens_0 ; srun --output /t/ens_0.out a", "cd /exp/ens/ens_1 ; srun --output /t/ens_1.out b"}
+	members := []scriptMember{{Name: "ens_0", Dir: "/exp/ens/ens_0", Command: "srun --output /t/ens_0.out a"},
+		{Name: "ens_1", Dir: "/exp/ens/ens_1", Command: "srun --output /t/ens_1.out b"}}
 	args := []Arg{{Key: "exclusive", IsNone: true}, {Key: "C", Value: "P100"}}
 	cases := []struct {
 		kind string
@@ -27,11 +28,22 @@ func TestBatchScriptsAsSmartSimWritesThem(t *testing.T) {
 #SBATCH --account=proj
 module load gcc
 
-cd /exp/ens/ens_0 ; srun --output /t/ens_0.out a &
+# Each member runs in the background; when it ends, its name and exit code are appended to the file
+# below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
+# (set +e: a member that fails must still be recorded, whatever the preamble set.)
+set +e
+ssrun_exit() { echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
+ssrun_pids=""
 
-cd /exp/ens/ens_1 ; srun --output /t/ens_1.out b &
+cd /exp/ens/ens_0 ; { srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
+ssrun_pids="$ssrun_pids $!"
 
-wait
+cd /exp/ens/ens_1 ; { srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
+ssrun_pids="$ssrun_pids $!"
+
+ssrun_failed=0
+for ssrun_pid in $ssrun_pids ; do wait "$ssrun_pid" || ssrun_failed=1 ; done
+exit $ssrun_failed
 `},
 		{"qsub", `#!/bin/bash
 
@@ -47,11 +59,22 @@ wait
 #PBS -A proj
 module load gcc
 
-cd /exp/ens/ens_0 ; srun --output /t/ens_0.out a &
+# Each member runs in the background; when it ends, its name and exit code are appended to the file
+# below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
+# (set +e: a member that fails must still be recorded, whatever the preamble set.)
+set +e
+ssrun_exit() { echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
+ssrun_pids=""
 
-cd /exp/ens/ens_1 ; srun --output /t/ens_1.out b &
+cd /exp/ens/ens_0 ; { srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
+ssrun_pids="$ssrun_pids $!"
 
-wait
+cd /exp/ens/ens_1 ; { srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
+ssrun_pids="$ssrun_pids $!"
+
+ssrun_failed=0
+for ssrun_pid in $ssrun_pids ; do wait "$ssrun_pid" || ssrun_failed=1 ; done
+exit $ssrun_failed
 `},
 		{"bsub", `#!/bin/bash
 
@@ -66,28 +89,39 @@ wait
 #BSUB -P proj
 module load gcc
 
-cd /exp/ens/ens_0 ; srun --output /t/ens_0.out a &
+# Each member runs in the background; when it ends, its name and exit code are appended to the file
+# below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
+# (set +e: a member that fails must still be recorded, whatever the preamble set.)
+set +e
+ssrun_exit() { echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
+ssrun_pids=""
 
-cd /exp/ens/ens_1 ; srun --output /t/ens_1.out b &
+cd /exp/ens/ens_0 ; { srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
+ssrun_pids="$ssrun_pids $!"
 
-wait
+cd /exp/ens/ens_1 ; { srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
+ssrun_pids="$ssrun_pids $!"
+
+ssrun_failed=0
+for ssrun_pid in $ssrun_pids ; do wait "$ssrun_pid" || ssrun_failed=1 ; done
+exit $ssrun_failed
 `},
 	}
 	for _, c := range cases {
 		bs := &BatchSettings{Kind: c.kind, Nodes: 2, Time: "01:00:00", Queue: "debug", Account: "proj", BatchArgs: args}
 		bs.AddPreamble("module load gcc")
-		if diff := cmp.Diff(c.want, batchScript(bs, "ens-run-000", "/t/ens.out", "/t/ens.err", members)); diff != "" {
+		if diff := cmp.Diff(c.want, batchScript(bs, "ens-run-000", "/t/ens.out", "/t/ens.err", "/t/ens.exitcodes", members)); diff != "" {
 			t.Errorf("%s script (-want +got):\n%s", c.kind, diff)
 		}
 	}
 }
 
-func TestMemberLineQuotesOnlyWhatTheShellWouldSplit(t *testing.T) {
-	got := memberLine("/exp/m", []string{"/usr/bin/mpirun", "--n", "2", "/bin/sh", "-c", "echo a b"}, false,
+func TestMemberCommandQuotesOnlyWhatTheShellWouldSplit(t *testing.T) {
+	got := memberCommand([]string{"/usr/bin/mpirun", "--n", "2", "/bin/sh", "-c", "echo a b"}, false,
 		[]string{"GREETING=hello world", "N=1"}, "/t/m.out", "/t/m.err")
-	want := `cd /exp/m ; GREETING='hello world' N=1 /usr/bin/mpirun --n 2 /bin/sh -c 'echo a b' > /t/m.out 2> /t/m.err`
+	want := `GREETING='hello world' N=1 /usr/bin/mpirun --n 2 /bin/sh -c 'echo a b' > /t/m.out 2> /t/m.err`
 	if got != want {
-		t.Fatalf("memberLine:\n got %s\nwant %s", got, want)
+		t.Fatalf("memberCommand:\n got %s\nwant %s", got, want)
 	}
 }
 

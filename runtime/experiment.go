@@ -65,6 +65,8 @@ type Experiment struct {
 	// closing is closed by Close, so watchers of batch jobs left to the scheduler return.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// batchWake wakes the readers of batch jobs' exit-code files (batch_member.go).
+	batchWake fileWake
 }
 
 var supportedLaunchers = []string{"local", "slurm", "pbs", "pals", "lsf", "dragon", "dryrun"}

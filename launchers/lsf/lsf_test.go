@@ -51,12 +51,14 @@ func TestBatchEnsembleThroughBsubAndOneBjobsPerPoll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"#BSUB -J ens-run-000\n", "#BSUB -nnodes 1\n#BSUB -W 00:10\n#BSUB -q workq\n", "\nwait\n"} {
+	for _, want := range []string{"#BSUB -J ens-run-000\n", "#BSUB -nnodes 1\n#BSUB -W 00:10\n#BSUB -q workq\n", "; ssrun_exit ens_2 $? ; } &\n", "\nexit $ssrun_failed\n"} {
 		if !strings.Contains(string(script), want) {
 			t.Errorf("script lacks %q:\n%s", want, script)
 		}
 	}
+	before := l.Queries()
 	c := wlmtest.Calls(t, state)
+	after := l.Queries()
 	if c[0] != "bsub " {
 		t.Errorf("first call %q, want bsub reading the script on its input", c[0])
 	}
@@ -66,8 +68,11 @@ func TestBatchEnsembleThroughBsubAndOneBjobsPerPoll(t *testing.T) {
 			queries++
 		}
 	}
-	if queries == 0 || int64(queries) != l.Queries() {
-		t.Errorf("%d bjobs calls for %d polls, want one per poll:\n%s", queries, l.Queries(), strings.Join(c, "\n"))
+	// The blocking start returns once every member has recorded its code, while the job may still be
+	// polled: the calls read lie between the polls counted before and after, less one on its way
+	// (counted before its bjobs runs).
+	if queries == 0 || int64(queries) > after || int64(queries) < before-1 {
+		t.Errorf("%d bjobs calls for %d..%d polls, want one per poll:\n%s", queries, before, after, strings.Join(c, "\n"))
 	}
 }
 
@@ -128,4 +133,22 @@ func TestParseBjobs(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", id, g, w)
 		}
 	}
+}
+
+// TestBatchMembersKeepTheirOwnExitCodes: in one batch job, the member that exits 7 is Failed (7) and
+// the others Completed (0), and the job itself exits non-zero; the fake scheduler runs the script.
+func TestBatchMembersKeepTheirOwnExitCodes(t *testing.T) {
+	state := fakeLSF(t)
+	exp, _ := newLSFExp(t)
+	rs := func(script string) *runtime.RunSettings { return wlmtest.ShellSettings(t, exp, script) }
+	wlmtest.MemberExitCodes(t, exp, wlmtest.Batch{RunSettings: rs}, func(id string) int { return wlmtest.FakeExitStatus(t, state, id) })
+}
+
+// TestStopCancelsTheMembersStillRunning: members that ended keep their codes while the job runs on;
+// stopping the ensemble cancels the job and the member still running ends Cancelled.
+func TestStopCancelsTheMembersStillRunning(t *testing.T) {
+	fakeLSF(t)
+	exp, _ := newLSFExp(t)
+	rs := func(script string) *runtime.RunSettings { return wlmtest.ShellSettings(t, exp, script) }
+	wlmtest.MemberStop(t, exp, wlmtest.Batch{RunSettings: rs})
 }

@@ -51,12 +51,14 @@ func TestBatchEnsembleThroughQsubAndOneQstatPerPoll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"#PBS -N ens-run-000\n#PBS -V\n", "#PBS -l select=1\n#PBS -l walltime=00:10:00\n#PBS -q workq\n", "\nwait\n"} {
+	for _, want := range []string{"#PBS -N ens-run-000\n#PBS -V\n", "#PBS -l select=1\n#PBS -l walltime=00:10:00\n#PBS -q workq\n", "; ssrun_exit ens_2 $? ; } &\n", "\nexit $ssrun_failed\n"} {
 		if !strings.Contains(string(script), want) {
 			t.Errorf("script lacks %q:\n%s", want, script)
 		}
 	}
+	before := l.Queries()
 	c := wlmtest.Calls(t, state)
+	after := l.Queries()
 	if c[0] != "qsub "+filepath.Join(ens.Path, "ens.sh") {
 		t.Errorf("first call %q, want qsub of the script", c[0])
 	}
@@ -66,8 +68,11 @@ func TestBatchEnsembleThroughQsubAndOneQstatPerPoll(t *testing.T) {
 			qstats++
 		}
 	}
-	if qstats == 0 || int64(qstats) != l.Queries() {
-		t.Errorf("%d qstat calls for %d polls, want one per poll:\n%s", qstats, l.Queries(), strings.Join(c, "\n"))
+	// The blocking start returns once every member has recorded its code, while the job may still be
+	// polled: the calls read lie between the polls counted before and after, less one on its way
+	// (counted before its qstat runs).
+	if qstats == 0 || int64(qstats) > after || int64(qstats) < before-1 {
+		t.Errorf("%d qstat calls for %d..%d polls, want one per poll:\n%s", qstats, before, after, strings.Join(c, "\n"))
 	}
 }
 
@@ -134,4 +139,22 @@ func TestParseQstatJSONAndStates(t *testing.T) {
 	if _, err := pbs.ParseQstatJSON("qstat: not json"); err == nil {
 		t.Error("garbage output parsed without error")
 	}
+}
+
+// TestBatchMembersKeepTheirOwnExitCodes: in one batch job, the member that exits 7 is Failed (7) and
+// the others Completed (0), and the job itself exits non-zero; the fake scheduler runs the script.
+func TestBatchMembersKeepTheirOwnExitCodes(t *testing.T) {
+	state := fakePBS(t)
+	exp, _ := newPBSExp(t)
+	rs := func(script string) *runtime.RunSettings { return wlmtest.ShellSettings(t, exp, script) }
+	wlmtest.MemberExitCodes(t, exp, wlmtest.Batch{RunSettings: rs}, func(id string) int { return wlmtest.FakeExitStatus(t, state, id) })
+}
+
+// TestStopCancelsTheMembersStillRunning: members that ended keep their codes while the job runs on;
+// stopping the ensemble cancels the job and the member still running ends Cancelled.
+func TestStopCancelsTheMembersStillRunning(t *testing.T) {
+	fakePBS(t)
+	exp, _ := newPBSExp(t)
+	rs := func(script string) *runtime.RunSettings { return wlmtest.ShellSettings(t, exp, script) }
+	wlmtest.MemberStop(t, exp, wlmtest.Batch{RunSettings: rs})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/ssrun/ssrun/launchers"
 	"github.com/ssrun/ssrun/launchers/slurm"
 	"github.com/ssrun/ssrun/launchers/wlm"
+	"github.com/ssrun/ssrun/launchers/wlm/wlmtest"
 	"github.com/ssrun/ssrun/runtime"
 )
 
@@ -111,8 +112,8 @@ func TestBatchEnsembleOfFourCompletesWithOutputsInMemberDirs(t *testing.T) {
 	if finals != 4 {
 		t.Errorf("manifest records %d members Completed under job %s, want 4", finals, id)
 	}
-	if n := strings.Count(script, " &\n"); n != 4 || !strings.HasPrefix(script, "#!/bin/bash\n\n#SBATCH --output=") ||
-		!strings.HasSuffix(script, "\nwait\n") {
+	if n := strings.Count(script, " ; } &\n"); n != 4 || !strings.HasPrefix(script, "#!/bin/bash\n\n#SBATCH --output=") ||
+		!strings.HasSuffix(script, "\nexit $ssrun_failed\n") {
 		t.Errorf("script does not have SmartSim's shape (%d members):\n%s", n, script)
 	}
 }
@@ -238,4 +239,62 @@ func telemetryMetadata(t *testing.T, path string) []map[string]any {
 	}
 	walk(doc)
 	return out
+}
+
+// threeSteps runs members as srun steps of a one-node batch job, three at once: the test nodes have
+// two CPUs, so the steps share them (srun --overlap).
+func threeSteps(t *testing.T, exp *runtime.Experiment) wlmtest.Batch {
+	rs := func(script string) *runtime.RunSettings {
+		rs, err := exp.CreateRunSettings(runtime.RunSettingsArgs{Exe: "/bin/sh", ExeArgs: []string{"-c", script}, RunCommand: "srun",
+			RunArgs: []runtime.Arg{{Key: "ntasks", Value: "1"}, {Key: "overlap", IsNone: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	return wlmtest.Batch{RunSettings: rs, Args: []runtime.Arg{{Key: "ntasks", Value: "3"}, {Key: "overcommit", IsNone: true}}}
+}
+
+// slurmExitStatus waits until Slurm has ended job id and returns the exit status of its batch script
+// (scontrol's ExitCode=<code>:<signal>; accounting is not needed).
+func slurmExitStatus(t *testing.T, id string) int {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, err := exec.Command("scontrol", "-o", "show", "job", id).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		state := regexp.MustCompile(`JobState=(\S+)`).FindSubmatch(out)
+		code := regexp.MustCompile(`\bExitCode=(\d+):(\d+)`).FindSubmatch(out)
+		if state != nil && code != nil && slurm.MapState(string(state[1])).Terminal() {
+			return wlm.SignalExit(string(code[1]), string(code[2]))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s has not ended 30 s after its members: %s", id, out)
+		}
+	}
+}
+
+// TestBatchMembersKeepTheirOwnExitCodes: a batch ensemble of three srun members on the cluster where
+// ens_1 exits 7: ens_1 is Failed (7), the others Completed (0) in get_status, summary and manifest,
+// and Slurm records the batch job's own exit code as non-zero.
+func TestBatchMembersKeepTheirOwnExitCodes(t *testing.T) {
+	requireSlurm(t)
+	t.Parallel() // Slurm runs them side by side; together they take as long as the slowest
+	exp, _ := newSlurmExp(t, nil)
+	wlmtest.MemberExitCodes(t, exp, threeSteps(t, exp), func(id string) int { return slurmExitStatus(t, id) })
+}
+
+// TestStopCancelsTheMembersStillRunning: while ens_2 runs, ens_1 (exit 7) and ens_0 already show their
+// own results; exp.stop(ens) cancels the batch job (nothing left in squeue) and ens_2 ends Cancelled.
+func TestStopCancelsTheMembersStillRunning(t *testing.T) {
+	requireSlurm(t)
+	t.Parallel() // Slurm runs them side by side; together they take as long as the slowest
+	exp, _ := newSlurmExp(t, nil)
+	wlmtest.MemberStop(t, exp, threeSteps(t, exp))
+	id := jobID(t, exp)
+	out, _ := exec.Command("squeue", "-h", "-j", id, "-t", "PD,R,CG,S").Output()
+	if strings.TrimSpace(string(out)) != "" {
+		t.Fatalf("job %s still in squeue after stop: %s", id, out)
+	}
 }

@@ -3,11 +3,17 @@
 package wlmtest
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ssrun/ssrun/launchers"
 	"github.com/ssrun/ssrun/launchers/wlm"
 	"github.com/ssrun/ssrun/runtime"
 )
@@ -59,4 +65,217 @@ func Calls(t *testing.T, state string) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+// memberScript makes ens_1 exit 7 and, with slow, ens_2 sleep until it is cancelled; the others
+// succeed. Each member learns its name from its directory.
+func memberScript(slow bool) string {
+	s := `case "$(basename "$PWD")" in ens_1) echo failing >&2; exit 7;; `
+	if slow {
+		s += `ens_2) sleep 60;; `
+	}
+	return s + `esac; echo "done in $(basename "$PWD")"`
+}
+
+// Batch is how a test runs its members: their run settings for a shell script, and the batch job's
+// scheduler arguments (Slurm needs room for three steps at once: ntasks=3 with overcommit).
+type Batch struct {
+	RunSettings func(script string) *runtime.RunSettings
+	Args        []runtime.Arg
+}
+
+// BatchEnsemble makes a batch ensemble of three members: ens_1 exits 7, and with slow ens_2 runs until
+// cancelled.
+func BatchEnsemble(t *testing.T, exp *runtime.Experiment, slow bool, b Batch) *runtime.Ensemble {
+	t.Helper()
+	bs, err := exp.CreateBatchSettings(runtime.BatchSettingsArgs{Nodes: 1, Time: "00:05:00", BatchArgs: b.Args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ens, err := exp.CreateEnsemble(runtime.EnsembleArgs{Name: "ens", BatchSettings: bs, Replicas: 3, RunSettings: b.RunSettings(memberScript(slow))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ens
+}
+
+// Member is what a test expects of one member: status and return code, as get_status, the summary
+// and the manifest must all show them.
+type Member struct {
+	Status launchers.Status
+	Code   int
+}
+
+// CheckMembers compares get_status, the summary rows and the manifest with want (by member name).
+func CheckMembers(t *testing.T, exp *runtime.Experiment, ens *runtime.Ensemble, want map[string]Member) {
+	t.Helper()
+	st, err := exp.GetStatus(ens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ens.Models() {
+		if st[i] != want[m.Name].Status {
+			t.Errorf("get_status %s: %s, want %s", m.Name, st[i], want[m.Name].Status)
+		}
+	}
+	for _, r := range exp.SummaryRows() {
+		w, ok := want[r.Name]
+		if !ok {
+			continue
+		}
+		if r.Status != string(w.Status) || r.Returncode == nil || *r.Returncode != w.Code {
+			t.Errorf("summary %s: %s (%v), want %s (%d)", r.Name, r.Status, fmtCode(r.Returncode), w.Status, w.Code)
+		}
+	}
+	got := ManifestMembers(t, exp.ManifestPath())
+	for name, w := range want {
+		if g := got[name]; g != w {
+			t.Errorf("manifest %s: %+v, want %+v", name, g, w)
+		}
+	}
+}
+
+func fmtCode(c *int) string {
+	if c == nil {
+		return "none"
+	}
+	return strconv.Itoa(*c)
+}
+
+// ManifestMembers maps each job name in the manifest to its recorded status and return code (-1 when
+// it has none).
+func ManifestMembers(t *testing.T, path string) map[string]Member {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Member{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if md, ok := x["telemetry_metadata"].(map[string]any); ok {
+				if name, ok := x["name"].(string); ok {
+					m := Member{Status: launchers.Status(fmt.Sprint(md["status"])), Code: -1}
+					if rc, ok := md["return_code"].(float64); ok {
+						m.Code = int(rc)
+					}
+					out[name] = m
+				}
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	return out
+}
+
+// WaitForStatus waits (up to 30 s) until member name of ens has status st.
+func WaitForStatus(t *testing.T, exp *runtime.Experiment, ens *runtime.Ensemble, name string, st launchers.Status) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, _ := exp.GetStatus(ens)
+		for i, m := range ens.Models() {
+			if m.Name == name && got[i] == st {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never reached %s: statuses %v", name, st, got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// JobID is the batch job's id as the summary shows it.
+func JobID(t *testing.T, exp *runtime.Experiment) string {
+	t.Helper()
+	for _, r := range exp.SummaryRows() {
+		if r.JobID != "" {
+			return r.JobID
+		}
+	}
+	t.Fatal("no job id in the summary")
+	return ""
+}
+
+// FakeExitStatus waits until the fake scheduler's job id has ended and returns the exit status it
+// recorded for the script (state/<id>.rc).
+func FakeExitStatus(t *testing.T, state, id string) int {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, err := os.ReadFile(filepath.Join(state, id+".rc")); err == nil {
+			rc, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				t.Fatalf("job %s exit status %q", id, b)
+			}
+			return rc
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s never ended", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// MemberExitCodes runs a batch ensemble whose member ens_1 exits 7 to completion: ens_1 is Failed (7),
+// the others Completed (0), in get_status, the summary and the manifest, and the batch job itself
+// exited non-zero (jobExit returns its exit status once it has ended).
+func MemberExitCodes(t *testing.T, exp *runtime.Experiment, b Batch, jobExit func(id string) int) {
+	t.Helper()
+	ens := BatchEnsemble(t, exp, false, b)
+	if err := exp.Start(context.Background(), []runtime.Entity{ens}, runtime.StartOptions{Block: true}); err != nil {
+		t.Fatal(err)
+	}
+	CheckMembers(t, exp, ens, map[string]Member{"ens_0": {launchers.StatusCompleted, 0},
+		"ens_1": {launchers.StatusFailed, 7}, "ens_2": {launchers.StatusCompleted, 0}})
+	for _, m := range ens.Models() {
+		b, err := os.ReadFile(filepath.Join(m.Path, m.Name+".out"))
+		if m.Name != "ens_1" && (err != nil || strings.TrimSpace(string(b)) != "done in "+m.Name) {
+			t.Errorf("%s output %q (%v)", m.Name, b, err)
+		}
+	}
+	if rc := jobExit(JobID(t, exp)); rc == 0 {
+		t.Errorf("the batch job exited 0 although ens_1 failed")
+	}
+}
+
+// MemberStop starts a batch ensemble whose ens_1 exits 7 at once and ens_2 runs on: ens_1 is Failed
+// (7) and ens_0 Completed while the job still runs (ens_2 Running); stopping the ensemble cancels the
+// job, ens_2 ends Cancelled, and the members that had ended keep their codes.
+func MemberStop(t *testing.T, exp *runtime.Experiment, b Batch) {
+	t.Helper()
+	ens := BatchEnsemble(t, exp, true, b)
+	if err := exp.Start(context.Background(), []runtime.Entity{ens}, runtime.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	WaitForStatus(t, exp, ens, "ens_1", launchers.StatusFailed)
+	WaitForStatus(t, exp, ens, "ens_0", launchers.StatusCompleted)
+	if st, _ := exp.GetStatus(ens); st[2] != launchers.StatusRunning {
+		t.Fatalf("ens_2 %s while its job runs, want Running", st[2])
+	}
+	if err := exp.Stop(ens); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Member{"ens_0": {launchers.StatusCompleted, 0}, "ens_1": {launchers.StatusFailed, 7},
+		"ens_2": {launchers.StatusCancelled, -1}}
+	for _, r := range exp.SummaryRows() {
+		if r.Name == "ens_2" && r.Returncode != nil && *r.Returncode != 0 { // -1, or the scheduler's code for a cancelled job
+			want["ens_2"] = Member{launchers.StatusCancelled, *r.Returncode}
+		}
+	}
+	CheckMembers(t, exp, ens, want)
 }
