@@ -101,13 +101,20 @@ func receiverExp(b *starlark.Builtin) *runtime.Experiment { return b.Receiver().
 func experimentCreateRunSettings(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var exe string
 	var exeArgs, runArgs, envVars starlark.Value
-	runCommand := "auto"
+	var runCommand starlark.Value = starlark.String("auto")
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "exe", &exe, "exe_args?", &exeArgs,
 		"run_command?", &runCommand, "run_args?", &runArgs, "env_vars?", &envVars); err != nil {
 		return nil, err
 	}
-	a := runtime.RunSettingsArgs{Exe: exe, RunCommand: runCommand}
+	a := runtime.RunSettingsArgs{Exe: exe, NoRunCommand: isNone(runCommand)}
 	var err error
+	if !a.NoRunCommand {
+		rc, ok := starlark.AsString(runCommand)
+		if !ok {
+			return nil, typeErrorf("create_run_settings: for parameter \"run_command\": got %s, want string or None", runCommand.Type())
+		}
+		a.RunCommand = rc
+	}
 	if a.ExeArgs, err = exeArgsOf(exeArgs); err != nil {
 		return nil, err
 	}

@@ -210,7 +210,8 @@ func (e *Experiment) registerDatabase(run *manifestRun, o *Orchestrator, plans [
 		e.journal.bg.Add(1) // Close waits for the watchers, so no journal write follows its final one
 		go e.watchShard(o, s)
 	}
-	e.opts.Log.Info(fmt.Sprintf("Orchestrator %s launched: %d shard(s) at %s", o.Name, len(shards), strings.Join(addrs, ",")))
+	ready := e.opts.Now().Sub(shards[0].started).Seconds()
+	e.opts.Log.Info(fmt.Sprintf("Orchestrator %s launched: %d shard(s) at %s, all answering PING %.3f s after launch", o.Name, len(shards), strings.Join(addrs, ","), ready))
 }
 
 // launchShard launches one database process and records it in the plan.

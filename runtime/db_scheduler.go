@@ -231,6 +231,10 @@ func (e *Experiment) launchDatabaseSteps(ctx context.Context, run *manifestRun, 
 	shards []dbsched.Shard, runShards []*dbShard, stepName func(string) string) error {
 	for _, st := range pl.Steps(shards, o.SingleCmd, stepName) {
 		lj := launchers.Job{Name: st.Name, Argv: st.Argv, Env: e.opts.Environ, Dir: o.Path, Stdout: st.Stdout, Stderr: st.Stderr}
+		if st.WritesOutputs { // the run command's own messages ("srun: error: ...") beside the shard's files
+			base := strings.TrimSuffix(st.Stdout, filepath.Ext(st.Stdout))
+			lj.Stdout, lj.Stderr = base+".launcher.out", base+".launcher.err"
+		}
 		h, err := e.opts.Launcher.Launch(ctx, lj)
 		if err != nil {
 			return Errorf(SmartSimError, "Database %s: step %s failed to launch: %v", o.Name, st.Name, err)
@@ -238,7 +242,7 @@ func (e *Experiment) launchDatabaseSteps(ctx context.Context, run *manifestRun, 
 		e.plan.recordLaunch(PlanLaunch{Name: st.Name, Entity: o.Name, Type: "DBNode", Run: run.id, Argv: st.Argv,
 			Cwd: o.Path, Stdout: st.Stdout, Stderr: st.Stderr})
 		for _, i := range st.Shards {
-			runShards[i].handle, runShards[i].step = h, st.Name
+			runShards[i].handle, runShards[i].step, runShards[i].launcherErr = h, st.Name, lj.Stderr
 			runShards[i].jobID = pl.Alloc
 			e.linkShardOutputs(o.Path, runShards[i].name, launchers.Job{Stdout: runShards[i].stdout, Stderr: runShards[i].stderr})
 		}

@@ -29,6 +29,7 @@ type dbShard struct {
 	// step or batch job share an output file), the node it was placed on ("" until known), its step
 	// name, the scheduler's job id (allocation or batch job), and whether it waits in a queue first.
 	readyFile   string
+	launcherErr string // the run command's own error output when it differs from stderr
 	node        string
 	step, jobID string
 	queued      bool
@@ -152,6 +153,11 @@ func (e errShardDied) Error() string {
 		e.shard.name, where, e.r.Status, e.r.ExitCode, e.shard.stdout, e.shard.stderr)
 	if last := lastLine(e.shard.stderr); last != "" {
 		msg += "\nlast line of " + filepath.Base(e.shard.stderr) + ": " + last
+	}
+	if f := e.shard.launcherErr; f != "" && f != e.shard.stderr {
+		if last := lastLine(f); last != "" {
+			msg += "\nlast line of " + f + ": " + last
+		}
 	}
 	return msg
 }

@@ -157,8 +157,10 @@ type RunSettingsArgs struct {
 	Exe        string
 	ExeArgs    []string
 	RunCommand string
-	RunArgs    []Arg
-	EnvVars    []Arg
+	// NoRunCommand is run_command=None: the executable runs as it is, whatever the launcher.
+	NoRunCommand bool
+	RunArgs      []Arg
+	EnvVars      []Arg
 }
 
 // CreateRunSettings resolves the executable now (FileNotFoundError "Could not locate executable X",
@@ -168,9 +170,11 @@ func (e *Experiment) CreateRunSettings(a RunSettingsArgs) (*RunSettings, error) 
 	if err != nil {
 		return nil, err
 	}
-	runCmd, err := e.resolveRunCommand(a.RunCommand)
-	if err != nil {
-		return nil, err
+	runCmd := ""
+	if !a.NoRunCommand {
+		if runCmd, err = e.resolveRunCommand(a.RunCommand); err != nil {
+			return nil, err
+		}
 	}
 	return &RunSettings{Exe: exe, ExeArgs: append([]string(nil), a.ExeArgs...), RunCommand: runCmd,
 		RunArgs: append([]Arg(nil), a.RunArgs...), EnvVars: append([]Arg(nil), a.EnvVars...), log: e.opts.Log}, nil

@@ -31,6 +31,10 @@ type Step struct {
 	Argv           []string
 	Stdout, Stderr string
 	Shards         []int // indexes of the shards this step runs
+	// WritesOutputs says the run command writes Stdout and Stderr itself (srun --output, jsrun
+	// --stdio_stdout): the run command's own messages must then go to other files, or the two writers
+	// would overwrite each other. mpirun and aprun forward the shard's output through their own.
+	WritesOutputs bool
 }
 
 // Placement says how shards are started on one workload manager.
@@ -80,7 +84,7 @@ func (p Placement) style() string {
 // SmartSim's single_cmd=True), otherwise one per shard. stepName names a step after its first shard.
 func (p Placement) Steps(shards []Shard, singleCmd bool, stepName func(shard string) string) []Step {
 	if singleCmd && len(shards) > 1 {
-		st := Step{Name: stepName(shards[0].Name), Stdout: shards[0].Stdout, Stderr: shards[0].Stderr}
+		st := Step{Name: stepName(shards[0].Name), Stdout: shards[0].Stdout, Stderr: shards[0].Stderr, WritesOutputs: p.writesOutputs()}
 		for i, sh := range shards {
 			if i > 0 {
 				st.Argv = append(st.Argv, ":")
@@ -93,10 +97,13 @@ func (p Placement) Steps(shards []Shard, singleCmd bool, stepName func(shard str
 	out := make([]Step, len(shards))
 	for i, sh := range shards {
 		name := stepName(sh.Name)
-		out[i] = Step{Name: name, Argv: p.component(sh, true, name), Stdout: sh.Stdout, Stderr: sh.Stderr, Shards: []int{i}}
+		out[i] = Step{Name: name, Argv: p.component(sh, true, name), Stdout: sh.Stdout, Stderr: sh.Stderr, Shards: []int{i},
+			WritesOutputs: p.writesOutputs()}
 	}
 	return out
 }
+
+func (p Placement) writesOutputs() bool { return p.style() == "srun" || p.style() == "jsrun" }
 
 // component is one shard's part of a launch: the run command with its options (first part of a
 // launch only) or an MPMD component's options, then the shard's command.

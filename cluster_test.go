@@ -1,0 +1,355 @@
+package main
+
+// End-to-end tests on the real three-node Slurm cluster of ci/setup-slurm.sh (nodes n1, n2, n3 with
+// NodeAddr 127.0.0.1, 127.0.0.2, 127.0.0.3): databases inside an allocation and as batch jobs, each
+// shard on its own node and answering on its node's address, clusters used through redis-cli -c and
+// the Go client (`ssrun client`), the key-prefixing example with every step on Slurm, and the errors
+// of bad input. The driver runs as a user runs it: `salloc -N 3 ssrun driver.star`, or plain
+// `ssrun driver.star` for batch databases.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	clusterOnce sync.Once
+	clusterErr  error
+)
+
+// requireCluster skips unless the three-node cluster answers (checked once, with a short timeout);
+// under CI it must answer.
+func requireCluster(t *testing.T) {
+	t.Helper()
+	clusterOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "sinfo", "-h", "-N", "-o", "%N %T").Output()
+		if err != nil {
+			clusterErr = fmt.Errorf("sinfo: %v", err)
+			return
+		}
+		up := 0
+		for _, n := range []string{"n1", "n2", "n3"} {
+			if regexp.MustCompile(`(?m)^` + n + ` (idle|mix|alloc)`).Match(out) {
+				up++
+			}
+		}
+		if up != 3 {
+			clusterErr = fmt.Errorf("sinfo lists %q, want n1, n2 and n3 up", out)
+		}
+	})
+	if clusterErr == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("the three-node Slurm of ci/setup-slurm.sh is required under CI: %v", clusterErr)
+	}
+	t.Skipf("no three-node Slurm here (%v); run ci/setup-slurm.sh as root to start one", clusterErr)
+}
+
+// clusterPort finds a port free on all three node addresses, so tests running at once (and other
+// users of the cluster) do not collide.
+func clusterPort(t *testing.T) int {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		free := true
+		for _, host := range []string{"127.0.0.2", "127.0.0.3"} {
+			l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+			if err != nil {
+				free = false
+				break
+			}
+			l.Close()
+		}
+		if free {
+			return port
+		}
+	}
+	t.Fatal("no port free on 127.0.0.1-3")
+	return 0
+}
+
+// onCluster runs ssrun on script in dir, inside `salloc -N nodes` when nodes > 0, and returns its
+// result. SSRUN points the apps at the binary under test.
+func onCluster(t *testing.T, dir string, nodes int, script string, vars ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	args := []string{ssrunBin}
+	for _, v := range vars {
+		args = append(args, "-D", v)
+	}
+	args = append(args, script)
+	if nodes > 0 {
+		args = append([]string{"salloc", "-N", strconv.Itoa(nodes)}, args...)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = 10 * time.Second
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SSRUN="+ssrunBin, "SSRUN_WLM_INTERVAL=200ms")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%v hung:\n%s", args, stderr.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// shardProcesses lists processes whose command line mentions dir: shards of this test still alive.
+func shardProcesses(dir string) []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && bytes.Contains(cmdline, []byte(dir)) && bytes.Contains(cmdline, []byte("\x00db\x00")) {
+			out = append(out, e.Name()+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return out
+}
+
+// checkNothingLeft: no shard process of the experiment and no job of the driver's still queued or
+// running once the driver has ended (the scheduler cleans up a step's processes within a moment).
+func checkNothingLeft(t *testing.T, dir, jobName string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		procs := shardProcesses(dir)
+		out, _ := exec.Command("squeue", "-h", "-n", jobName, "-o", "%i %T").Output()
+		if len(procs) == 0 && strings.TrimSpace(string(out)) == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("left behind: processes %q, jobs %q", procs, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// probeScript is a driver that starts a database of db_nodes shards, runs a probe model as a local
+// process (redis-cli -c, then the Go client through `ssrun client`) against it, prints what it saw,
+// and stops it.
+const probeScript = `
+exp = Experiment("probe", launcher="slurm")
+iface = {}  # not given: SmartSim's default interface, replaced by the node's address where missing
+if "iface" in vars:
+    iface = {"interface": None if vars["iface"] == "none" else vars["iface"]}
+db = exp.create_database(port=int(vars["port"]), db_nodes=int(vars["shards"]), batch=vars.get("batch") == "1",
+                         single_cmd=vars.get("single", "1") == "1", **iface)
+exp.generate(db, overwrite=True)
+exp.start(db)
+print("addresses:", db.get_address())
+print("active:", db.is_active())
+probe = exp.create_model("probe", exp.create_run_settings(exe="sh", exe_args=["-c", vars["probe"]], run_command=None))
+exp.generate(probe, overwrite=True)
+exp.start(probe, block=True)
+print("probe:", exp.get_status(probe))
+exp.stop(db)
+print("stopped:", exp.get_status(db), db.is_active())
+`
+
+// clusterProbe is the probe's shell: keys of all three shards' slots through redis-cli -c, then
+// tensors through the Go client with the SSDB the driver set, and the cluster's view of itself.
+const clusterProbe = `set -e
+for k in a b c d e f; do redis-cli -c -h 127.0.0.1 -p $PORT set key$k v$k >/dev/null; done
+for k in a b c d e f; do redis-cli -c -h 127.0.0.3 -p $PORT get key$k; done
+for i in 1 2 3 4 5 6; do "$SSRUN" client put-tensor t$i --dtype FLOAT $i $i; done
+for i in 1 2 3 4 5 6; do "$SSRUN" client get-tensor t$i --format json; done
+echo "SSDB=$SSDB SR_DB_TYPE=$SR_DB_TYPE"
+for h in 127.0.0.1 127.0.0.2 127.0.0.3; do echo "$h holds $(redis-cli -h $h -p $PORT dbsize) keys"; done`
+
+// TestClusterDatabaseInAllocation: inside `salloc -N 3`, a 3-shard database puts one shard on each
+// node, answering on the node's address at the same port, whether its shards are one MPMD step or
+// one step each; redis-cli -c and the Go client use all three; stop leaves nothing running.
+func TestClusterDatabaseInAllocation(t *testing.T) {
+	requireCluster(t)
+	for _, single := range []string{"1", "0"} {
+		t.Run("single_cmd="+single, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "probe.star"), probeScript)
+			port := clusterPort(t)
+			probe := "PORT=" + strconv.Itoa(port) + "\n" + clusterProbe
+			r := onCluster(t, dir, 3, "probe.star", "port="+strconv.Itoa(port), "shards=3", "single="+single, "probe="+probe)
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+			}
+			want := fmt.Sprintf(`addresses: ["127.0.0.1:%[1]d", "127.0.0.2:%[1]d", "127.0.0.3:%[1]d"]`, port)
+			for _, w := range []string{want, "active: True", `probe: ["Completed"]`, `stopped: ["Cancelled", "Cancelled", "Cancelled"] False`} {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("driver output lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			checkProbeOutput(t, filepath.Join(dir, "probe", "probe", "probe.out"), port)
+			checkNothingLeft(t, dir, "orchestrator_0-run-000")
+		})
+	}
+}
+
+// checkProbeOutput: every key and tensor came back, from a cluster of three shards that each hold
+// some of them.
+func checkProbeOutput(t *testing.T, path string, port int) {
+	t.Helper()
+	out := read(t, path)
+	for _, k := range []string{"va", "vb", "vc", "vd", "ve", "vf"} {
+		if !strings.Contains(out, k+"\n") {
+			t.Errorf("probe did not read %s back through redis-cli -c:\n%s", k, out)
+		}
+	}
+	for i := 1; i <= 6; i++ {
+		if want := fmt.Sprintf(`{"dtype":"FLOAT","shape":[2],"values":[%d,%d]}`, i, i); !strings.Contains(out, want) {
+			t.Errorf("probe did not read tensor t%d back through the Go client:\n%s", i, out)
+		}
+	}
+	wantSSDB := fmt.Sprintf("SSDB=127.0.0.1:%[1]d,127.0.0.2:%[1]d,127.0.0.3:%[1]d SR_DB_TYPE=Clustered", port)
+	if !strings.Contains(out, wantSSDB) {
+		t.Errorf("probe environment: want %q in\n%s", wantSSDB, out)
+	}
+	for _, h := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
+		if strings.Contains(out, h+" holds 0 keys") || !strings.Contains(out, h+" holds ") {
+			t.Errorf("shard on %s holds none of the keys:\n%s", h, out)
+		}
+	}
+}
+
+// TestClusterSingleShardInAllocation: one shard lands on the allocation's first node and answers on
+// its address; the manifest records node, job id and address.
+func TestClusterSingleShardInAllocation(t *testing.T) {
+	requireCluster(t)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "probe.star"), probeScript)
+	port := clusterPort(t)
+	probe := fmt.Sprintf(`redis-cli -h 127.0.0.1 -p %d set k v && "$SSRUN" client exists k`, port)
+	r := onCluster(t, dir, 1, "probe.star", "port="+strconv.Itoa(port), "shards=1", "probe="+probe)
+	if r.code != 0 || !strings.Contains(r.stderr, fmt.Sprintf(`addresses: ["127.0.0.1:%d"]`, port)) {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	if out := read(t, filepath.Join(dir, "probe", "probe", "probe.out")); out != "OK\ntrue\n" {
+		t.Errorf("probe output:\n%s", out)
+	}
+	m := manifest(t, filepath.Join(dir, "probe"))
+	runs := m["runs"].([]any)
+	shard := runs[0].(map[string]any)["orchestrator"].([]any)[0].(map[string]any)["shards"].([]any)[0].(map[string]any)
+	meta := shard["telemetry_metadata"].(map[string]any)
+	if shard["hostname"] != "127.0.0.1" || shard["node"] != "n1" || meta["managed"] != true || meta["job_id"] == "" {
+		t.Errorf("manifest shard entry: %v", shard)
+	}
+	checkNothingLeft(t, dir, "orchestrator_0-run-000")
+}
+
+// TestClusterBatchDatabase: batch=True submits one sbatch job whose shards run one per node; the
+// driver waits for them, forms the cluster from their addresses, and stop() ends the job.
+func TestClusterBatchDatabase(t *testing.T) {
+	requireCluster(t)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "probe.star"), probeScript)
+	port := clusterPort(t)
+	probe := "PORT=" + strconv.Itoa(port) + "\n" + clusterProbe
+	r := onCluster(t, dir, 0, "probe.star", "port="+strconv.Itoa(port), "shards=3", "batch=1", "probe="+probe)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	want := fmt.Sprintf(`addresses: ["127.0.0.1:%[1]d", "127.0.0.2:%[1]d", "127.0.0.3:%[1]d"]`, port)
+	if !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, `probe: ["Completed"]`) {
+		t.Fatalf("driver output:\n%s", r.stderr)
+	}
+	checkProbeOutput(t, filepath.Join(dir, "probe", "probe", "probe.out"), port)
+	script := read(t, filepath.Join(dir, "probe", "orchestrator", "orchestrator.sh"))
+	for _, w := range []string{"#SBATCH --nodes=3\n", `scontrol show hostnames "$SLURM_JOB_NODELIST"`, `--nodelist="${ssrun_nodes[2]}"`} {
+		if !strings.Contains(script, w) {
+			t.Errorf("batch script lacks %q:\n%s", w, script)
+		}
+	}
+	checkNothingLeft(t, dir, "orchestrator-run-000")
+}
+
+// TestClusterKeyPrefixExample runs examples/keyprefix/keyprefix_cluster.star in an allocation: the
+// database on all three nodes, producers and consumer as srun steps.
+func TestClusterKeyPrefixExample(t *testing.T) {
+	requireCluster(t)
+	root := examplesCopy(t)
+	dir := filepath.Join(root, "examples", "keyprefix")
+	port := clusterPort(t)
+	script := strings.Replace(read(t, filepath.Join(dir, "keyprefix_cluster.star")), "port=6379", "port="+strconv.Itoa(port), 1)
+	write(t, filepath.Join(dir, "kp.star"), script)
+	r := onCluster(t, dir, 3, "kp.star")
+	if r.code != 0 || !strings.Contains(r.stderr, `statuses: ["Completed", "Completed", "Completed"]`) {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	want := "SSKEYIN=producer_0,producer_1\n" +
+		"producer_0.tensor was found: True\n" + `{"dtype":"INT64","shape":[4],"values":[1,2,3,4]}` + "\n" +
+		"producer_1.tensor was found: True\n" + `{"dtype":"INT64","shape":[4],"values":[1,2,3,4]}` + "\n"
+	if got := read(t, filepath.Join(dir, "keyprefix-cluster", "consumer", "consumer.out")); got != want {
+		t.Errorf("consumer.out:\n%s\nwant:\n%s", got, want)
+	}
+	checkNothingLeft(t, filepath.Join(dir, "keyprefix-cluster"), "orchestrator_0-run-000")
+}
+
+// TestClusterDatabaseBadInput: too few nodes, an interface the nodes lack, a port taken on one node:
+// each a SmartSimError naming the node and the shard's output file, exit 1, nothing left running.
+func TestClusterDatabaseBadInput(t *testing.T) {
+	requireCluster(t)
+	cases := []struct {
+		name   string
+		nodes  int
+		vars   []string
+		setup  func(t *testing.T, port int)
+		wantRE string
+	}{
+		{name: "too few nodes", nodes: 2, vars: []string{"shards=3"},
+			wantRE: `SmartSimError: Database orchestrator needs 3 nodes, one per shard, but allocation \d+ has 2 \(n\d, n\d\): ask for 3 nodes or lower db_nodes`},
+		{name: "unknown interface", nodes: 1, vars: []string{"shards=1", "iface=ib9"},
+			wantRE: `SmartSimError: Database orchestrator failed to start: database shard orchestrator_0 on node (n\d) exited during start \(Failed, exit code 1\); see its output \S+orchestrator_0\.out and \S+orchestrator_0\.err\nlast line of orchestrator_0\.err: ssrun db: interface ib9 not found on node n\d \(it has `},
+		{name: "port taken on n2", nodes: 3, vars: []string{"shards=3", "single=0"},
+			setup: func(t *testing.T, port int) {
+				ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.2", strconv.Itoa(port)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { ln.Close() })
+			},
+			wantRE: `database shard orchestrator_1 on node n2 exited during start \(Failed, exit code 1\); see its output \S+orchestrator_1\.out and \S+orchestrator_1\.err\nlast line of orchestrator_1\.err: ssrun db: listen on 127\.0\.0\.2:\d+: .*bind: address already in use\nlast line of \S+orchestrator_1\.launcher\.err: srun: error: n2: task 0: Exited with exit code 1`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "probe.star"), probeScript)
+			port := clusterPort(t)
+			if c.setup != nil {
+				c.setup(t, port)
+			}
+			vars := append([]string{"port=" + strconv.Itoa(port), "probe=true", "iface=none"}, c.vars...)
+			r := onCluster(t, dir, c.nodes, "probe.star", vars...)
+			if r.code != 1 || !regexp.MustCompile(c.wantRE).MatchString(r.stderr) {
+				t.Fatalf("exit %d, want 1 and an error matching %s:\n%s", r.code, c.wantRE, r.stderr)
+			}
+			checkNothingLeft(t, dir, "orchestrator_0-run-000")
+		})
+	}
+}
