@@ -92,7 +92,7 @@ func (j *dbJob) manifestEntry() map[string]any {
 		}
 		shards = append(shards, map[string]any{
 			"name": s.name, "hostname": s.host, "port": s.port, "cluster": j.clustered, "conf_file": conf,
-			"node": nilIfEmpty(s.node),
+			"node":     nilIfEmpty(s.node),
 			"out_file": s.stdout, "err_file": s.stderr,
 			"memory_file": "", "client_file": "", "client_count_file": "",
 			"telemetry_metadata": map[string]any{"status_dir": filepath.Dir(s.stdout),
