@@ -54,7 +54,7 @@ func (e *Experiment) dbNodes(ctx context.Context, o *Orchestrator, alloc string)
 	if len(nodes) == 0 {
 		if e.opts.DryRun {
 			for i := 0; i < o.DBNodes; i++ {
-				nodes = append(nodes, fmt.Sprintf("<node %d of the allocation>", i))
+				nodes = append(nodes, fmt.Sprintf("<alloc-node-%d>", i))
 			}
 			return nodes, nil
 		}

@@ -52,6 +52,9 @@ func (p *Plan) recordDatabase(o *Orchestrator, plans []shardPlan) {
 	}
 	if o.clustered() {
 		d.Cluster = "static slot map given to every shard on its command line"
+		if o.onScheduler() {
+			d.Cluster = "CLUSTER SETNODES to every shard, with the addresses the shards report from their nodes"
+		}
 		if o.Engine == EngineRedis {
 			d.Cluster = "redis-cli --cluster create " + strings.Join(addrs, " ") + " --cluster-replicas 0 --cluster-yes"
 		}
