@@ -11,33 +11,19 @@ type scriptMember struct {
 }
 
 // batchScript is the text of the batch script for a batch model or ensemble, laid out as SmartSim
-// writes it: the shebang, the scheduler's directives (output, error and job name first, then one
-// directive per formatted batch argument: for sbatch one per token, so "-C P100" gives two lines as in
-// SmartSim), the preamble verbatim, then one `cd <dir> ; <command>` paragraph per member sent to the
-// background.
-//
-// Where SmartSim ends with a plain `wait` (so a member that fails looks completed), each member's
-// command runs in a `{ ... ; }` group that appends "<member> <exit code>" to exitFile the moment the
-// member ends, and the script waits for every member by pid and exits 1 if any failed. The exit-code
-// file is the driver's per-member record (batchExits reads it); the job's own status says whether
-// everything succeeded.
+// writes it: the shebang, the scheduler's directives and the preamble (batchHeader), then one
+// `cd <dir> ; <command>` paragraph per member sent to the background (recordedMembers).
 func batchScript(bs *BatchSettings, step, stdout, stderr, exitFile string, members []scriptMember) string {
+	return batchHeader(bs, step, stdout, stderr) + recordedMembers(exitFile, members)
+}
+
+// recordedMembers is the part of a batch script that runs its members. Where SmartSim ends with a
+// plain `wait` (so a member that fails looks completed), each member's command runs in a `{ ... ; }`
+// group that appends "<member> <exit code>" to exitFile the moment the member ends, and the script
+// waits for every member by pid and exits 1 if any failed. The exit-code file is the driver's
+// per-member record (batchExits reads it); the job's own status says whether everything succeeded.
+func recordedMembers(exitFile string, members []scriptMember) string {
 	var b strings.Builder
-	b.WriteString("#!/bin/bash\n\n")
-	switch bs.Kind {
-	case "qsub":
-		directives(&b, "#PBS", "-o "+stdout, "-e "+stderr, "-N "+step, "-V")
-		directives(&b, "#PBS", bs.FormatBatchArgs()...)
-	case "bsub":
-		directives(&b, "#BSUB", "-J "+step, "-o "+stdout, "-e "+stderr)
-		directives(&b, "#BSUB", bs.FormatBatchArgs()...)
-	default:
-		directives(&b, "#SBATCH", "--output="+stdout, "--error="+stderr, "--job-name="+step)
-		directives(&b, "#SBATCH", bs.FormatBatchArgs()...)
-	}
-	for _, line := range bs.Preamble {
-		b.WriteString(line + "\n")
-	}
 	b.WriteString(`
 # Each member runs in the background; when it ends, its name and exit code are appended to the file
 # below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
@@ -58,6 +44,7 @@ exit $ssrun_failed
 	return b.String()
 }
 
+// directives writes one scheduler directive line per option.
 func directives(b *strings.Builder, prefix string, opts ...string) {
 	for _, o := range opts {
 		b.WriteString(prefix + " " + o + "\n")
