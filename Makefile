@@ -4,7 +4,7 @@ BIN     ?= ./ssrun
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet unit golden examples bench bench-db bench-launch bench-ml lint clean ci onnxruntime
+.PHONY: all build test vet unit golden examples bench bench-db bench-launch bench-ml bench-torch lint clean ci onnxruntime torch-backend torch-backend-if-available
 
 # ONNX Runtime for the ONNX backend: the shared library of the npm package onnxruntime-node, loaded at
 # run time (dlopen). The 113 MB tarball is cached in ONNXRUNTIME_CACHE; only the library is extracted.
@@ -12,6 +12,12 @@ ONNXRUNTIME_VERSION ?= 1.30.0
 ONNXRUNTIME_CACHE   ?= $(HOME)/.cache/ssrun
 ONNXRUNTIME_LIB     := .onnxruntime/lib/libonnxruntime.so
 ONNXRUNTIME_TGZ     := $(ONNXRUNTIME_CACHE)/onnxruntime-node-$(ONNXRUNTIME_VERSION).tgz
+
+# The TORCH backend: a C++ shim over Debian's libtorch (libtorch-dev), dlopen'ed by ssrun at run time.
+TORCH_BACKEND := .torch-backend/libssrun_torch.so
+TORCH_SHIM    := orchestrator/backends/torch/shim
+TORCH_INCLUDE ?= /usr/include/torch/csrc/api/include
+CXX           ?= g++
 
 all: build
 
@@ -21,8 +27,9 @@ all: build
 build:
 	CGO_ENABLED=$${CGO_ENABLED:-1} $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-## test: vet, unit and integration tests under -race, then the golden suites through the binary
-test: vet unit golden
+## test: vet, unit and integration tests under -race, then the golden suites through the binary.
+## The TORCH backend is built first when libtorch is installed, so its tests run (CI installs it).
+test: vet torch-backend-if-available unit golden
 
 vet:
 	$(GO) vet ./...
@@ -54,6 +61,18 @@ $(ONNXRUNTIME_LIB):
 	@[ -s $(ONNXRUNTIME_TGZ) ] || (cd $(ONNXRUNTIME_CACHE) && npm pack --silent onnxruntime-node@$(ONNXRUNTIME_VERSION) >/dev/null)
 	tar -xzf $(ONNXRUNTIME_TGZ) -O package/bin/napi-v6/linux/x64/libonnxruntime.so.1 > $@.tmp
 	mv $@.tmp $@
+
+## torch-backend: build the TORCH backend's shim (needs libtorch-dev; `ssrun db --torch .torch-backend`)
+torch-backend: $(TORCH_BACKEND)
+
+$(TORCH_BACKEND): $(TORCH_SHIM)/ssrun_torch.cpp $(TORCH_SHIM)/ssrun_torch.h
+	@[ -f /usr/include/torch/script.h ] || { echo "make torch-backend: libtorch is not installed (apt-get install libtorch-dev, or bash ci/setup-torch.sh)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O2 -fPIC -shared -o $@.tmp $< -I$(TORCH_INCLUDE) -ltorch -ltorch_cpu -lc10
+	mv $@.tmp $@
+
+torch-backend-if-available:
+	@if [ -f /usr/include/torch/script.h ]; then $(MAKE) -s torch-backend; else echo "torch-backend: libtorch not installed, TORCH tests will skip"; fi
 
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)

@@ -119,5 +119,12 @@ def main():
 
 
 if __name__ == "__main__":
+    # TorchScript archives record the source file of each module in their debug info. Python gives
+    # this file an absolute path, which would make the archives depend on where the checkout is, so
+    # the file is run again under its bare name from its own directory.
     os.chdir(os.path.dirname(os.path.abspath(__file__)))
-    main()
+    with open("make_models.py") as f:
+        code = compile(f.read(), "make_models.py", "exec")
+    namespace = {"__name__": "make_models"}
+    exec(code, namespace)
+    namespace["main"]()
