@@ -18,6 +18,7 @@ expected.json: for every case, its inputs and the outputs PyTorch computed for t
 
 import json
 import os
+import threading
 from typing import List
 
 import torch
@@ -118,13 +119,27 @@ def main():
         f.write("\n")
 
 
+def run_main(failure):
+    """Runs main, keeping its exception for the main thread."""
+    try:
+        main()
+    except BaseException as e:  # re-raised by the caller
+        failure.append(e)
+
+
 if __name__ == "__main__":
-    # TorchScript archives record the source file of each module in their debug info. Python gives
-    # this file an absolute path, which would make the archives depend on where the checkout is, so
-    # the file is run again under its bare name from its own directory.
+    # TorchScript archives record source files and the Python stack of a trace in their debug info.
+    # Python gives this file an absolute path, which would make the archives depend on where the
+    # checkout is, so the file is compiled again under its bare name from its own directory and run
+    # on a thread of its own (whose stack does not include this frame).
     os.chdir(os.path.dirname(os.path.abspath(__file__)))
     with open("make_models.py") as f:
         code = compile(f.read(), "make_models.py", "exec")
     namespace = {"__name__": "make_models"}
     exec(code, namespace)
-    namespace["main"]()
+    failure = []
+    worker = threading.Thread(target=namespace["run_main"], args=(failure,))
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
