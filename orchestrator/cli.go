@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ssrun/ssrun/orchestrator/ai"
 )
 
 // ReadyLinePrefix starts the one line `ssrun db` prints on stdout once it accepts connections. The rest
@@ -168,6 +170,8 @@ func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Confi
 	fs.StringVar(&cfg.ONNXRuntime, "onnxruntime", "", "ONNX Runtime shared library `PATH` (or a directory holding libonnxruntime.so; default $SSRUN_ONNXRUNTIME_LIB)")
 	fs.IntVar(&cfg.IntraOpThreads, "intra-op-threads", 0, "`N` ONNX Runtime threads inside one operator (0 = CPUs / threads per queue, at least 1)")
 	fs.IntVar(&cfg.InterOpThreads, "inter-op-threads", 0, "`N` ONNX Runtime threads across operators (0 = its default)")
+	fs.StringVar(&cfg.TorchBackend, "torch", "", "TORCH backend `PATH`: libssrun_torch.so from `make torch-backend`, or its directory (default $SSRUN_TORCH_BACKEND)")
+	fs.StringVar(&cfg.ScriptEngine, "script-engine", "auto", "`ENGINE` for scripts: auto (TorchScript when the TORCH backend is loaded, else Starlark), torch or starlark")
 	fs.BoolVar(&cluster, "cluster", false, "run as a Redis Cluster node (implied by --cluster-slots)")
 	fs.StringVar(&nodeID, "cluster-node-id", "", "this node's 40-hex `ID` (default: derived from name and address)")
 	fs.StringVar(&slots, "cluster-slots", "", "slot range this node owns, `START-END` (default 0-16383)")
@@ -195,6 +199,9 @@ func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Confi
 	}
 	if cfg.IntraOpThreads < 0 || cfg.InterOpThreads < 0 {
 		return cfg, 2, fmt.Errorf("--intra-op-threads and --inter-op-threads must not be negative")
+	}
+	if !ai.ValidScriptEngine(cfg.ScriptEngine) {
+		return cfg, 2, fmt.Errorf("--script-engine: want auto, torch or starlark, got %q", cfg.ScriptEngine)
 	}
 	if len(ifaces) > 0 || nodeAddr {
 		if fs.Changed("bind") {

@@ -30,6 +30,13 @@ type Config struct {
 	// 1, for IntraOpThreads; ONNX Runtime's default for InterOpThreads).
 	ONNXRuntime                    string
 	IntraOpThreads, InterOpThreads int
+	// TorchBackend is the TORCH backend's shim (libssrun_torch.so, `make torch-backend`, or a
+	// directory holding it); empty uses $SSRUN_TORCH_BACKEND, and without either TORCH models are
+	// stored but not run until AI.CONFIG LOADBACKEND TORCH.
+	TorchBackend string
+	// ScriptEngine chooses how scripts compile: "auto" (or empty: TorchScript when the TORCH backend
+	// is loaded, else Starlark), "torch" or "starlark".
+	ScriptEngine string
 	// Cluster, when non-nil, runs the shard as one node of a Redis Cluster with a static slot map.
 	Cluster *ClusterConfig
 	// NodeName is the workload manager's name of the node the shard runs on (ready line, INFO).

@@ -84,11 +84,13 @@ func backendNotLoaded(name string) string {
 		return msg + "Load ONNX Runtime with AI.CONFIG LOADBACKEND ONNX /path/to/libonnxruntime.so, " +
 			"or start ssrun db with --onnxruntime PATH or SSRUN_ONNXRUNTIME_LIB set"
 	case "TF":
-		return msg + "ssrun runs ONNX models only: convert the TensorFlow graph with tf2onnx and store it with backend ONNX"
+		return msg + "ssrun runs ONNX and TorchScript models only: convert the TensorFlow graph with tf2onnx and store it with backend ONNX"
 	case "TFLITE":
-		return msg + "ssrun runs ONNX models only: convert the TFLite model with tf2onnx (--tflite) and store it with backend ONNX"
+		return msg + "ssrun runs ONNX and TorchScript models only: convert the TFLite model with tf2onnx (--tflite) and store it with backend ONNX"
 	case "TORCH":
-		return msg + "ssrun runs ONNX models only: export the module with torch.onnx.export and store it with backend ONNX"
+		return msg + "Load ssrun's TORCH backend (make torch-backend, needs libtorch-dev) with AI.CONFIG LOADBACKEND TORCH " +
+			"/path/to/libssrun_torch.so, or start ssrun db with --torch PATH or SSRUN_TORCH_BACKEND set; " +
+			"or export the module with torch.onnx.export and store it with backend ONNX"
 	}
 	return msg
 }

@@ -96,7 +96,7 @@ func TestGoRedisDrivesAICommands(t *testing.T) {
 	if v := do("TYPE", "m"); v != "AI__MODEL" {
 		t.Fatalf("TYPE = %v", v)
 	}
-	fails("ERR Backend not loaded: TORCH. ssrun runs ONNX models only: export the module with torch.onnx.export and store it with backend ONNX",
+	fails("ERR Backend not loaded: TORCH. Load ssrun's TORCH backend (make torch-backend, needs libtorch-dev) with AI.CONFIG LOADBACKEND TORCH /path/to/libssrun_torch.so, or start ssrun db with --torch PATH or SSRUN_TORCH_BACKEND set; or export the module with torch.onnx.export and store it with backend ONNX",
 		"AI.MODELEXECUTE", "m", "INPUTS", 1, "t1", "OUTPUTS", 1, "o1", "TIMEOUT", 60000000)
 	do("AI.SCRIPTSET", "s", "CPU", "SOURCE", "def f(a):\n    return a\n")
 	if v := do("AI.SCRIPTGET", "s", "SOURCE"); v != "def f(a):\n    return a\n" {

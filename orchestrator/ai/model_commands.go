@@ -232,6 +232,12 @@ func parseModelSet(args [][]byte) (*ModelValue, string) {
 	return model, ""
 }
 
+// variadicModel is a prepared model whose input or output count is not fixed (TorchScript lists).
+type variadicModel interface {
+	VariadicInputs() bool
+	VariadicOutputs() bool
+}
+
 // storeModel finishes MODELSTORE/MODELSET: the backend prepares the model when it is loaded (its
 // errors are the reply, as in RedisAI); without it the model is stored as given, to be prepared when
 // the backend is loaded. Then the key's type is checked and the model and its stats entry replace any
@@ -249,6 +255,9 @@ func (m *Module) storeModel(ctx *command.Ctx, key []byte, model *ModelValue) {
 		}
 		model.prepared = p
 		model.Inputs, model.Outputs, model.IOKnown = p.Inputs(), p.Outputs(), true
+		if v, ok := p.(variadicModel); ok {
+			model.InputsVariadic, model.OutputsVariadic = v.VariadicInputs(), v.VariadicOutputs()
+		}
 	} else if model.Backend == "ONNX" {
 		if in, out, err := onnxIONames(model.Blob); err == nil {
 			model.Inputs, model.Outputs, model.IOKnown = in, out, true

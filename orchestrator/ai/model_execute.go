@@ -42,7 +42,7 @@ func parseModelExecute(ks command.Keyspace, args [][]byte) (*modelCall, string) 
 	if n <= 0 {
 		return nil, "ERR Input count must be a positive integer"
 	}
-	if model.IOKnown && int64(len(model.Inputs)) != n {
+	if model.IOKnown && !model.InputsVariadic && int64(len(model.Inputs)) != n {
 		return nil, errInputsMismatch
 	}
 	pos := 4
@@ -65,7 +65,7 @@ func parseModelExecute(ks command.Keyspace, args [][]byte) (*modelCall, string) 
 	if n <= 0 {
 		return nil, "ERR Output count must be a positive integer"
 	}
-	if model.IOKnown && int64(len(model.Outputs)) != n {
+	if model.IOKnown && !model.OutputsVariadic && int64(len(model.Outputs)) != n {
 		return nil, errOutputsMismatch
 	}
 	if int64(len(args)-pos) < n {
@@ -139,11 +139,11 @@ func (m *Module) modelRun(ctx *command.Ctx, args [][]byte) {
 			mc.inKeys = append(mc.inKeys, a)
 		}
 	}
-	if model.IOKnown && len(model.Inputs) != len(mc.inKeys) {
+	if model.IOKnown && !model.InputsVariadic && len(model.Inputs) != len(mc.inKeys) {
 		ctx.Reply.Error(errInputsMismatch)
 		return
 	}
-	if model.IOKnown && len(model.Outputs) != len(mc.outKeys) {
+	if model.IOKnown && !model.OutputsVariadic && len(model.Outputs) != len(mc.outKeys) {
 		ctx.Reply.Error(errOutputsMismatch)
 		return
 	}

@@ -51,8 +51,13 @@ type Options struct {
 	Backends []Backend
 	// LoadBackend loads a backend for AI.CONFIG LOADBACKEND; nil makes loading fail.
 	LoadBackend BackendLoader
-	// Scripts compiles and runs scripts; nil stores scripts but answers runs with an error.
+	// Scripts compiles and runs scripts (the Starlark dialect); nil stores scripts but answers runs
+	// with an error. A loaded TORCH backend that is also a ScriptEngine compiles TorchScript instead,
+	// as ScriptEngine chooses.
 	Scripts ScriptEngine
+	// ScriptEngine is the engine choice: ScriptEngineAuto (or empty), ScriptEngineTorch or
+	// ScriptEngineStarlark.
+	ScriptEngine string
 	// BackendsPath is what AI.CONFIG GET BACKENDSPATH answers until changed; empty means the
 	// "backends" directory beside the executable, as RedisAI defaults to the one beside the module.
 	BackendsPath string
@@ -137,9 +142,13 @@ func (m *Module) InfoSection() string {
 	m.mu.Unlock()
 	sort.Strings(backends)
 	sort.Strings(versions)
-	scripts := "none"
-	if m.opts.Scripts != nil {
-		scripts = "starlark"
+	_, scripts, _ := m.scriptEngineNow()
+	if scripts == "" {
+		scripts = engineNone // --script-engine torch, backend not loaded yet
+	}
+	choice := m.opts.ScriptEngine
+	if choice == "" {
+		choice = ScriptEngineAuto
 	}
 	lines := []string{
 		"ai_threads_per_queue:" + strconv.Itoa(m.opts.ThreadsPerQueue),
@@ -147,6 +156,7 @@ func (m *Module) InfoSection() string {
 		"ai_backendspath:" + path,
 		"ai_backends_loaded:" + strings.Join(backends, ","),
 		"ai_script_engine:" + scripts,
+		"ai_script_engine_choice:" + choice,
 		"ai_queues:" + strings.Join(m.queues.names(), ","),
 		"ai_execution_device:CPU",
 	}

@@ -94,7 +94,9 @@ func (m *Module) runBatch(batch []*request) {
 		fail(errMsg, 0)
 		return
 	}
-	if n := len(prepared.Inputs()); n != len(batch[0].inputs) {
+	if v, ok := prepared.(variadicModel); ok && v.VariadicInputs() {
+		// any number of inputs
+	} else if n := len(prepared.Inputs()); n != len(batch[0].inputs) {
 		fail(errInputsMismatch, 0)
 		return
 	}

@@ -60,16 +60,22 @@ func (m *Module) scriptSet(ctx *command.Ctx, args [][]byte) {
 	m.storeScript(ctx, args[1], script)
 }
 
-// storeScript compiles the script when a script engine is configured (its errors are the reply),
-// checks the key's type, and stores the script with a fresh stats entry.
+// storeScript compiles the script with the engine chosen now (its errors are the reply), checks the
+// key's type, and stores the script with a fresh stats entry. A uniformly indented source (Python's
+// inspect.getsource of a nested function) compiles dedented; SCRIPTGET returns it as it was sent.
 func (m *Module) storeScript(ctx *command.Ctx, key []byte, script *ScriptValue) {
-	if m.opts.Scripts != nil {
-		compiled, err := m.opts.Scripts.Compile(script.Device, script.Source, script.EntryPoints)
+	engine, name, errMsg := m.scriptEngineNow()
+	if errMsg != "" {
+		ctx.Reply.Error(errMsg)
+		return
+	}
+	if engine != nil {
+		compiled, err := engine.Compile(script.Device, dedent(script.Source), script.EntryPoints)
 		if err != nil {
 			ctx.Reply.Error(oneLine(err.Error()))
 			return
 		}
-		script.compiled = compiled
+		script.compiled, script.Engine = compiled, name
 	}
 	script.stats = newStats(key, statsScript, "TORCH", script.Device, script.Tag)
 	m.storeRunnable(ctx, key, script, script.stats, script.Device)

@@ -43,7 +43,11 @@ type ModelValue struct {
 	// and then execute commands cannot check their key counts against the model.
 	Inputs, Outputs []string
 	IOKnown         bool
-	Blob            []byte
+	// InputsVariadic and OutputsVariadic exempt the inputs or outputs from that check: a TorchScript
+	// forward taking one List[Tensor] takes any number of inputs, one returning a List[Tensor] gives
+	// any number of outputs.
+	InputsVariadic, OutputsVariadic bool
+	Blob                            []byte
 
 	stats   *Stats
 	clients activeClients // who runs this model, for ADAPTIVE batching
@@ -73,6 +77,8 @@ type ScriptValue struct {
 	Tag         []byte
 	EntryPoints []string
 	Source      []byte
+	// Engine is the engine that compiled the script ("torchscript" or "starlark"), empty if none.
+	Engine string
 
 	stats    *Stats
 	compiled CompiledScript // nil when no script engine is configured

@@ -216,3 +216,7 @@ func equalShape(a, b []int64) bool {
 }
 
 var _ ai.Backend = (*torch.Backend)(nil)
+
+func aiSpec(t testing.TB, file string) ai.ModelSpec {
+	return ai.ModelSpec{Device: "CPU", Blob: readFile(t, file)}
+}
