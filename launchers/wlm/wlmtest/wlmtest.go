@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 	"github.com/ssrun/ssrun/launchers"
 	"github.com/ssrun/ssrun/launchers/wlm"
 	"github.com/ssrun/ssrun/runtime"
@@ -278,4 +282,86 @@ func MemberStop(t *testing.T, exp *runtime.Experiment, b Batch) {
 		}
 	}
 	CheckMembers(t, exp, ens, want)
+}
+
+// CheckDatabase starts a one-shard database through the launcher under test (inside an allocation
+// the fake scheduler describes, or as a batch job), checks that it answers SET/GET at the address
+// its shard reported and that its launch went through the scheduler's commands, then stops it and
+// checks that the shard is gone. db is the ssrun binary that runs the shard.
+func CheckDatabase(t *testing.T, exp *runtime.Experiment, batch bool, wantCall string, state string) {
+	t.Helper()
+	runtime.DBExecutable = ssrunBinary(t)
+	t.Cleanup(func() { runtime.DBExecutable = "" })
+	o, err := exp.CreateDatabase(runtime.DatabaseArgs{Port: freePort(t), DBNodes: 1, Batch: batch, SingleCmd: true,
+		Interface: "ipogif0", Interfaces: []string{"ipogif0"}, InterfaceDefault: true, Hosts: hostsUnlessBatch(batch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := exp.Start(ctx, []runtime.Entity{o}, runtime.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := o.GetAddress()
+	if err != nil || len(addrs) != 1 {
+		t.Fatalf("addresses %v, %v", addrs, err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: addrs[0]})
+	defer c.Close()
+	if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatalf("SET at %s: %v", addrs[0], err)
+	}
+	if v, err := c.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Fatalf("GET at %s: %q, %v", addrs[0], v, err)
+	}
+	if !o.IsActive() {
+		t.Fatal("database not active")
+	}
+	if err := exp.Stop(o); err != nil {
+		t.Fatal(err)
+	}
+	if st := o.ShardStatuses(); st[0] != launchers.StatusCancelled {
+		t.Errorf("shard status after stop: %s", st[0])
+	}
+	if err := c.Ping(ctx).Err(); err == nil {
+		t.Error("the shard still answers after stop")
+	}
+	found := false
+	for _, call := range Calls(t, state) {
+		if strings.HasPrefix(call, wantCall) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no call starting %q among %q", wantCall, Calls(t, state))
+	}
+}
+
+// ssrunBinary builds the ssrun binary that runs the shards, removed when the test ends.
+func ssrunBinary(t *testing.T) string {
+	t.Helper()
+	bin, cleanup, err := ssruntest.Build("ssrun-wlmtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	return bin
+}
+
+func hostsUnlessBatch(batch bool) []string {
+	if batch {
+		return nil
+	}
+	h, _ := os.Hostname()
+	return []string{h}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
