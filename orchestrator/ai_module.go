@@ -36,8 +36,11 @@ func registerModules(s *Server) error {
 			}
 			return loadONNXAt(name, path)
 		},
-		Scripts:      scripts.New(),
-		ScriptEngine: s.cfg.ScriptEngine,
+		Scripts:        scripts.New(),
+		ScriptEngine:   s.cfg.ScriptEngine,
+		IntraOpThreads: intra,
+		InterOpThreads: s.cfg.InterOpThreads,
+		Version:        Version,
 	}
 	for _, load := range []func() (ai.Backend, error){
 		func() (ai.Backend, error) { return loadONNX(s.cfg.ONNXRuntime, onnxOpts) },
@@ -55,6 +58,7 @@ func registerModules(s *Server) error {
 	s.Register(m.Commands()...)
 	s.closers = append(s.closers, m.Close)
 	s.aiInfo = m.InfoSection
+	s.aiModulesInfo = m.ModulesInfo
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ssrun/ssrun/orchestrator/ai"
 	"github.com/ssrun/ssrun/orchestrator/command"
 )
 
@@ -102,7 +103,11 @@ func (s *Server) infoSection(name string) string {
 			add("used_cpu_user", fmt.Sprintf("%.6f", float64(ru.Utime.Nano())/1e9))
 		}
 	case "modules":
-		// The AI commands are built in; nothing is loaded as a module.
+		// The AI commands are built in, but clients (RedisAI's own tests, SmartSim's checks) look for
+		// RedisAI in INFO MODULES: its module line, then its ai_* sections.
+		if s.aiModulesInfo != nil {
+			return "# Modules\r\n" + ai.ModuleLine + "\r\n\r\n" + s.aiModulesInfo()
+		}
 	case "ai":
 		// What the AI commands run on: users check here which ONNX Runtime was loaded.
 		if s.aiInfo != nil {

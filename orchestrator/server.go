@@ -23,6 +23,8 @@ type Server struct {
 	cluster  atomic.Pointer[clusterState] // nil when standalone; replaced whole by CLUSTER SETNODES
 	closers  []func()                     // command families to close on shutdown (the AI module)
 	aiInfo   func() string                // the "# Ai" INFO section: backends loaded, queues, chunk size (nil before registration)
+	// aiModulesInfo is the AI module's part of INFO MODULES (RedisAI's ai_* sections); nil before registration.
+	aiModulesInfo func() string
 
 	ctx    context.Context // cancelled at shutdown; every connection's context derives from it
 	cancel context.CancelFunc

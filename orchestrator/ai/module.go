@@ -63,6 +63,11 @@ type Options struct {
 	BackendsPath string
 	// ModelChunkSize is the initial MODEL_CHUNK_SIZE; 0 means DefaultModelChunkSize.
 	ModelChunkSize int64
+	// IntraOpThreads and InterOpThreads are the backends' thread pool sizes, reported by INFO MODULES
+	// (RedisAI's INTRA_OP_PARALLELISM and INTER_OP_PARALLELISM).
+	IntraOpThreads, InterOpThreads int
+	// Version is ssrun's version (git describe), whose commit INFO MODULES reports as ai_git_sha.
+	Version string
 	// Logf receives warnings (backend load failures); nil means the standard logger.
 	Logf func(format string, args ...any)
 }

@@ -230,6 +230,9 @@ func TestServerEngineChoiceAndLoadBackend(t *testing.T) {
 			t.Fatalf("INFO ai lacks %q:\n%s", want, info)
 		}
 	}
+	if mods := do(t, c, "INFO", "MODULES").(string); !strings.Contains(mods, "# ai_backends_info\r\nai_Torch_version:1.") {
+		t.Fatalf("INFO MODULES lacks ai_Torch_version:\n%s", mods)
+	}
 	typed := "def f(x: List[Tensor]):\n    return x[0]\n" // TorchScript only: Starlark has no annotations
 	do(t, c, "AI.SCRIPTSET", "typed", "CPU", "SOURCE", typed)
 
