@@ -34,6 +34,7 @@ type ReadyInfo struct {
 	PID        int      `json:"pid"`
 	Node       string   `json:"node,omitempty"`      // the scheduler's name of the node (with --interface)
 	BindNote   string   `json:"bind_note,omitempty"` // how --interface chose the address
+	StepID     string   `json:"step_id,omitempty"`   // the Slurm step running the shard ("1234.0")
 }
 
 // gcBallastBytes is an allocation the db process holds and never touches. Tensor traffic allocates
@@ -107,7 +108,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 func (s *Server) readyInfo() ReadyInfo {
 	info := ReadyInfo{Name: s.cfg.Name, Addr: s.Addr(), Addrs: s.Addrs(), UnixSocket: s.cfg.UnixSocket,
-		Cluster: s.cluster.Load() != nil, PID: os.Getpid(), Node: s.cfg.NodeName, BindNote: s.cfg.BindNote}
+		Cluster: s.cluster.Load() != nil, PID: os.Getpid(), Node: s.cfg.NodeName, BindNote: s.cfg.BindNote,
+		StepID: slurmStepID()}
 	if st := s.cluster.Load(); st != nil {
 		info.Addr = st.self.addr()
 		info.NodeID = st.self.id
@@ -235,4 +237,13 @@ func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Confi
 		cfg.Cluster = cc
 	}
 	return cfg, 0, nil
+}
+
+// slurmStepID is the Slurm step this process runs in ("1234.0"), "" outside one.
+func slurmStepID() string {
+	job, step := os.Getenv("SLURM_JOB_ID"), os.Getenv("SLURM_STEP_ID")
+	if job == "" || step == "" {
+		return ""
+	}
+	return job + "." + step
 }

@@ -59,7 +59,7 @@ func (j *dbJob) summaryRows(now time.Time) []SummaryRow {
 	rows := make([]SummaryRow, 0, len(j.shards))
 	for _, s := range j.shards {
 		r := s.Result()
-		row := SummaryRow{Name: s.name, EntityType: "DBNode", JobID: s.handle.ID(), RunID: j.runID,
+		row := SummaryRow{Name: s.name, EntityType: "DBNode", JobID: s.ID(), RunID: j.runID,
 			Time: math.Round(s.elapsed(now).Seconds()*1e4) / 1e4, Status: string(r.Status)}
 		if r.Status.Terminal() {
 			rc := r.ExitCode
@@ -96,7 +96,7 @@ func (j *dbJob) manifestEntry() map[string]any {
 			"out_file": s.stdout, "err_file": s.stderr,
 			"memory_file": "", "client_file": "", "client_count_file": "",
 			"telemetry_metadata": map[string]any{"status_dir": filepath.Dir(s.stdout),
-				"step_id": s.handle.ID(), "task_id": s.handle.ID(), "managed": managed,
+				"step_id": s.ID(), "task_id": s.handle.ID(), "managed": managed,
 				"job_id": jobID, "run_id": j.runID, "step_name": stepNameOf(s, j.run),
 				"status": string(r.Status), "return_code": rc},
 		})

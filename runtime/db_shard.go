@@ -32,6 +32,7 @@ type dbShard struct {
 	launcherErr string // the run command's own error output when it differs from stderr
 	node        string
 	step, jobID string
+	stepID      string // the scheduler's id of the step ("1234.0"), once known
 	queued      bool
 
 	mu      sync.Mutex
@@ -112,6 +113,7 @@ type readyInfo struct {
 	PID        int    `json:"pid"`
 	Node       string `json:"node"`
 	BindNote   string `json:"bind_note"`
+	StepID     string `json:"step_id"`
 }
 
 const readyPrefix = "SSRUN_DB_READY "
@@ -253,6 +255,16 @@ func (s *dbShard) checkReady(ctx context.Context, readyFromLine bool) bool {
 		if ri.Node != "" {
 			s.node = ri.Node
 		}
+		s.stepID = ri.StepID
 	}
 	return s.ping(ctx, time.Second) == nil
+}
+
+// ID is the shard's id in the summary: the scheduler's step id when known, else its launch handle's
+// (a local process id, the batch job's id).
+func (s *dbShard) ID() string {
+	if s.stepID != "" {
+		return s.stepID
+	}
+	return s.handle.ID()
 }
