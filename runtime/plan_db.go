@@ -33,7 +33,13 @@ type PlanDBObject struct {
 	Backend  string   `json:"backend,omitempty"`
 	Devices  []string `json:"devices"`
 	SHA256   string   `json:"sha256"`
+	// ScriptEngine is how a script or function will compile: "auto" (the shard compiles TorchScript
+	// when it has the TORCH backend, else its Starlark dialect; `ssrun db --script-engine`).
+	ScriptEngine string `json:"script_engine,omitempty"`
 }
+
+// scriptEngineAuto is the engine a shard started by an experiment uses: ssrun db's default.
+const scriptEngineAuto = "auto"
 
 func (p *Plan) recordDatabase(o *Orchestrator, plans []shardPlan) {
 	d := PlanDatabase{Name: o.Name, Engine: o.Engine}
@@ -76,6 +82,9 @@ func (p *Plan) recordDatabaseStop(o *Orchestrator) {
 }
 
 func (p *Plan) recordDBObject(obj PlanDBObject) {
+	if obj.Kind != "model" && obj.ScriptEngine == "" {
+		obj.ScriptEngine = scriptEngineAuto
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.DBObjects = append(p.DBObjects, obj)
@@ -111,6 +120,9 @@ func writeDatabasesText(b *strings.Builder, p *Plan) {
 		fmt.Fprintf(b, "  %s %s of %s -> %s", o.Kind, o.Name, o.Entity, o.Database)
 		if o.Backend != "" {
 			fmt.Fprintf(b, " backend %s", o.Backend)
+		}
+		if o.ScriptEngine != "" {
+			fmt.Fprintf(b, " engine %s", o.ScriptEngine)
 		}
 		fmt.Fprintf(b, " device %s sha256:%s\n", strings.Join(o.Devices, ","), o.SHA256[:12])
 	}
