@@ -66,12 +66,14 @@ func batchSubmitArgv(kind, script string) []string {
 // joins them, except that a token the shell would split or expand is single-quoted (SmartSim writes it
 // bare, so `sh -c "echo a b"` loses its argument; plain tokens are unchanged). Run commands other than
 // srun do not write output files themselves, so their command redirects to the member's files;
-// variables the experiment adds are set in front of it (srun carries them in --export instead).
+// variables the experiment adds are set in front of it. srun carries them in --export instead, except
+// those whose value holds a comma (SSDB of a sharded database), which --export cannot hold: they are
+// set in front of srun, whose --export=ALL hands them on to the step.
 func memberCommand(argv []string, srun bool, envDelta []string, stdout, stderr string) string {
 	var words []string
-	if !srun {
-		for _, kv := range envDelta {
-			k, v, _ := strings.Cut(kv, "=")
+	for _, kv := range envDelta {
+		k, v, _ := strings.Cut(kv, "=")
+		if !srun || strings.Contains(v, ",") {
 			words = append(words, k+"="+shellQuote(v))
 		}
 	}
