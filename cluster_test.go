@@ -353,3 +353,38 @@ func TestClusterDatabaseBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterBatchEnsembleWithBatchDatabase: a batch ensemble whose members (srun steps inside their
+// sbatch job) put tensors into a 3-shard batch database through the Go client: SSDB, which holds
+// commas, reaches every member, and every tensor lands under its member's prefix.
+func TestClusterBatchEnsembleWithBatchDatabase(t *testing.T) {
+	requireCluster(t)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "ens.star"), `
+exp = Experiment("ensdb", launcher="slurm")
+db = exp.create_database(port=int(vars["port"]), db_nodes=3, batch=True, interface=None)
+exp.generate(db, overwrite=True)
+exp.start(db)
+rs = exp.create_run_settings(exe=vars["ssrun"], exe_args=["client", "put-tensor", "t", "--dtype", "INT64", "7"],
+                             run_command="srun", run_args={"nodes": 1, "ntasks": 1})
+ens = exp.create_ensemble("ens", replicas=4, run_settings=rs, batch_settings=exp.create_batch_settings(nodes=2, time="00:05:00"))
+ens.enable_key_prefixing()
+exp.generate(ens, overwrite=True)
+exp.start(ens, block=True)
+print("members:", exp.get_status(ens))
+check = exp.create_model("check", exp.create_run_settings(exe="sh", run_command=None,
+    exe_args=["-c", 'for m in ens_0 ens_1 ens_2 ens_3; do "$SSRUN" client exists $m.t; done']))
+exp.generate(check, overwrite=True)
+exp.start(check, block=True)
+exp.stop(db)
+`)
+	port := clusterPort(t)
+	r := onCluster(t, dir, 0, "ens.star", "port="+strconv.Itoa(port), "ssrun="+ssrunBin)
+	if r.code != 0 || !strings.Contains(r.stderr, `members: ["Completed", "Completed", "Completed", "Completed"]`) {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	if out := read(t, filepath.Join(dir, "ensdb", "check", "check.out")); out != "true\ntrue\ntrue\ntrue\n" {
+		t.Errorf("tensors found by the check model:\n%s", out)
+	}
+	checkNothingLeft(t, dir, "orchestrator-run-000")
+}
