@@ -298,3 +298,16 @@ func TestStopCancelsTheMembersStillRunning(t *testing.T) {
 		t.Fatalf("job %s still in squeue after stop: %s", id, out)
 	}
 }
+
+// TestMembersOfAJobCancelledOutsideTakeItsStatus: scancel by hand (not exp.stop) ends the batch job;
+// the member still running ends Cancelled with Slurm's code, the ones that had ended keep theirs.
+func TestMembersOfAJobCancelledOutsideTakeItsStatus(t *testing.T) {
+	requireSlurm(t)
+	t.Parallel() // Slurm runs them side by side; together they take as long as the slowest
+	exp, _ := newSlurmExp(t, nil)
+	wlmtest.MemberCancelledOutside(t, exp, threeSteps(t, exp), func(id string) {
+		if out, err := exec.Command("scancel", id).CombinedOutput(); err != nil {
+			t.Fatalf("scancel %s: %v: %s", id, err, out)
+		}
+	}, launchers.StatusCancelled)
+}

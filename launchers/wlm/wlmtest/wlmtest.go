@@ -365,3 +365,32 @@ func freePort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// MemberCancelledOutside starts the same ensemble as MemberStop, lets ens_0 and ens_1 end, then has
+// the scheduler end the job behind the experiment's back (cancel: an operator's scancel, a time limit):
+// ens_2, which recorded nothing, takes the job's status (want) and code; the others keep their own.
+func MemberCancelledOutside(t *testing.T, exp *runtime.Experiment, b Batch, cancel func(id string), want launchers.Status) {
+	t.Helper()
+	ens := BatchEnsemble(t, exp, true, b)
+	if err := exp.Start(context.Background(), []runtime.Entity{ens}, runtime.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	WaitForStatus(t, exp, ens, "ens_1", launchers.StatusFailed)
+	WaitForStatus(t, exp, ens, "ens_0", launchers.StatusCompleted)
+	cancel(JobID(t, exp))
+	WaitForStatus(t, exp, ens, "ens_2", want)
+	code := -1
+	for _, r := range exp.SummaryRows() {
+		if r.Name == "ens_2" && r.Returncode != nil {
+			code = *r.Returncode
+		}
+	}
+	if code == 0 {
+		t.Errorf("ens_2 ended %s with code 0, though the job was cancelled under it", want)
+	}
+	if err := exp.Poll(context.Background(), 0, false, false); err != nil { // writes the manifest
+		t.Fatal(err)
+	}
+	CheckMembers(t, exp, ens, map[string]Member{"ens_0": {launchers.StatusCompleted, 0},
+		"ens_1": {launchers.StatusFailed, 7}, "ens_2": {want, code}})
+}
