@@ -72,11 +72,13 @@ func Calls(t *testing.T, state string) []string {
 }
 
 // memberScript makes ens_1 exit 7 and, with slow, ens_2 sleep until it is cancelled; the others
-// succeed. Each member learns its name from its directory.
+// succeed. Each member learns its name from its directory. The sleep replaces the shell (exec): a
+// sleep orphaned by its killed shell escapes Slurm's proctrack/linuxproc and holds the job in
+// COMPLETING until it ends by itself.
 func memberScript(slow bool) string {
 	s := `case "$(basename "$PWD")" in ens_1) echo failing >&2; exit 7;; `
 	if slow {
-		s += `ens_2) sleep 60;; `
+		s += `ens_2) exec sleep 60;; `
 	}
 	return s + `esac; echo "done in $(basename "$PWD")"`
 }
