@@ -104,6 +104,9 @@ func (e *Experiment) engineExe(engine string) (string, error) {
 	if DBExecutable != "" {
 		return DBExecutable, nil
 	}
+	if bin := e.environValue("SSRUN_BIN"); bin != "" { // a copy on a file system the compute nodes mount
+		return bin, nil
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return "", Errorf(SmartSimError, "Cannot find the ssrun executable to start database shards: %v", err)

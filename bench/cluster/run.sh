@@ -6,6 +6,7 @@
 #     SMARTSIM_JM_INTERVAL (10 s) between its checks, so it reports a database ready after 10 s at best;
 #  2. wall time of a MEMBERS-member (default 100) batch ensemble whose members each put a tensor into
 #     a 3-shard batch database, from `ssrun` start to the database stopped.
+#  3. the baseline of 2.: the same number of srun steps (of true) in one hand-written sbatch job.
 # Needs ./ssrun built and the cluster up (ci/setup-slurm.sh as root).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -44,5 +45,18 @@ echo "== $members-member batch ensemble + 3-shard batch database, whole driver"
 port=$((port + 1))
 start=$(date +%s.%N)
 "$ssrun" -D port=$port -D members="$members" -D ssrun="$ssrun" ensemble_db.star 2>&1 | grep -E "completed:|Error" || true
+end=$(date +%s.%N)
+awk -v s="$start" -v e="$end" 'BEGIN {printf "wall time: %.2f s\n", e - s}'
+
+echo "== baseline: the same $members srun steps (of true) in one hand-written sbatch job, sbatch --wait"
+{
+	echo '#!/bin/bash'
+	echo '#SBATCH --nodes=3'
+	echo '#SBATCH --output=/dev/null'
+	for i in $(seq "$members"); do echo "srun --nodes=1 --ntasks=1 --overlap true &"; done
+	echo wait
+} > baseline.sh
+start=$(date +%s.%N)
+sbatch --wait --quiet baseline.sh
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" 'BEGIN {printf "wall time: %.2f s\n", e - s}'
