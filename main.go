@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ssrun/ssrun/client/cli"
+	"github.com/ssrun/ssrun/colocated"
 	"github.com/ssrun/ssrun/host"
 	"github.com/ssrun/ssrun/orchestrator"
 	"github.com/ssrun/ssrun/status"
@@ -40,6 +41,8 @@ var subcommands = map[string]subcommand{
 	"client":  runClient,
 	"test":    testrunner.Main,
 	"status":  status.Main,
+	// colocated wraps a colocated model's program with its node's database (runtime.ColocatedSubcommand).
+	"colocated": colocated.Main,
 }
 
 func runClient(args []string, stdout, stderr io.Writer) int {

@@ -1,23 +1,21 @@
 package runtime
 
 import (
-	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/ssrun/ssrun/launchers"
 )
 
-// Colocation is a model's private database (colocate_db_tcp / colocate_db_uds): an `ssrun db` started
-// beside the model on its node, reached through SSDB=127.0.0.1:<port> or unix://<socket>, loaded with
-// the model's ML objects, and stopped when the model exits.
+// Colocation is a model's private database (colocate_db_tcp / colocate_db_uds): an `ssrun db` that the
+// model's own step starts on each of its nodes (the step runs `ssrun colocated ... -- <exe>`), reached
+// through SSDB=127.0.0.1:<port> or unix://<socket>, loaded with the model's ML objects, and stopped
+// when the model exits.
 type Colocation struct {
 	Port              int    // TCP port; 0 for a socket
 	UnixSocket        string // socket path (colocate_db_uds)
@@ -76,6 +74,14 @@ func (m *Model) ColocateDBUDS(socket string, permissions int, a ColocateArgs) er
 }
 
 func (m *Model) colocate(c *Colocation, a ColocateArgs) error {
+	if err := checkColocatedMPMD(m); err != nil {
+		return err
+	}
+	for _, x := range a.Extra {
+		if x.Key == "limit_app_cpus" {
+			return Errorf(SSUnsupportedError, "Pinning app CPUs via limit_app_cpus is not supported. Modify RunSettings using the correct binding option for your launcher.")
+		}
+	}
 	if err := checkColocatedObjects(m); err != nil {
 		return err
 	}
@@ -138,44 +144,9 @@ func (c *Colocation) address() string {
 	return "127.0.0.1:" + strconv.Itoa(c.Port)
 }
 
-// argv is the colocated shard's command: `ssrun db` on loopback or on the socket only, with the extra
-// options, pinned with taskset when it is available.
-func (c *Colocation) argv(exe, name, taskset string) []string {
-	var argv []string
-	if taskset != "" && c.Pinning != "" {
-		argv = append(argv, taskset, "-c", c.Pinning)
-	}
-	argv = append(argv, exe, "db", "--name", name)
-	if c.UnixSocket != "" {
-		argv = append(argv, "--port", "-1", "--unixsocket", c.UnixSocket)
-	} else {
-		argv = append(argv, "--port", strconv.Itoa(c.Port), "--bind", "127.0.0.1")
-	}
-	for _, a := range c.Extra {
-		argv = append(argv, "--"+strings.ReplaceAll(a.Key, "_", "-"))
-		if !a.IsNone {
-			argv = append(argv, a.Value)
-		}
-	}
-	return argv
-}
-
-// colocatedRunning tracks colocated databases not yet shut down, so that stop-everything can reach them.
-var colocatedLive sync.Map // *dbShard → *Experiment
-
-func (e *Experiment) colocatedRunning() []*dbShard {
-	var out []*dbShard
-	colocatedLive.Range(func(k, v any) bool {
-		if v.(*Experiment) == e {
-			out = append(out, k.(*dbShard))
-		}
-		return true
-	})
-	return out
-}
-
 // checkColocations refuses, before anything is launched, a colocated database whose identifier's
-// variables would collide with a running database's (SSDBIDConflictError), and in-memory ML models.
+// variables would collide with a running database's (SSDBIDConflictError), in-memory ML models, and
+// MPMD run settings (one wrapper cannot start a database for several programs).
 func (e *Experiment) checkColocations(steps []step) error {
 	for _, s := range steps {
 		c := colocationOf(s.model)
@@ -185,8 +156,8 @@ func (e *Experiment) checkColocations(steps []step) error {
 		if err := checkColocatedObjects(s.model); err != nil {
 			return err
 		}
-		if e.LauncherName != "local" && !e.opts.DryRun { // a separate step could land on another node
-			return Errorf(SSUnsupportedError, "Colocated databases are supported on the local launcher only, not %s", e.LauncherName)
+		if err := checkColocatedMPMD(s.model); err != nil {
+			return err
 		}
 		for _, o := range e.dbs().list() {
 			if dbSuffix(o.Name) == dbSuffix(c.DBIdentifier) {
@@ -197,91 +168,127 @@ func (e *Experiment) checkColocations(steps []step) error {
 	return nil
 }
 
-// startColocated starts the model's colocated database (if it has one) before the model, waits until
-// it answers, and stores the model's ML objects in it. The returned function ties its life to the
-// model's job: it is called with the model's handle (nil when the model failed to launch).
-func (e *Experiment) startColocated(ctx context.Context, run *manifestRun, m *Model, statusDir string) (func(launchers.Handle), error) {
+func checkColocatedMPMD(m *Model) error {
+	if m.RunSettings != nil && len(m.RunSettings.MPMD) > 0 {
+		return Errorf(SSUnsupportedError, "Models colocated with databases cannot be run as a mpmd workload")
+	}
+	return nil
+}
+
+// ColocatedSubcommand is the ssrun subcommand that wraps a colocated model's program.
+const ColocatedSubcommand = "colocated"
+
+// colocatedCommand is the program part of a colocated model's step: `<ssrun> colocated <database
+// options> <ML objects> -- <exe> <exe args>`. The wrapper runs on every node of the step, starts the
+// node's database there, stores the objects, runs the program and exits with its code (see package
+// colocated). Run command and run arguments go in front of it unchanged, so local, Slurm, PBS and LSF
+// steps and batch scripts all take the same path. Script sources are written beside the step's output
+// files, in statusDir, so that the wrapper reads them from the shared file system.
+func (e *Experiment) colocatedCommand(m *Model, statusDir string) ([]string, error) {
 	c := colocationOf(m)
+	rs := m.RunSettings
+	prog := append([]string{rs.Exe}, rs.ExeArgs...)
 	if c == nil {
-		return func(launchers.Handle) {}, nil
+		return prog, nil
 	}
-	exe, err := e.engineExe(EngineSsrun)
+	bin, err := e.ssrunBinary()
 	if err != nil {
 		return nil, err
 	}
-	taskset := ""
-	if !e.opts.DryRun {
-		if p, err := e.opts.LookPath("taskset"); err == nil {
-			taskset = p
-		}
-	} else if c.Pinning != "" {
-		taskset = "taskset"
-	}
-	name := m.Name + "_colocated_db"
-	// The shard's Go scheduler uses db_cpus cores, leaving the rest of the node to the model.
-	env := make([]string, 0, len(e.opts.Environ)+1)
-	for _, kv := range e.opts.Environ {
-		if !strings.HasPrefix(kv, "GOMAXPROCS=") {
-			env = append(env, kv)
+	argv := []string{bin, ColocatedSubcommand, "--name", m.Name + "_colocated_db"}
+	if c.UnixSocket != "" {
+		argv = append(argv, "--unix-socket", c.UnixSocket, "--socket-permissions", strconv.Itoa(c.SocketPermissions))
+	} else {
+		argv = append(argv, "--port", strconv.Itoa(c.Port))
+		if c.IfName != "lo" {
+			argv = append(argv, "--ifname", c.IfName)
 		}
 	}
-	env = append(env, "GOMAXPROCS="+strconv.Itoa(c.DBCPUs))
-	if c.UnixSocket != "" && !e.opts.DryRun {
-		if err := os.MkdirAll(filepath.Dir(c.UnixSocket), 0o755); err != nil {
-			return nil, Errorf(SmartSimError, "Could not create the directory of socket %s: %v", c.UnixSocket, err)
-		}
+	argv = append(argv, "--db-cpus", strconv.Itoa(c.DBCPUs))
+	if c.Pinning != "" {
+		argv = append(argv, "--pinning", c.Pinning)
 	}
-	lj := launchers.Job{Name: name + "-" + run.id, Argv: c.argv(exe, name, taskset), Env: env,
-		EnvDelta: []string{"GOMAXPROCS=" + strconv.Itoa(c.DBCPUs)}, Dir: m.Path,
-		Stdout: filepath.Join(statusDir, name+".out"), Stderr: filepath.Join(statusDir, name+".err")}
-	s, err := e.launchShard(ctx, run, lj, m.Name)
+	if c.DBIdentifier != "" {
+		argv = append(argv, "--db-identifier", c.DBIdentifier)
+	}
+	if c.Debug {
+		argv = append(argv, "--db-log", filepath.Join(statusDir, m.Name+"_colocated_db-{node}.log"))
+	}
+	for _, a := range c.Extra {
+		opt := a.Key
+		if !a.IsNone {
+			opt += "=" + a.Value
+		}
+		argv = append(argv, "--db-arg", opt)
+	}
+	objs, err := e.colocatedObjectArgs(m, statusDir)
 	if err != nil {
 		return nil, err
 	}
-	s.addr = c.address()
-	if err := s.waitReady(ctx, true); err != nil {
-		s.shutdown(5 * time.Second)
-		return nil, Errorf(SmartSimError, "Colocated database of %s failed to start: %v", m.Name, err)
-	}
-	if c.UnixSocket != "" && !e.opts.DryRun {
-		if perm, err := strconv.ParseUint(strconv.Itoa(c.SocketPermissions), 8, 32); err == nil {
-			_ = os.Chmod(c.UnixSocket, os.FileMode(perm))
-		}
-	}
-	colocatedLive.Store(s, e)
-	objs := dbObjectsOfColocated(m)
-	if err := e.storeObjects(ctx, m.Name+" (colocated)", []string{s.addr}, false, objs); err != nil {
-		e.stopColocated(s)
-		return nil, err
-	}
-	return func(h launchers.Handle) {
-		if h == nil || s.dry {
-			e.stopColocated(s)
-			return
-		}
-		e.journal.bg.Add(1)
-		go func() {
-			defer e.journal.bg.Done()
-			<-h.Done()
-			e.stopColocated(s)
-		}()
-	}, nil
+	argv = append(argv, objs...)
+	argv = append(argv, "--")
+	return append(argv, prog...), nil
 }
 
-func (e *Experiment) stopColocated(s *dbShard) {
-	s.shutdown(5 * time.Second)
-	colocatedLive.Delete(s)
-}
-
-func dbObjectsOfColocated(m *Model) []dbObject {
-	var out []dbObject
+// colocatedObjectArgs are the --ml-model and --script flags of the model's objects, recorded in the
+// plan as objects of its colocated database. Scripts given as source are written to files first.
+func (e *Experiment) colocatedObjectArgs(m *Model, statusDir string) ([]string, error) {
+	var argv []string
+	dbName := m.Name + " (colocated)"
 	for _, ml := range m.MLModels {
-		out = append(out, dbObject{entity: m.Name, model: ml})
+		if err := e.recordColocatedObject(dbName, dbObject{entity: m.Name, model: ml}); err != nil {
+			return nil, err
+		}
+		argv = append(argv, "--ml-model", ColocatedModelSpec(ml))
 	}
-	for _, sc := range m.Scripts {
-		out = append(out, dbObject{entity: m.Name, script: sc})
+	for i, sc := range m.Scripts {
+		obj := dbObject{entity: m.Name, script: sc}
+		if err := e.recordColocatedObject(dbName, obj); err != nil {
+			return nil, err
+		}
+		file := sc.ScriptPath
+		if sc.Script != "" {
+			file = colocatedScriptFile(statusDir, i, sc.Name)
+			if err := e.opts.FS.MkdirAll(statusDir); err != nil {
+				return nil, Errorf(SmartSimError, "Could not create directory %s: %v", statusDir, err)
+			}
+			if err := e.opts.FS.WriteFile(file, []byte(sc.Script), 0o644); err != nil {
+				return nil, Errorf(SmartSimError, "Could not write the source of script %s of %s to %s: %v", sc.Name, m.Name, file, err)
+			}
+		}
+		argv = append(argv, "--script", ColocatedScriptSpec(sc, file))
 	}
-	return out
+	return argv, nil
+}
+
+// recordColocatedObject records an object in the plan with its content's hash, as storeObjects does
+// for a standard database; the wrapper stores it.
+func (e *Experiment) recordColocatedObject(dbName string, obj dbObject) error {
+	blob, err := obj.content()
+	if err != nil {
+		return Errorf(FileNotFoundError, "Could not read %s %s: %v", obj.kind(), obj.name(), err)
+	}
+	sum := sha256.Sum256(blob)
+	e.plan.recordDBObject(PlanDBObject{Database: dbName, Entity: obj.entity, Kind: obj.kind(), Name: obj.name(),
+		Backend: backendOf(obj), Devices: devicesOf(obj), SHA256: hex.EncodeToString(sum[:])})
+	return nil
+}
+
+// SSRunBinEnv names the ssrun binary that compute nodes run as the colocated wrapper, for clusters
+// whose nodes see the driver's binary under another path.
+const SSRunBinEnv = "SSRUN_BIN"
+
+// ssrunBinary is the ssrun the model's step runs: $SSRUN_BIN of the jobs' environment, else this
+// process's own binary by absolute path (nodes share the file system with the driver), or the one a
+// test built (DBExecutable). A dry run writes "ssrun" so plans are the same on every machine.
+func (e *Experiment) ssrunBinary() (string, error) {
+	if e.opts.DryRun {
+		return "ssrun", nil
+	}
+	if bin := e.environValue(SSRunBinEnv); bin != "" {
+		return bin, nil
+	}
+	return e.engineExe(EngineSsrun)
 }
 
 // String describes the colocation for logs.

@@ -373,9 +373,6 @@ func (e *Experiment) StopDatabases() {
 	for _, o := range e.dbs().list() {
 		_ = e.StopDatabase(o)
 	}
-	for _, c := range e.colocatedRunning() {
-		e.stopColocated(c)
-	}
 	registries.Delete(e)
 }
 

@@ -10,14 +10,26 @@ import (
 // <alloc>] [--export ALL,K=V,...] <run args> <exe> <exe args>`. Outside a batch script the step needs
 // an allocation: a "jobid" run argument or $SLURM_JOB_ID, as SmartSim's AllocationError demands; a dry
 // run plans the step without one so a laptop can review a cluster run. Every other combination of
-// launcher and run command runs the run settings' command as is.
+// launcher and run command runs the run settings' command as is. A colocated model's program is
+// wrapped by `ssrun colocated` (colocatedCommand) behind the run command and its arguments.
 func (e *Experiment) stepCommand(m *Model, step, stdout, stderr string, delta []string, inBatch bool) ([]string, error) {
 	rs := m.RunSettings
 	if e.LauncherName == "slurm" && filepath.Base(rs.RunCommand) == "jsrun" {
 		return nil, Errorf(SSUnsupportedError, "SlurmLauncher does not support JsrunSettings")
 	}
+	prog, err := e.colocatedCommand(m, filepath.Dir(stdout))
+	if err != nil {
+		return nil, err
+	}
 	if e.LauncherName != "slurm" || rs.RunCommandStyle() != "srun" {
-		return rs.Command(), nil
+		if colocationOf(m) == nil {
+			return rs.Command(), nil
+		}
+		var argv []string // a colocated model has no MPMD part (checkColocations)
+		if rs.RunCommand != "" {
+			argv = append([]string{rs.RunCommand}, rs.FormatRunArgs()...)
+		}
+		return append(argv, prog...), nil
 	}
 	argv := []string{rs.RunCommand, "--output", stdout, "--error", stderr, "--job-name", step}
 	if !inBatch && !rs.hasRunArg("jobid") {
@@ -33,8 +45,7 @@ func (e *Experiment) stepCommand(m *Model, step, stdout, stderr string, delta []
 		argv = append(argv, "--export", export)
 	}
 	argv = append(argv, rs.FormatRunArgs()...)
-	argv = append(argv, rs.Exe)
-	argv = append(argv, rs.ExeArgs...)
+	argv = append(argv, prog...)
 	return append(argv, rs.srunMPMD(step)...), nil
 }
 

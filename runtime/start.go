@@ -240,12 +240,7 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 	if err := e.opts.FS.MkdirAll(statusDir); err != nil {
 		return nil, Errorf(SmartSimError, "Could not create directory %s: %v", statusDir, err)
 	}
-	bindColocated, err := e.startColocated(ctx, run, m, statusDir)
-	if err != nil {
-		return nil, err
-	}
 	h, err := e.opts.Launcher.Launch(ctx, lj)
-	bindColocated(h)
 	if err != nil {
 		e.opts.Log.Error("launch failed", "step", lj.Name, "error", err)
 		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %v", lj.Name, err)
