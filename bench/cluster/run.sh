@@ -6,7 +6,8 @@
 #     SMARTSIM_JM_INTERVAL (10 s) between its checks, so it reports a database ready after 10 s at best;
 #  2. wall time of a MEMBERS-member (default 100) batch ensemble whose members each put a tensor into
 #     a 3-shard batch database, from `ssrun` start to the database stopped.
-#  3. the baseline of 2.: the same number of srun steps (of true) in one hand-written sbatch job.
+#  3. the baseline of 2.: the same number of srun steps (of true) in one hand-written sbatch job,
+#     followed with squeue every 0.2 s (ssrun polls every SSRUN_WLM_INTERVAL, 200 ms here).
 # Needs ./ssrun built and the cluster up (ci/setup-slurm.sh as root).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -48,7 +49,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" 'BEGIN {printf "wall time: %.2f s\n", e - s}'
 
-echo "== baseline: the same $members srun steps (of true) in one hand-written sbatch job, sbatch --wait"
+echo "== baseline: the same $members srun steps (of true) in one hand-written sbatch job, squeue every 0.2 s"
 {
 	echo '#!/bin/bash'
 	echo '#SBATCH --nodes=3'
@@ -57,6 +58,7 @@ echo "== baseline: the same $members srun steps (of true) in one hand-written sb
 	echo wait
 } > baseline.sh
 start=$(date +%s.%N)
-sbatch --wait --quiet baseline.sh
+id=$(sbatch --parsable baseline.sh)
+until squeue -h -t all -j "$id" -o %T | grep -qE 'COMPLETED|FAILED|CANCELLED'; do sleep 0.2; done
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" 'BEGIN {printf "wall time: %.2f s\n", e - s}'
