@@ -214,6 +214,9 @@ func scriptLine(argv []string) string {
 	parts := make([]string, len(argv))
 	for i, a := range argv {
 		parts[i] = quoteExceptNodeVars(a)
+		if a == "" {
+			parts[i] = "''"
+		}
 	}
 	return strings.Join(parts, " ")
 }
