@@ -356,7 +356,8 @@ func TestClusterDatabaseBadInput(t *testing.T) {
 
 // TestClusterBatchEnsembleWithBatchDatabase: a batch ensemble whose members (srun steps inside their
 // sbatch job) put tensors into a 3-shard batch database through the Go client: SSDB, which holds
-// commas, reaches every member, and every tensor lands under its member's prefix.
+// commas, reaches every member, and every tensor lands under its member's prefix. A batch model then
+// runs a script the driver stored into the database before submitting it.
 func TestClusterBatchEnsembleWithBatchDatabase(t *testing.T) {
 	requireCluster(t)
 	dir := t.TempDir()
@@ -372,6 +373,13 @@ ens.enable_key_prefixing()
 exp.generate(ens, overwrite=True)
 exp.start(ens, block=True)
 print("members:", exp.get_status(ens))
+scripted = exp.create_model("scripted", exp.create_run_settings(exe="sh", run_command="srun", run_args={"nodes": 1},
+    exe_args=["-c", '"$SSRUN" client put-tensor x --dtype INT64 1 2 3 && "$SSRUN" client run-script double --fn double --inputs x --outputs y && "$SSRUN" client get-tensor y --format json']),
+    batch_settings=exp.create_batch_settings(nodes=1, time="00:05:00"))
+scripted.add_script("double", script="def double(x):\n    return x * 2\n")
+exp.generate(scripted, overwrite=True)
+exp.start(scripted, block=True)
+print("scripted:", exp.get_status(scripted))
 check = exp.create_model("check", exp.create_run_settings(exe="sh", run_command=None,
     exe_args=["-c", 'for m in ens_0 ens_1 ens_2 ens_3; do "$SSRUN" client exists $m.t; done']))
 exp.generate(check, overwrite=True)
@@ -385,6 +393,10 @@ exp.stop(db)
 	}
 	if out := read(t, filepath.Join(dir, "ensdb", "check", "check.out")); out != "true\ntrue\ntrue\ntrue\n" {
 		t.Errorf("tensors found by the check model:\n%s", out)
+	}
+	// The script was stored into the batch database before the batch model that runs it started.
+	if out := read(t, filepath.Join(dir, "ensdb", "scripted", "scripted.out")); out != `{"dtype":"INT64","shape":[3],"values":[2,4,6]}`+"\n" {
+		t.Errorf("scripted model output:\n%s\ndriver:\n%s", out, r.stderr)
 	}
 	checkNothingLeft(t, dir, "orchestrator-run-000")
 }
