@@ -57,6 +57,10 @@ bench-cluster: build
 bench-ml: build onnxruntime
 	bash bench/ml/run.sh
 
+## bench-torch: the small CNN through ssrun db (TORCH) vs in-process libtorch vs its ONNX export
+bench-torch: torch-backend onnxruntime
+	bash bench/torch/run.sh
+
 ## onnxruntime: fetch libonnxruntime.so into .onnxruntime/lib (tests and bench find it there)
 onnxruntime: $(ONNXRUNTIME_LIB)
 
