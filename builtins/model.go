@@ -28,9 +28,10 @@ func (m *Model) Entity() runtime.Entity { return m.m }
 var modelMethods = withMethods(map[string]*starlark.Builtin{
 	"disable_key_prefixing": starlark.NewBuiltin("disable_key_prefixing", modelDisableKeyPrefixing),
 	"params_to_args":        starlark.NewBuiltin("params_to_args", modelParamsToArgs),
+	"print_attached_files":  starlark.NewBuiltin("print_attached_files", modelPrintAttachedFiles),
 })
 
-var modelFields = []string{"batch_settings", "incoming_entities", "name", "params", "params_as_args", "path", "run_settings", "type"}
+var modelFields = []string{"attached_files_table", "batch_settings", "colocated", "db_models", "db_scripts", "incoming_entities", "name", "params", "params_as_args", "path", "run_settings", "type"}
 
 func (m *Model) String() string { return "<model " + starlark.String(m.m.Name).String() + ">" }
 func (m *Model) Type() string   { return "model" }
@@ -69,6 +70,22 @@ func (m *Model) Attr(name string) (starlark.Value, error) {
 		return stringList(m.m.Incoming), nil
 	case "type":
 		return starlark.String(m.m.EntityType()), nil
+	case "attached_files_table":
+		return starlark.String(m.m.AttachedFilesTable()), nil
+	case "colocated":
+		return starlark.Bool(runtime.ColocationOf(m.m) != nil), nil
+	case "db_models":
+		vals := make([]starlark.Value, len(m.m.MLModels))
+		for i, ml := range m.m.MLModels {
+			vals[i] = dbModelValue(ml)
+		}
+		return starlark.NewList(vals), nil
+	case "db_scripts":
+		vals := make([]starlark.Value, len(m.m.Scripts))
+		for i, s := range m.m.Scripts {
+			vals[i] = dbScriptValue(s)
+		}
+		return starlark.NewList(vals), nil
 	case "run_settings":
 		if m.m.RunSettings == nil {
 			return starlark.None, nil
@@ -101,4 +118,17 @@ func modelParamsToArgs(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, err
 	}
 	return starlark.None, b.Receiver().(*Model).m.ParamsToArgs()
+}
+
+// modelPrintAttachedFiles logs the attached-files table, as ensemble.print_attached_files does.
+func modelPrintAttachedFiles(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	env, err := EnvOf(thread)
+	if err != nil {
+		return nil, err
+	}
+	env.logger().Info(b.Receiver().(*Model).m.AttachedFilesTable())
+	return starlark.None, nil
 }

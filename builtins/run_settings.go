@@ -25,11 +25,12 @@ func NewRunSettingsValue(rs *runtime.RunSettings) *RunSettings { return &RunSett
 func (r *RunSettings) Settings() *runtime.RunSettings { return r.rs }
 
 var runSettingsMethods = map[string]*starlark.Builtin{
-	"add_exe_args":    starlark.NewBuiltin("add_exe_args", runSettingsAddExeArgs),
-	"set":             starlark.NewBuiltin("set", runSettingsSet),
-	"update_env":      starlark.NewBuiltin("update_env", runSettingsUpdateEnv),
-	"format_run_args": starlark.NewBuiltin("format_run_args", runSettingsFormatRunArgs),
-	"format_env_vars": starlark.NewBuiltin("format_env_vars", runSettingsFormatEnvVars),
+	"add_exe_args":              starlark.NewBuiltin("add_exe_args", runSettingsAddExeArgs),
+	"set":                       starlark.NewBuiltin("set", runSettingsSet),
+	"update_env":                starlark.NewBuiltin("update_env", runSettingsUpdateEnv),
+	"format_run_args":           starlark.NewBuiltin("format_run_args", runSettingsFormatRunArgs),
+	"format_env_vars":           starlark.NewBuiltin("format_env_vars", runSettingsFormatEnvVars),
+	"format_comma_sep_env_vars": starlark.NewBuiltin("format_comma_sep_env_vars", runSettingsFormatCommaSepEnvVars),
 }
 
 // runSettingsFields are the attributes besides methods.
@@ -176,5 +177,20 @@ func runSettingsFormatEnvVars(_ *starlark.Thread, b *starlark.Builtin, args star
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
-	return stringList(b.Receiver().(*RunSettings).rs.FormatEnvVars()), nil
+	return stringList(b.Receiver().(*RunSettings).rs.UserFormatEnvVars()), nil
+}
+
+// runSettingsFormatCommaSepEnvVars is SrunSettings.format_comma_sep_env_vars(): a tuple of the
+// --export list and the list of K=V pairs whose value holds a comma. Other run commands have no such
+// method in SmartSim, so it is refused for them.
+func runSettingsFormatCommaSepEnvVars(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	rs := b.Receiver().(*RunSettings).rs
+	if rs.RunCommandStyle() != "srun" {
+		return nil, runtime.Errorf(runtime.AttributeError, "format_comma_sep_env_vars is a method of SrunSettings: these run settings use run_command %q", rs.RunCommand)
+	}
+	export, compound := rs.FormatCommaSepEnvVars()
+	return starlark.Tuple{starlark.String(export), stringList(compound)}, nil
 }

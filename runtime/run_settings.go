@@ -72,6 +72,10 @@ func (rs *RunSettings) Set(arg, value string, isNone, condition bool) {
 		rs.logger().Info("Could not set argument '" + arg + "': condition not met")
 		return
 	}
+	if class, ok := rs.reservedRunArg(arg); ok {
+		rs.logger().Warn("Could not set argument '" + arg + "': it is a reserved arguement of '" + class + "'")
+		return
+	}
 	for i, a := range rs.RunArgs {
 		if a.Key == arg {
 			if a.Value != value || a.IsNone != isNone {
