@@ -274,20 +274,10 @@ func (e *Experiment) recordColocatedObject(dbName string, obj dbObject) error {
 	return nil
 }
 
-// SSRunBinEnv names the ssrun binary that compute nodes run as the colocated wrapper, for clusters
-// whose nodes see the driver's binary under another path.
-const SSRunBinEnv = "SSRUN_BIN"
-
-// ssrunBinary is the ssrun the model's step runs: $SSRUN_BIN of the jobs' environment, else this
-// process's own binary by absolute path (nodes share the file system with the driver), or the one a
-// test built (DBExecutable). A dry run writes "ssrun" so plans are the same on every machine.
+// ssrunBinary is the ssrun the model's step runs, the one database shards run (engineExe): $SSRUN_BIN
+// of the jobs' environment, else this process's own binary by absolute path (compute nodes share the
+// file system with the driver). A dry run writes "ssrun" so plans are the same on every machine.
 func (e *Experiment) ssrunBinary() (string, error) {
-	if e.opts.DryRun {
-		return "ssrun", nil
-	}
-	if bin := e.environValue(SSRunBinEnv); bin != "" {
-		return bin, nil
-	}
 	return e.engineExe(EngineSsrun)
 }
 

@@ -10,6 +10,9 @@ import (
 // with the database options goes between them and the program; SSRUN_BIN of the jobs' environment
 // names the binary compute nodes run.
 func TestColocatedStepWrapsTheProgram(t *testing.T) {
+	saved := DBExecutable // set by the tests that run shards; SSRUN_BIN is what users set
+	DBExecutable = ""
+	defer func() { DBExecutable = saved }()
 	e := &Experiment{LauncherName: "pbs", opts: Options{Environ: []string{"SSRUN_BIN=/shared/bin/ssrun"}}}
 	m := &Model{Name: "sim", RunSettings: &RunSettings{Exe: "/bin/sim", ExeArgs: []string{"-n", "3"}, RunCommand: "mpirun",
 		RunArgs: []Arg{{Key: "np", Value: "4"}}}}
