@@ -53,6 +53,7 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 		}
 		srun := e.LauncherName == "slurm" && m.RunSettings.RunCommandStyle() == "srun"
 		lines = append(lines, scriptMember{Name: m.Name, Dir: m.Path, Command: memberCommand(argv, srun, delta, ml.out, ml.errOut)})
+		ml.argv, ml.delta = argv, delta
 		launches = append(launches, ml)
 	}
 	exitFile := filepath.Join(statusDir, owner+".exitcodes")
@@ -81,7 +82,7 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 		}
 		j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id,
 			step: ml.step, handle: handles[i], batch: true, started: e.opts.Now(), stdout: ml.out, stderr: ml.errOut, statusDir: ml.dir,
-			now: e.opts.Now, log: e.opts.Log, result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
+			argv: ml.argv, envDelta: ml.delta, now: e.opts.Now, log: e.opts.Log, result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
 		if ml.s.ensemble != nil {
 			j.ensemble = ml.s.ensemble.Name
 		}
@@ -137,6 +138,7 @@ func (e *Experiment) submitBatch(ctx context.Context, bj launchers.BatchJob, sub
 type memberLaunch struct {
 	s                      step
 	step, dir, out, errOut string
+	argv, delta            []string // the member's command and environment delta, for the manifest
 }
 
 // batchMembers are the steps whose batch settings belong to owner, in launch order.

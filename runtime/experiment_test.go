@@ -305,6 +305,15 @@ func TestWholeEnsembleLocal(t *testing.T) {
 	if m3.OutFile != filepath.Join(exp.Path, ".smartsim/telemetry/exp/run-000/ensemble/ens/ens_3/ens_3.out") {
 		t.Fatalf("out_file %s", m3.OutFile)
 	}
+	// ssrun's additions: the launched argv and when the member started and ended
+	if argv, _ := m3.Telemetry["argv"].([]any); len(argv) == 0 {
+		t.Fatalf("manifest member has no argv: %+v", m3.Telemetry)
+	}
+	start, err1 := time.Parse(time.RFC3339Nano, str(m3.Telemetry["start_time"]))
+	end, err2 := time.Parse(time.RFC3339Nano, str(m3.Telemetry["end_time"]))
+	if err1 != nil || err2 != nil || end.Before(start) {
+		t.Fatalf("manifest member times: start %v (%v), end %v (%v)", start, err1, end, err2)
+	}
 	// summary
 	gh, _ := exp.Summary("github")
 	lines := strings.Split(gh, "\n")
@@ -464,3 +473,6 @@ func TestLaunchSummary(t *testing.T) {
 		}
 	}
 }
+
+// str is a JSON value's string, or "" when it is not one.
+func str(v any) string { s, _ := v.(string); return s }

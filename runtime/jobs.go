@@ -26,7 +26,9 @@ type job struct {
 	stdout     string
 	stderr     string
 	statusDir  string
-	batch      bool // follows a scheduler's batch job, which the experiment's Close leaves running
+	argv       []string // the command as launched, for the manifest (dashboards show it)
+	envDelta   []string // what the experiment added to the environment, KEY=VALUE sorted
+	batch      bool     // follows a scheduler's batch job, which the experiment's Close leaves running
 
 	now func() time.Time
 	log *slog.Logger
@@ -83,6 +85,13 @@ func (j *job) setResult(r launchers.Result, at time.Time) {
 	if r.Status.Terminal() && j.ended.IsZero() {
 		j.ended = at
 	}
+}
+
+// times returns when the job was launched and when its end was seen (zero while it runs).
+func (j *job) times() (started, ended time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.started, j.ended
 }
 
 func (j *job) elapsed(now time.Time) time.Duration {

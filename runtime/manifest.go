@@ -267,6 +267,7 @@ func (e *Experiment) manifestModel(j *job) map[string]any {
 	if r.Status.Terminal() {
 		rc = r.ExitCode
 	}
+	started, ended := j.times()
 	return map[string]any{
 		"name": j.name, "path": m.path, "exe_args": nonNil(m.rs.ExeArgs),
 		"run_settings": map[string]any{"exe": []string{m.rs.Exe}, "run_command": m.rs.RunCommand,
@@ -274,9 +275,19 @@ func (e *Experiment) manifestModel(j *job) map[string]any {
 		"batch_settings": batchDoc(m.batch), "params": params, "files": files, "colocated_db": map[string]any{},
 		"telemetry_metadata": map[string]any{"status_dir": j.statusDir, "step_id": j.handle.ID(),
 			"task_id": j.handle.ID(), "managed": false, "job_id": j.handle.ID(), "run_id": j.runID, "step_name": j.step,
-			"status": string(r.Status), "return_code": rc},
+			"status": string(r.Status), "return_code": rc,
+			"argv": nonNil(j.argv), "env": nonNil(j.envDelta), "start_time": timeDoc(started), "end_time": timeDoc(ended)},
 		"out_file": j.stdout, "err_file": j.stderr,
 	}
+}
+
+// timeDoc is a manifest timestamp: RFC 3339 in UTC with nanoseconds, or null when it has not happened
+// (a job still running has no end_time). ssrun's addition, so durations and timelines can be drawn.
+func timeDoc(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 func batchDoc(bs *BatchSettings) map[string]any {

@@ -246,8 +246,8 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %v", lj.Name, err)
 	}
 	j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id, step: lj.Name, handle: h,
-		started: e.opts.Now(), stdout: lj.Stdout, stderr: lj.Stderr, statusDir: statusDir, now: e.opts.Now, log: e.opts.Log,
-		result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
+		started: e.opts.Now(), stdout: lj.Stdout, stderr: lj.Stderr, statusDir: statusDir, argv: lj.Argv, envDelta: lj.EnvDelta,
+		now: e.opts.Now, log: e.opts.Log, result: launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}}
 	if s.ensemble != nil {
 		j.ensemble = s.ensemble.Name
 	}
