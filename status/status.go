@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -99,42 +97,48 @@ func Print(w io.Writer, path string, asJSON bool) error {
 // ReadRows reads the manifest at path and returns one row per job of the latest run of each entity,
 // in the manifest's order (the order of each entity's first appearance).
 func ReadRows(path string) ([]Row, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no manifest at %s (is this an experiment directory that has run?)", path)
-	}
+	m, err := ReadManifest(path)
 	if err != nil {
 		return nil, err
 	}
-	var m manifestFile
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("reading manifest %s: %v", path, err)
-	}
-	return latestRows(&m), nil
+	return latestRows(m), nil
 }
 
-// latestRows keeps, for each entity (type and name), the jobs of the last run that launched it. A
-// re-run of one model replaces that model's rows without hiding entities the re-run did not touch.
-func latestRows(m *manifestFile) []Row {
+// LatestEntity is an entity as the latest run that launched it left it.
+type LatestEntity struct {
+	Run string
+	Entity
+}
+
+// Latest keeps, for each entity (type and name), the last run that launched it, in the order of each
+// entity's first appearance. A re-run of one model replaces that model without hiding entities the
+// re-run did not touch.
+func (m *Manifest) Latest() []LatestEntity {
 	type key struct{ typ, name string }
 	var order []key
-	latest := map[key][]Row{}
-	set := func(k key, rows []Row) {
-		if _, seen := latest[k]; !seen {
-			order = append(order, k)
-		}
-		latest[k] = rows
-	}
+	latest := map[key]LatestEntity{}
 	for _, run := range m.Runs {
-		for _, section := range run.sections {
-			for _, g := range section {
-				set(key{g.typ, g.name}, g.rows)
+		for _, e := range run.Entities {
+			k := key{e.Type, e.Name}
+			if _, seen := latest[k]; !seen {
+				order = append(order, k)
 			}
+			latest[k] = LatestEntity{run.ID, e}
 		}
 	}
-	rows := []Row{}
+	out := make([]LatestEntity, 0, len(order))
 	for _, k := range order {
-		rows = append(rows, latest[k]...)
+		out = append(out, latest[k])
+	}
+	return out
+}
+
+func latestRows(m *Manifest) []Row {
+	rows := []Row{}
+	for _, e := range m.Latest() {
+		for _, j := range e.Jobs {
+			rows = append(rows, j.row(e.Type, e.Run))
+		}
 	}
 	return rows
 }
