@@ -21,6 +21,7 @@ import (
 
 	"github.com/ssrun/ssrun/client/cli"
 	"github.com/ssrun/ssrun/colocated"
+	"github.com/ssrun/ssrun/dashboard"
 	"github.com/ssrun/ssrun/host"
 	"github.com/ssrun/ssrun/orchestrator"
 	"github.com/ssrun/ssrun/status"
@@ -43,6 +44,8 @@ var subcommands = map[string]subcommand{
 	"status":  status.Main,
 	// colocated wraps a colocated model's program with its node's database (runtime.ColocatedSubcommand).
 	"colocated": colocated.Main,
+	"dashboard": dashboard.Main,
+	"report":    dashboard.ReportMain,
 }
 
 func runClient(args []string, stdout, stderr io.Writer) int {

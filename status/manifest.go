@@ -43,10 +43,11 @@ type Entity struct {
 	Jobs          []Job
 }
 
-// BatchSettings is an entity's batch_settings; empty when it was not launched as a batch job.
+// BatchSettings is an entity's batch_settings; empty when it was not launched as a batch job. Args is
+// what the writer recorded: ssrun writes the formatted arguments (a list), SmartSim a dict.
 type BatchSettings struct {
-	Cmd  string            `json:"batch_cmd"`
-	Args map[string]string `json:"batch_args"`
+	Cmd  string `json:"batch_cmd"`
+	Args any    `json:"batch_args"`
 }
 
 // Job is one model, ensemble member or database shard entry of a run.

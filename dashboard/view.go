@@ -1,0 +1,106 @@
+package dashboard
+
+import (
+	"fmt"
+	"html/template"
+	"time"
+)
+
+// pageData is what the page and report templates render: the experiments, and whether the output is
+// the static report (CSS inline, every job's details inline, no script) or the live page.
+type pageData struct {
+	Exps    []*Experiment
+	Version uint64
+	Static  bool
+	CSS     template.CSS
+	Now     time.Time
+	srv     *Server
+}
+
+// expData is one experiment section's data.
+type expData struct {
+	P *pageData
+	X *Experiment
+}
+
+// Exp wraps an experiment for its section template.
+func (p *pageData) Exp(x *Experiment) expData { return expData{p, x} }
+
+// RunsNewestFirst lists the experiment's runs, the latest start() first: it is what a person opens
+// the page for.
+func (d expData) RunsNewestFirst() []*RunView {
+	out := make([]*RunView, 0, len(d.X.Runs))
+	for i := len(d.X.Runs) - 1; i >= 0; i-- {
+		out = append(out, &d.X.Runs[i])
+	}
+	return out
+}
+
+// Gantt draws a run's timeline.
+func (d expData) Gantt(r *RunView) template.HTML { return gantt(r.Jobs, d.P.Now) }
+
+// Detail is one job's detail section for the static report.
+func (d expData) Detail(j *JobView) *jobDetail {
+	return d.P.srv.detail(d.X, j, reportTailBytes)
+}
+
+// RunID is the HTML id of a run's section.
+func (d expData) RunID(r *RunView) string { return runDOMID(d.X.Index, r.ID) }
+
+func runDOMID(exp int, run string) string { return domID(exp, "run:"+run) }
+
+// jobDetail is a job with what its detail section reads from disk: log tails, the batch script and,
+// for a shard, the collectors' charts.
+type jobDetail struct {
+	J       *JobView
+	Exp     int
+	Static  bool
+	Now     time.Time
+	Out     Tail
+	Err     Tail
+	Script  Tail
+	Memory  template.HTML
+	Clients template.HTML
+}
+
+func (s *Server) detail(x *Experiment, j *JobView, tail int64) *jobDetail {
+	root := s.roots[x.Index]
+	d := &jobDetail{J: j, Exp: x.Index, Static: tail == reportTailBytes, Now: s.now(),
+		Out: readTail(root, j.OutFile, tail), Err: readTail(root, j.ErrFile, tail)}
+	if j.Batch.Script != "" {
+		d.Script = readTail(root, j.Batch.Script, tail)
+	}
+	if j.IsShard() {
+		d.Memory = lineChart("memory of "+j.Name, "bytes", memorySeries(root, j))
+		d.Clients = lineChart("clients of "+j.Name, "", clientSeries(root, j))
+	}
+	return d
+}
+
+func clockOf(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("15:04:05")
+}
+
+func parseTemplates() *template.Template {
+	funcs := template.FuncMap{
+		"css":   cssToken,
+		"clock": clockOf,
+		"stamp": func(t time.Time) string {
+			if t.IsZero() {
+				return "-"
+			}
+			return t.Local().Format("2006-01-02 15:04:05.000 MST")
+		},
+		"dur": func(j *JobView, now time.Time) string { return j.Duration(now) },
+		"plural": func(n int, word string) string {
+			if n == 1 {
+				return fmt.Sprintf("1 %s", word)
+			}
+			return fmt.Sprintf("%d %ss", n, word)
+		},
+	}
+	return template.Must(template.New("").Funcs(funcs).ParseFS(assets, "assets/*.html"))
+}
