@@ -3,6 +3,7 @@ package colocated
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,4 +76,37 @@ func TestRankZeroWaitsForTheOtherRanks(t *testing.T) {
 	sigs := make(chan os.Signal, 1)
 	sigs <- os.Interrupt
 	r0.waitForOtherRanks(sigs)
+}
+
+// TestPinningKeepsTheStepsCPUs: pins outside this process's CPU set are dropped (with a note), as a
+// scheduler that confines the step would otherwise make taskset fail.
+func TestPinningKeepsTheStepsCPUs(t *testing.T) {
+	var note strings.Builder
+	if got := allowedPinning("0", &note); got != "0" && note.Len() == 0 {
+		t.Errorf("pinning 0 gave %q without a note", got)
+	}
+	note.Reset()
+	if got := allowedPinning("0,100000", &note); strings.Contains(got, "100000") || !strings.Contains(note.String(), "may not run on all of CPUs 0,100000") {
+		t.Errorf("pinning 0,100000 gave %q, note %q", got, note.String())
+	}
+	if got := allowedPinning("", &note); got != "" {
+		t.Errorf("no pinning gave %q", got)
+	}
+}
+
+func TestDBArgv(t *testing.T) {
+	cfg := &config{name: "m_db", port: 6780, ifname: "lo", dbArgs: []string{"maxmemory=1gb", "intra_op_parallelism=2", "flag"}}
+	argv, err := dbArgv("/bin/ssrun", cfg)
+	want := "/bin/ssrun db --name m_db --port 6780 --bind 127.0.0.1 --maxmemory 1gb --intra-op-threads 2 --flag"
+	if err != nil || strings.Join(argv, " ") != want {
+		t.Errorf("dbArgv = %q, %v; want %q", argv, err, want)
+	}
+	cfg.ifname = "no-such-if0"
+	if _, err := dbArgv("/bin/ssrun", cfg); err == nil || !strings.Contains(err.Error(), "no such network interface") {
+		t.Errorf("unknown interface: %v", err)
+	}
+	cfg = &config{name: "u", socket: "/tmp/x.sock"}
+	if argv, _ := dbArgv("/bin/ssrun", cfg); strings.Join(argv, " ") != "/bin/ssrun db --name u --port -1 --unixsocket /tmp/x.sock" {
+		t.Errorf("socket: %q", argv)
+	}
 }

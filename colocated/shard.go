@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ssrun/ssrun/client"
 	"github.com/ssrun/ssrun/orchestrator"
 	"github.com/ssrun/ssrun/runtime"
@@ -42,11 +44,11 @@ func startShard(ctx context.Context, cfg *config, stderr io.Writer) (*shard, err
 	if err != nil {
 		return nil, err
 	}
-	if cfg.pinning != "" {
+	if pins := allowedPinning(cfg.pinning, stderr); pins != "" {
 		if taskset, err := exec.LookPath("taskset"); err == nil {
-			argv = append([]string{taskset, "-c", cfg.pinning}, argv...)
+			argv = append([]string{taskset, "-c", pins}, argv...)
 		} else {
-			fmt.Fprintf(stderr, "ssrun colocated: taskset is not on PATH on %s: the database is not pinned to CPUs %s\n", nodeName(), cfg.pinning)
+			fmt.Fprintf(stderr, "ssrun colocated: taskset is not on PATH on %s: the database is not pinned to CPUs %s\n", nodeName(), pins)
 		}
 	}
 	if cfg.socket != "" {
@@ -90,6 +92,36 @@ func startShard(ctx context.Context, cfg *config, stderr io.Writer) (*shard, err
 		return nil, err
 	}
 	return s, nil
+}
+
+// allowedPinning keeps the CPUs of pins (SmartSim's comma-separated list) that this process may run
+// on. A scheduler that confines a step to some cores (Slurm's task/affinity or cgroups, jsrun) makes
+// SmartSim's default pinning, CPU 0, fail in taskset whenever CPU 0 is not the step's; the database
+// then runs on the allowed ones, or unpinned if none of the pins is allowed, and the step's stderr
+// says so.
+func allowedPinning(pins string, stderr io.Writer) string {
+	if pins == "" {
+		return ""
+	}
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return pins
+	}
+	var kept []string
+	for _, p := range strings.Split(pins, ",") {
+		cpu, err := strconv.Atoi(p)
+		if err != nil {
+			return pins // not a plain list: taskset judges it
+		}
+		if set.IsSet(cpu) {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) < len(strings.Split(pins, ",")) {
+		fmt.Fprintf(stderr, "ssrun colocated: this step may not run on all of CPUs %s on %s; the database is pinned to %q (empty: not pinned)\n",
+			pins, nodeName(), strings.Join(kept, ","))
+	}
+	return strings.Join(kept, ",")
 }
 
 // dbArgv is the `ssrun db` command of the node's database.
