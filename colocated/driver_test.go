@@ -21,7 +21,7 @@ exp = Experiment("colo", launcher="local")
 app = vars["ssrun"] + " client put-tensor x 1 2 3 && " + vars["ssrun"] + " client run-script double --fn double --inputs x --outputs y && " + vars["ssrun"] + " client get-tensor y"
 sim = exp.create_model("sim", exp.create_run_settings(exe="/bin/sh", exe_args=["-c", app]))
 sim.add_script("double", script="def double(x):\n    return x + x\n")
-sim.colocate_db_tcp(port=int(vars["port"]))
+sim.colocate_db_tcp(port=int(vars["port"]), debug=True)
 bad = exp.create_model("bad", exp.create_run_settings(exe="/bin/sh", exe_args=["-c", "echo $SSDB_b; exit 7"]))
 bad.colocate_db_uds(unix_socket=vars["socket"], db_identifier="b")
 exp.generate(sim, bad)
@@ -48,6 +48,13 @@ func TestLocalDriverWithColocatedModels(t *testing.T) {
 		if string(got) != want {
 			t.Errorf("%s.out = %q, want %q", name, got, want)
 		}
+	}
+	// debug=True keeps the database's log in the step's status directory; without it, nothing.
+	logs, _ := filepath.Glob(filepath.Join(dir, "colo", ".smartsim", "telemetry", "colo", "*", "model", "*", "*_colocated_db-*.log"))
+	if len(logs) != 1 || filepath.Base(filepath.Dir(logs[0])) != "sim" {
+		t.Errorf("database logs %v, want sim's only", logs)
+	} else if b, _ := os.ReadFile(logs[0]); !strings.Contains(string(b), "accepting connections on 127.0.0.1:"+strconv.Itoa(port)) {
+		t.Errorf("%s:\n%s", logs[0], b)
 	}
 	for _, addr := range []string{"127.0.0.1:" + strconv.Itoa(port), "unix://" + sock} {
 		if answers(addr) {

@@ -187,3 +187,30 @@ func TestTwoRanksShareTheNodeDatabase(t *testing.T) {
 		t.Error("the node's database still answers after both ranks ended")
 	}
 }
+
+// TestMPIRanksShareTheNodeDatabase: three ranks of a real `mpirun -np 3` on this node each write a
+// tensor and see the others' in the one database that local rank 0 started.
+func TestMPIRanksShareTheNodeDatabase(t *testing.T) {
+	mpirun, err := exec.LookPath("mpirun")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("mpirun is required under CI (ci/setup-slurm.sh installs openmpi-bin)")
+		}
+		t.Skip("mpirun is not installed (apt-get install openmpi-bin)")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "node.sock")
+	app := fmt.Sprintf(`%[1]s client put-tensor r$OMPI_COMM_WORLD_RANK 1 && for r in 0 1 2; do %[1]s client poll r$r --tries 200 --interval 50 >/dev/null || exit 1; done; echo ok`, ssrunBin)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "3",
+		ssrunBin, "colocated", "--unix-socket", sock, "--", "sh", "-c", app)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Count(string(out), "ok\n") != 3 {
+		t.Fatalf("mpirun: %v\n%s", err, out)
+	}
+	if answers("unix://" + sock) {
+		t.Error("the node's database still answers after the ranks ended")
+	}
+}
