@@ -25,8 +25,14 @@ import (
 // failure), which take the batch job's status and code.
 
 // exitCodesTick is how often the exit-code file is re-read when no notification arrives: the fallback
-// for shared file systems, where writes on the batch host raise no event on the driver's host.
-const exitCodesTick = time.Second
+// for shared file systems, where writes on the batch host raise no event on the driver's host. Once a
+// notification has come from the file, the batch host's writes evidently notify here, and the tick
+// slows to notifiedTickFactor times as a safety net; while the job waits in the queue (or has not been
+// polled yet) the tick reads nothing, so queued jobs cost the file system nothing.
+const (
+	exitCodesTick      = time.Second
+	notifiedTickFactor = 30
+)
 
 // batchExits follows one batch job's exit-code file and settles its members.
 type batchExits struct {
@@ -72,8 +78,9 @@ func newBatchExits(path string, batch launchers.Handle, names []string, log *slo
 func (g *batchExits) follow(wake <-chan struct{}, tick time.Duration) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	notified, read := false, true
 	for {
-		if g.read() == 0 {
+		if read && g.read() == 0 {
 			return
 		}
 		select {
@@ -81,11 +88,24 @@ func (g *batchExits) follow(wake <-chan struct{}, tick time.Duration) {
 			g.finish()
 			return
 		case <-wake:
+			if !notified {
+				notified = true
+				t.Reset(tick * notifiedTickFactor)
+			}
+			read = true
 		case <-t.C:
+			read = g.running()
 		case <-g.closing:
 			return
 		}
 	}
+}
+
+// running reports whether the batch job may be running members: not while it waits in the queue
+// (Paused) or before the launcher has polled it (New).
+func (g *batchExits) running() bool {
+	st := g.batch.Result().Status
+	return st != launchers.StatusNew && st != launchers.StatusPaused
 }
 
 // read consumes the lines appended since the last read and returns how many members are still

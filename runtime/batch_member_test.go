@@ -33,6 +33,12 @@ func (f *fakeBatch) Result() launchers.Result {
 	return f.result
 }
 
+func (f *fakeBatch) set(st launchers.Status) {
+	f.mu.Lock()
+	f.result.Status = st
+	f.mu.Unlock()
+}
+
 func (f *fakeBatch) end(r launchers.Result) {
 	f.mu.Lock()
 	f.result = r
@@ -134,6 +140,22 @@ func TestBatchMembersSettleOnTheTickWithoutNotifications(t *testing.T) {
 	appendLine(t, path, "2\n")
 	waitDone(t, m[2], 5*time.Second)
 	wantResult(t, m[2], launchers.StatusFailed, 12)
+}
+
+// While the job waits in the queue the tick reads nothing (a member cannot have ended); once the
+// scheduler says it runs, the tick reads again.
+func TestTheTickSkipsQueuedJobs(t *testing.T) {
+	path, batch, m, _ := exitFileFixture(t, false, 20*time.Millisecond)
+	batch.set(launchers.StatusPaused)
+	time.Sleep(50 * time.Millisecond) // the first read (at start) is behind us
+	appendLine(t, path, "a 0\n")
+	time.Sleep(150 * time.Millisecond) // several ticks
+	if r := m[0].Result(); r.Status != launchers.StatusPaused {
+		t.Fatalf("a read while its job was queued: %+v", r)
+	}
+	batch.set(launchers.StatusRunning)
+	waitDone(t, m[0], 5*time.Second)
+	wantResult(t, m[0], launchers.StatusCompleted, 0)
 }
 
 // A stop cancels the batch job: members that recorded keep their codes, the others end Cancelled, and
