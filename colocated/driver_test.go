@@ -5,6 +5,7 @@ package colocated
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -47,6 +48,32 @@ func TestLocalDriverWithColocatedModels(t *testing.T) {
 		got, _ := os.ReadFile(filepath.Join(dir, "colo", name, name+".out"))
 		if string(got) != want {
 			t.Errorf("%s.out = %q, want %q", name, got, want)
+		}
+	}
+	// The manifest records each colocated database as SmartSim's does.
+	b, err := os.ReadFile(filepath.Join(dir, "colo", ".smartsim", "telemetry", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Runs []struct {
+			Model []struct {
+				Name        string         `json:"name"`
+				ColocatedDB map[string]any `json:"colocated_db"`
+			} `json:"model"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &manifest); err != nil || len(manifest.Runs) != 1 || len(manifest.Runs[0].Model) != 2 {
+		t.Fatalf("manifest: %v\n%s", err, b)
+	}
+	for _, m := range manifest.Runs[0].Model {
+		doc, _ := json.Marshal(m.ColocatedDB)
+		want := map[string]string{
+			"sim": fmt.Sprintf(`{"models":[],"scripts":[{"double":{"backend":"TORCH","device":"CPU"}}],"settings":{"cpus":1,"custom_pinning":"0","db_identifier":"","debug":true,"extra_db_args":{},"ifname":"lo","port":%d,"rai_args":{}}}`, port),
+			"bad": fmt.Sprintf(`{"models":[],"scripts":[],"settings":{"cpus":1,"custom_pinning":"0","db_identifier":"b","debug":false,"extra_db_args":{},"port":0,"rai_args":{},"socket_permissions":755,"unix_socket":%q}}`, sock),
+		}[m.Name]
+		if string(doc) != want {
+			t.Errorf("manifest colocated_db of %s:\n%s\nwant\n%s", m.Name, doc, want)
 		}
 	}
 	// debug=True keeps the database's log in the step's status directory; without it, nothing.

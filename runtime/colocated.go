@@ -281,6 +281,43 @@ func (e *Experiment) ssrunBinary() (string, error) {
 	return e.engineExe(EngineSsrun)
 }
 
+// colocatedDoc is the manifest's colocated_db of a model, as SmartSim's telemetry manifest writes it:
+// {} without a colocated database, else its settings and the ML objects it is loaded with.
+func colocatedDoc(m *Model) map[string]any {
+	c := colocationOf(m)
+	if c == nil {
+		return map[string]any{}
+	}
+	rai, extra := map[string]any{}, map[string]any{}
+	for _, a := range c.Extra {
+		var v any
+		if !a.IsNone {
+			v = a.Value
+		}
+		switch a.Key {
+		case "threads_per_queue", "inter_op_parallelism", "intra_op_parallelism":
+			rai[a.Key] = v
+		default:
+			extra[a.Key] = v
+		}
+	}
+	settings := map[string]any{"cpus": c.DBCPUs, "custom_pinning": c.Pinning, "debug": c.Debug,
+		"db_identifier": c.DBIdentifier, "rai_args": rai, "extra_db_args": extra, "port": c.Port}
+	if c.UnixSocket != "" {
+		settings["unix_socket"], settings["socket_permissions"] = c.UnixSocket, c.SocketPermissions
+	} else {
+		settings["ifname"] = c.IfName
+	}
+	models, scripts := []any{}, []any{}
+	for _, ml := range m.MLModels {
+		models = append(models, map[string]any{ml.Name: map[string]any{"backend": ml.Backend, "device": ml.Devices[0]}})
+	}
+	for _, sc := range m.Scripts {
+		scripts = append(scripts, map[string]any{sc.Name: map[string]any{"backend": "TORCH", "device": sc.Devices[0]}})
+	}
+	return map[string]any{"settings": settings, "models": models, "scripts": scripts}
+}
+
 // String describes the colocation for logs.
 func (c *Colocation) String() string {
 	return fmt.Sprintf("colocated database at %s (db_cpus=%d, pinning=%q)", c.address(), c.DBCPUs, c.Pinning)

@@ -39,11 +39,12 @@ type modelSnap struct {
 	rs     *RunSettings
 	batch  *BatchSettings
 	files  *EntityFiles
+	colo   map[string]any // the manifest's colocated_db
 }
 
 func snapModel(m *Model) modelSnap {
 	return modelSnap{path: m.Path, params: m.Params.Clone(), rs: m.RunSettings.Clone(),
-		batch: m.BatchSettings.Clone(), files: m.Files.Clone()}
+		batch: m.BatchSettings.Clone(), files: m.Files.Clone(), colo: colocatedDoc(m)}
 }
 
 // journalMinInterval spaces background rewrites: a burst of status changes (1,000 members ending
@@ -272,7 +273,7 @@ func (e *Experiment) manifestModel(j *job) map[string]any {
 		"name": j.name, "path": m.path, "exe_args": nonNil(m.rs.ExeArgs),
 		"run_settings": map[string]any{"exe": []string{m.rs.Exe}, "run_command": m.rs.RunCommand,
 			"run_args": runArgs},
-		"batch_settings": batchDoc(m.batch), "params": params, "files": files, "colocated_db": map[string]any{},
+		"batch_settings": batchDoc(m.batch), "params": params, "files": files, "colocated_db": m.colo,
 		"telemetry_metadata": map[string]any{"status_dir": j.statusDir, "step_id": j.handle.ID(),
 			"task_id": j.handle.ID(), "managed": false, "job_id": j.handle.ID(), "run_id": j.runID, "step_name": j.step,
 			"status": string(r.Status), "return_code": rc,
