@@ -3,6 +3,7 @@ package colocated
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 )
@@ -43,7 +44,11 @@ type nodeLock struct {
 }
 
 func holdNodeLock(path string) (*nodeLock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil { // the socket's directory, made early
+		return nil, fmt.Errorf("cannot create the directory of %s: %v", path, err)
+	}
+	// Read-only is enough for flock(2), and lets ranks of other users share a lock file they did not create.
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the node's rank lock %s: %v", path, err)
 	}

@@ -124,7 +124,7 @@ func TestWrapperRunsTheProgramAgainstItsDatabase(t *testing.T) {
 // 125 with its own words and no program run.
 func TestWrapperExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	sock := filepath.Join(dir, "db.sock")
+	sock := filepath.Join(dir, "not", "yet", "db.sock") // the wrapper makes the socket's directory
 	if r := wrapper(t, dir, nil, "--unix-socket", sock, "--", "sh", "-c", "kill -TERM $$"); r.code != 128+int(syscall.SIGTERM) {
 		t.Errorf("program killed by SIGTERM: exit %d, want 143; %s", r.code, r.stderr)
 	}
