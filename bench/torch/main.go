@@ -84,8 +84,8 @@ func run(addr, dir, torchLib, ortLib string, duration time.Duration, rounds int)
 		return fmt.Errorf("MODELSTORE ONNX: %w", err)
 	}
 
-	fmt.Println("| batch | ssrun db, TORCH | in-process libtorch | ssrun db, ONNX export | in-process ONNX Runtime | db TORCH ÷ in-process libtorch | db TORCH ÷ db ONNX |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| batch | ssrun db, TORCH | in the server's backend (AI.INFO) | in-process libtorch | ssrun db, ONNX export | in-process ONNX Runtime | db TORCH ÷ in-process libtorch | db TORCH ÷ db ONNX |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, batch := range []int{1, 32} {
 		x := input(batch)
 		key := fmt.Sprintf("x%d", batch)
@@ -105,6 +105,9 @@ func run(addr, dir, torchLib, ortLib string, duration time.Duration, rounds int)
 			{"db onnx", execute("cnn_onnx")},
 			{"onnxruntime", func() error { _, err := om.Run(ctx, in); return err }},
 		}
+		if err := c.Do(ctx, "AI.INFO", "cnn_pt", "RESETSTAT").Err(); err != nil {
+			return err
+		}
 		means := make([][]time.Duration, len(ways))
 		for range rounds {
 			for i, w := range ways {
@@ -119,10 +122,33 @@ func run(addr, dir, torchLib, ortLib string, duration time.Duration, rounds int)
 		for i := range ways {
 			m[i] = median(means[i])
 		}
-		fmt.Printf("| %d | %s | %s | %s | %s | %.2f | %.2f |\n", batch, us(m[0]), us(m[1]), us(m[2]), us(m[3]),
+		inServer, err := serverRunTime(ctx, c, "cnn_pt")
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %d | %s | %s | %s | %s | %s | %.2f | %.2f |\n", batch, us(m[0]), us(inServer), us(m[1]), us(m[2]), us(m[3]),
 			float64(m[0])/float64(m[1]), float64(m[0])/float64(m[2]))
 	}
 	return nil
+}
+
+// serverRunTime is the mean time the server's backend spent per run of model (AI.INFO duration ÷
+// calls, warm-up included), which separates the backend from the protocol and queue around it.
+func serverRunTime(ctx context.Context, c *redis.Client, model string) (time.Duration, error) {
+	v, err := c.Do(ctx, "AI.INFO", model).Slice()
+	if err != nil {
+		return 0, err
+	}
+	fields := map[string]int64{}
+	for i := 0; i+1 < len(v); i += 2 {
+		if n, ok := v[i+1].(int64); ok {
+			fields[v[i].(string)] = n
+		}
+	}
+	if fields["calls"] == 0 {
+		return 0, fmt.Errorf("AI.INFO %s: no calls", model)
+	}
+	return time.Duration(fields["duration"]/fields["calls"]) * time.Microsecond, nil
 }
 
 // input is a deterministic random image batch.

@@ -5,6 +5,7 @@ package torch
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/ssrun/ssrun/orchestrator/ai"
 	"github.com/ssrun/ssrun/tensor"
@@ -14,6 +15,20 @@ import (
 type script struct {
 	unit        *unit
 	entryPoints map[string]bool
+	signatures  sync.Map // function name → *signature, read once from libtorch
+}
+
+// signature returns a function's schema, cached: a compiled unit never changes.
+func (s *script) signature(fn string) (*signature, error) {
+	if sig, ok := s.signatures.Load(fn); ok {
+		return sig.(*signature), nil
+	}
+	sig, err := s.unit.schema(fn)
+	if err != nil {
+		return nil, err
+	}
+	s.signatures.Store(fn, sig)
+	return sig, nil
 }
 
 // Compile compiles TorchScript source with libtorch and checks each entry point as RedisAI does: it
@@ -44,7 +59,7 @@ func (b *Backend) Compile(device string, source []byte, entryPoints []string) (a
 // (tensors, keys, args); other functions get their tensors bound by their schema (AI.SCRIPTSET and
 // SmartRedis's run_script, where "$" lists arrive in the List[Tensor] parameter).
 func (s *script) Run(ctx context.Context, call ai.ScriptCall) ([]*tensor.Tensor, error) {
-	sig, err := s.unit.schema(call.Function)
+	sig, err := s.signature(call.Function)
 	if err != nil {
 		return nil, fmt.Errorf("Function does not exist: %s", call.Function)
 	}
