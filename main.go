@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -115,6 +116,7 @@ func parseScriptArgs(args []string, stdout, stderr io.Writer) (host.Options, err
 	fs.StringVar(&opts.Launcher, "launcher", "", "launcher that Experiment(launcher=\"auto\") resolves to (default: detected on PATH in a real run, local in a dry run)")
 	fs.Uint64Var(&opts.Seed, "seed", 0, "seed for perm_strategy=\"random\"; recorded in the manifest")
 	fs.BoolVar(&opts.Detach, "detach", false, "leave local jobs running when the script ends")
+	fs.DurationVar(&opts.TelemetryInterval, "telemetry-interval", 5*time.Second, "how often database telemetry (db.telemetry.enable()) samples each shard")
 	fs.Uint64Var(&opts.MaxSteps, "max-steps", host.DefaultMaxSteps, "limit on Starlark execution steps (guards against runaway loops)")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "log warnings and errors only")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
@@ -39,6 +40,10 @@ type Env struct {
 	NewLauncher func(name string) launchers.Launcher
 	// Detach leaves local jobs running when the script ends (ssrun --detach).
 	Detach bool
+	// NoTelemetry starts experiments with telemetry off (SMARTSIM_FLAG_TELEMETRY=0, read by the host);
+	// Interval is how often database collectors sample (--telemetry-interval; 0: the default).
+	NoTelemetry bool
+	Interval    time.Duration
 	// Dir is the directory relative paths in the script are resolved against ("" means the process's).
 	Dir string
 	// Source returns the text of a loaded script file by the name its positions carry; add_function

@@ -35,7 +35,7 @@ var experimentMethods = map[string]*starlark.Builtin{
 	"summary":               starlark.NewBuiltin("summary", experimentSummary),
 }
 
-var experimentFields = []string{"exp_path", "launcher", "name"}
+var experimentFields = []string{"exp_path", "launcher", "name", "telemetry"}
 
 func newExperiment(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name, expPath starlark.Value
@@ -87,6 +87,8 @@ func (x *Experiment) Attr(name string) (starlark.Value, error) {
 		return starlark.String(x.exp.Path), nil
 	case "launcher":
 		return starlark.String(x.exp.LauncherName), nil
+	case "telemetry":
+		return &Telemetry{&x.exp.Telemetry}, nil
 	}
 	return bindMethod(x, name, experimentMethods)
 }

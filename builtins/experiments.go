@@ -21,13 +21,15 @@ func (env *Env) newExperiment(name, expPath, launcherName string) (*runtime.Expe
 	}
 	l := env.NewLauncher(launcherName)
 	exp, err := runtime.NewExperiment(name, expPath, launcherName, runtime.Options{
-		Cwd:          env.Dir,
-		Launcher:     l,
-		AutoLauncher: env.Launcher,
-		Seed:         env.Seed,
-		DryRun:       env.DryRun,
-		Hermetic:     env.Hermetic,
-		Log:          env.logger(),
+		Cwd:               env.Dir,
+		Launcher:          l,
+		AutoLauncher:      env.Launcher,
+		Seed:              env.Seed,
+		DryRun:            env.DryRun,
+		Hermetic:          env.Hermetic,
+		Log:               env.logger(),
+		NoTelemetry:       env.NoTelemetry,
+		TelemetryInterval: env.Interval,
 	})
 	if err != nil {
 		_ = l.Close()

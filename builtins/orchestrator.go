@@ -45,7 +45,7 @@ var orchestratorMethods = map[string]*starlark.Builtin{
 	"remove_stale_files":    starlark.NewBuiltin("remove_stale_files", orchestratorRemoveStaleFiles),
 }
 
-var orchestratorFields = []string{"batch", "db_identifier", "db_nodes", "engine", "hosts", "interface", "name", "num_shards", "path", "port", "run_command", "type"}
+var orchestratorFields = []string{"batch", "db_identifier", "db_nodes", "engine", "hosts", "interface", "name", "num_shards", "path", "port", "run_command", "telemetry", "type"}
 
 func (x *Orchestrator) String() string {
 	return "<orchestrator " + starlark.String(x.o.Name).String() + ">"
@@ -93,6 +93,8 @@ func (x *Orchestrator) Attr(name string) (starlark.Value, error) {
 		return starlark.String(x.o.EffectiveRunCommand()), nil
 	case "type":
 		return starlark.String(x.o.EntityType()), nil
+	case "telemetry":
+		return &Telemetry{&x.o.Telemetry}, nil
 	}
 	return bindMethod(x, name, orchestratorMethods)
 }

@@ -3,6 +3,7 @@ package host
 import (
 	"io"
 	"log/slog"
+	"time"
 )
 
 // DefaultMaxSteps bounds a script's Starlark execution (not the jobs it launches): about a minute of
@@ -37,6 +38,11 @@ type Options struct {
 	MaxSteps uint64
 	// LogLevel filters the log: slog.LevelDebug for -v, slog.LevelWarn for -q.
 	LogLevel slog.Level
+	// TelemetryInterval is how often database collectors sample (--telemetry-interval; 0: 5 s).
+	TelemetryInterval time.Duration
+	// Getenv reads the environment variables the host consults (SMARTSIM_FLAG_TELEMETRY); nil means
+	// os.Getenv. The runtime never reads the environment itself.
+	Getenv func(string) string
 	// Stdout receives the plan; Stderr receives the log and error backtraces.
 	Stdout, Stderr io.Writer
 }

@@ -50,6 +50,10 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	noTelemetry, err := telemetryOff(getenvOr(opts.Getenv))
+	if err != nil {
+		return err
+	}
 	log := NewLogger(stderr, opts.LogLevel)
 	l := newLoader(root, realRoot, fileOptions, predeclared(opts.Vars))
 	env := &builtins.Env{
@@ -59,6 +63,8 @@ func Run(ctx context.Context, opts Options) error {
 		Seed:        opts.Seed,
 		DryRun:      opts.DryRun,
 		Detach:      opts.Detach,
+		NoTelemetry: noTelemetry,
+		Interval:    opts.TelemetryInterval,
 		NewLauncher: launcherFactory(opts),
 		Dir:         root,
 		Source:      l.source,
@@ -109,7 +115,7 @@ func (opts *Options) check() error {
 	} else if st.IsDir() {
 		return Usagef("script %s is a directory", opts.Script)
 	}
-	return nil
+	return checkTelemetryInterval(opts.TelemetryInterval)
 }
 
 // scriptRoot returns the directory load() is confined to, the main script's: as spelled (absolute) and

@@ -71,6 +71,13 @@ func (s *Server) infoSection(name string) string {
 		runtime.ReadMemStats(&ms)
 		add("used_memory", used)
 		add("used_memory_human", humanBytes(used))
+		peak := max(s.keys.PeakMemory(), used)
+		add("used_memory_peak", peak)
+		add("used_memory_peak_human", humanBytes(peak))
+		if total, ok := totalSystemMemory(); ok {
+			add("total_system_memory", total)
+			add("total_system_memory_human", humanBytes(total))
+		}
 		if rss, ok := residentBytes(); ok {
 			add("used_memory_rss", rss)
 			add("used_memory_rss_human", humanBytes(rss))
@@ -124,6 +131,24 @@ func (s *Server) infoSection(name string) string {
 }
 
 // residentBytes is the process's resident set size, from /proc/self/statm (Linux).
+// totalSystemMemory is the machine's memory as Redis reports it (MemTotal of /proc/meminfo).
+func totalSystemMemory() (int64, bool) {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return kb * 1024, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
 func residentBytes() (int64, bool) {
 	data, err := os.ReadFile("/proc/self/statm")
 	if err != nil {

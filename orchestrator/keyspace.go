@@ -23,6 +23,7 @@ type Keyspace struct {
 	seed      maphash.Seed
 	shards    [keyspaceShards]keyspaceShard
 	used      atomic.Int64
+	peak      atomic.Int64 // the highest used has been (INFO's used_memory_peak)
 	count     atomic.Int64
 	maxmemory atomic.Int64
 }
@@ -67,6 +68,15 @@ func entrySize(key []byte, v command.Value) int64 {
 
 // UsedMemory is the number of bytes accounted to keys and values.
 func (ks *Keyspace) UsedMemory() int64 { return ks.used.Load() }
+
+// PeakMemory is the most UsedMemory has been since the keyspace was made.
+func (ks *Keyspace) PeakMemory() int64 { return ks.peak.Load() }
+
+// notePeak raises the peak to used when used is above it (a load, and a store only at a new peak).
+func (ks *Keyspace) notePeak(used int64) {
+	for p := ks.peak.Load(); used > p && !ks.peak.CompareAndSwap(p, used); p = ks.peak.Load() {
+	}
+}
 
 // MaxMemory is the limit past which writes are refused (0: none).
 func (ks *Keyspace) MaxMemory() int64 { return ks.maxmemory.Load() }
@@ -131,7 +141,7 @@ func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) err
 		ks.count.Add(1)
 	}
 	if delta != 0 { // same-size overwrites leave the shared counter's cache line alone
-		ks.used.Add(delta)
+		ks.notePeak(ks.used.Add(delta))
 	}
 	return nil
 }
@@ -260,7 +270,7 @@ func (ks *Keyspace) renameLocked(a, b *keyspaceShard, src, dst []byte) (bool, er
 	b.seq++
 	e.ver = b.seq
 	b.m[string(dst)] = e
-	ks.used.Add(entrySize(dst, e.val))
+	ks.notePeak(ks.used.Add(entrySize(dst, e.val)))
 	ks.count.Add(1)
 	return true, nil
 }

@@ -49,6 +49,14 @@ func TestMaxMemoryOOM(t *testing.T) {
 	if got := c.Do("SET", "again", val); got != "+OK\r\n" {
 		t.Errorf("SET after freeing memory = %q", got)
 	}
+	// The peak stays at the high-water mark after the DEL; total_system_memory is the machine's.
+	info = c.Do("INFO", "memory")
+	if peak, now := infoField(t, info, "used_memory_peak"), infoField(t, info, "used_memory"); peak < used || peak <= now {
+		t.Errorf("used_memory_peak = %d, want >= %d (the high-water mark) and > %d (now)", peak, used, now)
+	}
+	if total := infoField(t, info, "total_system_memory"); total < 1<<20 {
+		t.Errorf("total_system_memory = %d", total)
+	}
 	if got := c.Do("CONFIG", "SET", "maxmemory", "0"); got != "+OK\r\n" {
 		t.Errorf("CONFIG SET maxmemory 0 = %q", got)
 	}

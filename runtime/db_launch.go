@@ -209,6 +209,7 @@ func (e *Experiment) registerDatabase(run *manifestRun, o *Orchestrator, plans [
 	e.dbs().add(o)
 	e.recordDBJob(run, newDBJob(o, run.id, runID, shards))
 	e.plan.recordDatabase(o, plans)
+	e.startShardTelemetry(o, shards)
 	for _, s := range shards {
 		e.journal.bg.Add(1) // Close waits for the watchers, so no journal write follows its final one
 		go e.watchShard(o, s)

@@ -39,6 +39,11 @@ type Options struct {
 	FS FS
 	// Hermetic makes a dry run ignore what earlier runs left under exp_path (plan_hermetic.go).
 	Hermetic bool
+	// NoTelemetry starts the experiment with telemetry off (the host sets it from
+	// SMARTSIM_FLAG_TELEMETRY=0); TelemetryInterval is how often database collectors sample (0:
+	// DefaultTelemetryInterval). See telemetry.go.
+	NoTelemetry       bool
+	TelemetryInterval time.Duration
 }
 
 // DryRunTime is the clock of a dry run, so that plans are byte-stable.
@@ -63,8 +68,11 @@ type Experiment struct {
 	journal journal
 	history history
 	// closing is closed by Close, so watchers of batch jobs left to the scheduler return.
-	closing   chan struct{}
-	closeOnce sync.Once
+	closing chan struct{}
+	// Telemetry is exp.telemetry; shardTelemetry what it knows of each launched shard (telemetry_db.go).
+	Telemetry      TelemetryConfiguration
+	shardTelemetry shardRegistry
+	closeOnce      sync.Once
 	// batchWake wakes the readers of batch jobs' exit-code files (batch_member.go).
 	batchWake fileWake
 }
@@ -104,6 +112,7 @@ func NewExperiment(name, expPath, launcherName string, opts Options) (*Experimen
 	}
 	e := &Experiment{Name: name, Path: path, LauncherName: launcher, opts: opts, jobs: newJobTable(),
 		closing: make(chan struct{})}
+	e.Telemetry.enabled = !opts.NoTelemetry
 	e.plan = newPlan(e)
 	e.applyHermetic()
 	return e, nil

@@ -197,7 +197,7 @@ func (e *Experiment) manifestRunDoc(run *manifestRun) map[string]any {
 	e.runsMu.Unlock()
 	models, ensembles, orchestrators := []any{}, []any{}, []any{}
 	for _, d := range databases {
-		orchestrators = append(orchestrators, d.manifestEntry())
+		orchestrators = append(orchestrators, e.addShardTelemetry(d.manifestEntry()))
 	}
 	members := map[string][]any{}
 	for _, j := range jobs {

@@ -72,6 +72,8 @@ type Orchestrator struct {
 	BatchSettings     *BatchSettings
 	CPUs              int
 	userHosts         []string // create_database's hosts, for reset_hosts (nil until set_hosts)
+	// Telemetry is db.telemetry: off by default, as in SmartSim; on, shards are sampled (telemetry_db.go).
+	Telemetry TelemetryConfiguration
 
 	exp *Experiment
 

@@ -276,12 +276,14 @@ func (e *Experiment) linkOutputs(m *Model, lj launchers.Job) {
 // experiment closes: a batch job left to the scheduler may run for days, and Close must not wait for it.
 func (e *Experiment) watch(j *job) {
 	defer e.journal.bg.Done()
+	e.jobStarted(j)
 	select {
 	case <-j.handle.Done():
 	case <-e.closing:
 		return
 	}
 	j.settle()
+	e.jobStopped(j)
 	e.journalChanged()
 }
 
