@@ -14,7 +14,11 @@
 //     use instead>". It is prepared when the backend is loaded later (AI.CONFIG LOADBACKEND).
 //   - ONNX models report their input and output names from the blob itself, without a runtime;
 //     TORCH and TFLITE models without a backend report none, and execute commands then cannot
-//     check their key counts before the run.
+//     check their key counts before the run. A TorchScript forward taking one List[Tensor] takes
+//     any number of input keys (RedisAI refuses such models), one returning a list any number of
+//     output keys.
+//   - Scripts compile with the TORCH backend as TorchScript, or without it in ssrun's Starlark
+//     dialect (script_engine.go); a uniformly indented source is dedented first (dedent.go).
 //   - A negative count in AI.SCRIPTEXECUTE (which RedisAI silently treats as zero) is refused with
 //     the scope's count error.
 //   - AI.INFO and the scan commands forget a model or script as soon as its key no longer holds it
