@@ -76,8 +76,7 @@ torch-backend: $(TORCH_BACKEND)
 $(TORCH_BACKEND): $(TORCH_SHIM)/ssrun_torch.cpp $(TORCH_SHIM)/ssrun_torch.h
 	@[ -f /usr/include/torch/script.h ] || { echo "make torch-backend: libtorch is not installed (apt-get install libtorch-dev, or bash ci/setup-torch.sh)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 -O2 -fPIC -shared -o $@.tmp $< -I$(TORCH_INCLUDE) -ltorch -ltorch_cpu -lc10
-	mv $@.tmp $@
+	$(CXX) -std=c++17 -O2 -fPIC -shared -o $@.tmp.$$$$ $< -I$(TORCH_INCLUDE) -ltorch -ltorch_cpu -lc10 && mv $@.tmp.$$$$ $@
 
 torch-backend-if-available:
 	@if [ -f /usr/include/torch/script.h ]; then $(MAKE) -s torch-backend; else echo "torch-backend: libtorch not installed, TORCH tests will skip"; fi
