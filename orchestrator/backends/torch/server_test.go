@@ -174,6 +174,16 @@ func TestServerScripts(t *testing.T) {
 	setTensor(t, c, "y", in[1])
 	do(t, c, "AI.SCRIPTEXECUTE", "pre", "pre", "KEYS", 1, "k", "INPUTS", 2, "x", "y", "ARGS", 1, "3", "OUTPUTS", 2, "o1", "o2")
 	compareOutputs(t, "pre", []*tensor.Tensor{getTensor(t, c, "o1"), getTensor(t, c, "o2")}, tc.Outputs)
+	// AI.INFO as RedisAI's test_pytorch_scriptexecute reads it.
+	info := do(t, c, "AI.INFO", "pre").([]any)
+	fields := map[string]any{}
+	for i := 0; i+1 < len(info); i += 2 {
+		fields[info[i].(string)] = info[i+1]
+	}
+	if fields["type"] != "SCRIPT" || fields["backend"] != "TORCH" || fields["samples"] != int64(-1) ||
+		fields["calls"] != int64(1) || fields["errors"] != int64(0) {
+		t.Fatalf("AI.INFO pre: %v", fields)
+	}
 
 	do(t, c, "AI.SCRIPTSET", "legacy", "CPU", "SOURCE", src)
 	do(t, c, "AI.SCRIPTRUN", "legacy", "scale_add", "INPUTS", "x", "y", "OUTPUTS", "sa")
