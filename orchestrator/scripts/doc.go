@@ -1,8 +1,9 @@
 // Package scripts is the database's Starlark script engine (ai.ScriptEngine), used when the TORCH
 // backend (which compiles TorchScript with libtorch) is not loaded or `ssrun db --script-engine
 // starlark` asks for it: the SOURCE of AI.SCRIPTSTORE / AI.SCRIPTSET is a Starlark file whose
-// functions take and return tensors, with a predeclared `torch` module (package torch) that has PyTorch's names, broadcasting and type promotion, so a TorchScript
-// function without type annotations that uses those operations runs unchanged:
+// functions take and return tensors, with a predeclared `torch` module (package torch) that has
+// PyTorch's names, broadcasting and type promotion, so a TorchScript function without type
+// annotations that uses those operations runs unchanged:
 //
 //	def negate(x):
 //	    return torch.neg(x)
