@@ -70,3 +70,27 @@ func TestScriptErrors(t *testing.T) {
 		t.Errorf("missing function: %v", err)
 	}
 }
+
+// Outputs of other types and ranks come back as RedisAI tensors: a 0-d sum, INT64 indices, BOOL.
+func TestScriptOutputTypes(t *testing.T) {
+	b := backend(t)
+	src := "def stats(x):\n    return x.sum(), torch.argmax(x, 1), x > 2\n"
+	s, err := b.Compile("CPU", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := tensor.From([]int64{2, 2}, []float32{1, 4, 3, 2})
+	out, err := s.Run(context.Background(), ai.ScriptCall{Function: "stats", Inputs: []*tensor.Tensor{x}, Variadic: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 3 || len(out[0].Shape) != 0 || out[1].DType != tensor.Int64 || out[2].DType != tensor.Bool {
+		t.Fatalf("outputs %v", out)
+	}
+	sum, _ := tensor.Values[float32](out[0])
+	idx, _ := tensor.Values[int64](out[1])
+	gt, _ := tensor.Values[bool](out[2])
+	if sum[0] != 10 || idx[0] != 1 || idx[1] != 0 || gt[0] || !gt[1] || !gt[2] || gt[3] {
+		t.Fatalf("sum %v argmax %v gt %v", sum, idx, gt)
+	}
+}
