@@ -24,6 +24,7 @@ import (
 	"github.com/ssrun/ssrun/colocated"
 	"github.com/ssrun/ssrun/dashboard"
 	"github.com/ssrun/ssrun/host"
+	"github.com/ssrun/ssrun/member"
 	"github.com/ssrun/ssrun/orchestrator"
 	"github.com/ssrun/ssrun/status"
 	"github.com/ssrun/ssrun/testrunner"
@@ -47,6 +48,8 @@ var subcommands = map[string]subcommand{
 	"colocated": colocated.Main,
 	"dashboard": dashboard.Main,
 	"report":    dashboard.ReportMain,
+	// member runs a local member and records its pid and exit code (member.Subcommand).
+	member.Subcommand: member.Main,
 }
 
 func runClient(args []string, stdout, stderr io.Writer) int {
@@ -58,6 +61,7 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 var plannedSubcommands = []string{}
 
 func main() {
+	host.MemberBinary, _ = os.Executable()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -117,6 +121,7 @@ func parseScriptArgs(args []string, stdout, stderr io.Writer) (host.Options, err
 	fs.Uint64Var(&opts.Seed, "seed", 0, "seed for perm_strategy=\"random\"; recorded in the manifest")
 	fs.BoolVar(&opts.Detach, "detach", false, "leave local jobs running when the script ends")
 	fs.DurationVar(&opts.TelemetryInterval, "telemetry-interval", 5*time.Second, "how often database telemetry (db.telemetry.enable()) samples each shard")
+	fs.BoolVar(&opts.Resume, "resume", false, "skip members that completed unchanged, re-attach to running ones, run the rest (with --dry-run: say why per member)")
 	fs.Uint64Var(&opts.MaxSteps, "max-steps", host.DefaultMaxSteps, "limit on Starlark execution steps (guards against runaway loops)")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "log warnings and errors only")

@@ -44,6 +44,10 @@ type Env struct {
 	// Interval is how often database collectors sample (--telemetry-interval; 0: the default).
 	NoTelemetry bool
 	Interval    time.Duration
+	// Resume skips members that completed unchanged and re-attaches to running ones (ssrun --resume);
+	// Script (absolute) identifies the driver in the journal, so resume refuses another script's directory.
+	Resume bool
+	Script string
 	// Dir is the directory relative paths in the script are resolved against ("" means the process's).
 	Dir string
 	// Source returns the text of a loaded script file by the name its positions carry; add_function

@@ -11,12 +11,13 @@ import (
 // This file adapts the experiment methods that drive entities: start, stop, poll, finished,
 // get_status. Entities are given positionally (*entities), options by keyword.
 
-// experimentStart is start(*entities, block=True, summary=False, kill_on_interrupt=True). A blocking
-// start returns when every job has ended, or fails with KeyboardInterrupt on SIGINT/SIGTERM.
+// experimentStart is start(*entities, block=True, summary=False, kill_on_interrupt=True, resume=False).
+// A blocking start returns when every job has ended, or fails with KeyboardInterrupt on SIGINT/SIGTERM;
+// resume=True skips members that completed unchanged (ssrun --resume for one call).
 func experimentStart(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	o := runtime.StartOptions{Block: true, KillOnInterrupt: true}
 	if err := starlark.UnpackArgs(b.Name(), nil, kwargs, "block?", &o.Block, "summary?", &o.Summary,
-		"kill_on_interrupt?", &o.KillOnInterrupt); err != nil {
+		"kill_on_interrupt?", &o.KillOnInterrupt, "resume?", &o.Resume); err != nil {
 		return nil, err
 	}
 	entities, err := entitiesOf(args)

@@ -30,6 +30,8 @@ func (env *Env) newExperiment(name, expPath, launcherName string) (*runtime.Expe
 		Log:               env.logger(),
 		NoTelemetry:       env.NoTelemetry,
 		TelemetryInterval: env.Interval,
+		Resume:            env.Resume,
+		Script:            env.Script,
 	})
 	if err != nil {
 		_ = l.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/ssrun/ssrun/launchers/pbs"
 	"github.com/ssrun/ssrun/launchers/slurm"
 	"github.com/ssrun/ssrun/launchers/wlm"
+	"github.com/ssrun/ssrun/member"
 	"github.com/ssrun/ssrun/runtime"
 )
 
@@ -32,7 +33,7 @@ func launcherFactory(opts Options) func(name string) launchers.Launcher {
 		}
 		switch name {
 		case "", "local":
-			return local.New(local.Options{})
+			return local.New(local.Options{Recorder: memberRecorder()})
 		case "dryrun":
 			return dryrun.New()
 		case "slurm":
@@ -102,3 +103,21 @@ func (u unavailableLauncher) Launch(context.Context, launchers.Job) (launchers.H
 }
 
 func (u unavailableLauncher) Close() error { return nil }
+
+// MemberBinary is the ssrun binary local members run under (`ssrun member`); the ssrun command sets it
+// to itself. A test binary driving host.Run leaves it empty: it cannot act as `ssrun member`.
+var MemberBinary string
+
+// memberRecorder is the `ssrun member` command local members run under, so their pid and exit code
+// are recorded without the driver (package member); $SSRUN_BIN names another ssrun binary. Without
+// one, members run unwrapped and a resume reruns those it did not see end.
+func memberRecorder() []string {
+	bin := os.Getenv("SSRUN_BIN")
+	if bin == "" {
+		bin = MemberBinary
+	}
+	if bin == "" {
+		return nil
+	}
+	return []string{bin, member.Subcommand}
+}

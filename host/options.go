@@ -34,6 +34,8 @@ type Options struct {
 	Seed uint64
 	// Detach leaves local jobs running when the script ends instead of stopping them.
 	Detach bool
+	// Resume skips members that completed unchanged and re-attaches to those still running.
+	Resume bool
 	// MaxSteps bounds Starlark execution steps; 0 means DefaultMaxSteps.
 	MaxSteps uint64
 	// LogLevel filters the log: slog.LevelDebug for -v, slog.LevelWarn for -q.

@@ -65,6 +65,8 @@ func Run(ctx context.Context, opts Options) error {
 		Detach:      opts.Detach,
 		NoTelemetry: noTelemetry,
 		Interval:    opts.TelemetryInterval,
+		Resume:      opts.Resume,
+		Script:      absScript(opts.Script),
 		NewLauncher: launcherFactory(opts),
 		Dir:         root,
 		Source:      l.source,
@@ -175,4 +177,12 @@ func LevelFor(verbose, quiet bool) slog.Level {
 	default:
 		return slog.LevelInfo
 	}
+}
+
+// absScript is the script's absolute path, the identity the journal records for resume.
+func absScript(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }

@@ -87,6 +87,7 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 			j.ensemble = ml.s.ensemble.Name
 		}
 		e.jobs.add(j)
+		e.journalStarted(j)
 		e.linkOutputs(m, launchers.Job{Stdout: ml.out, Stderr: ml.errOut})
 		e.journal.bg.Add(1)
 		go e.watch(j)

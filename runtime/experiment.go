@@ -44,6 +44,10 @@ type Options struct {
 	// DefaultTelemetryInterval). See telemetry.go.
 	NoTelemetry       bool
 	TelemetryInterval time.Duration
+	// Resume skips members that completed unchanged and re-attaches to those still running (resume.go).
+	Resume bool
+	// Script identifies the driver script in the journal, so a resume refuses another script's directory.
+	Script string
 }
 
 // DryRunTime is the clock of a dry run, so that plans are byte-stable.
@@ -75,6 +79,11 @@ type Experiment struct {
 	closeOnce      sync.Once
 	// batchWake wakes the readers of batch jobs' exit-code files (batch_member.go).
 	batchWake fileWake
+	// digests caches input digests for member identities (member_hash.go); runlog is the append-only
+	// journal and resume what it says about earlier runs (journal.go, resume.go).
+	digests digestCache
+	runlog  runLog
+	resume  resumeState
 }
 
 var supportedLaunchers = []string{"local", "slurm", "pbs", "pals", "lsf", "dragon", "dryrun"}

@@ -29,6 +29,11 @@ func (e *Experiment) Generate(entities []Entity, o GenerateOptions) error {
 	if err := validateEntities(entities); err != nil {
 		return err
 	}
+	if e.opts.Resume {
+		if _, err := e.resumeJournal(); err != nil {
+			return err
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	g := &generator{exp: e, fs: e.opts.FS, opts: o, hashes: map[string]string{}}
@@ -78,7 +83,7 @@ func (g *generator) run(entities []Entity) error {
 
 func (g *generator) ensemble(ens *Ensemble) error {
 	dir := filepath.Join(g.exp.Path, ens.Name)
-	if ok, _ := g.fs.Exists(dir); ok && g.opts.Overwrite {
+	if ok, _ := g.fs.Exists(dir); ok && g.opts.Overwrite && !g.exp.opts.Resume { // resume keeps unchanged members
 		if err := g.fs.RemoveAll(dir); err != nil {
 			return Errorf(SmartSimError, "Could not remove %s: %v", dir, err)
 		}
@@ -101,7 +106,14 @@ func (g *generator) ensemble(ens *Ensemble) error {
 // entity builds one model's directory at dst, all or nothing.
 func (g *generator) entity(m *Model, dst string) error {
 	exists, _ := g.fs.Exists(dst)
-	if exists && !g.opts.Overwrite {
+	if exists && g.exp.opts.Resume {
+		if g.exp.generationKeeps(m) { // its directory holds the outputs of a run resume will skip or follow
+			m.Path = dst
+			g.exp.opts.Log.Debug("resume: keeping the directory of " + m.Name)
+			return nil
+		}
+		// a member that will run again is regenerated in place
+	} else if exists && !g.opts.Overwrite {
 		return Errorf(FileExistsError, "Directory for entity %s already exists in path %s", m.Name, dst)
 	}
 	tree, block, err := g.planTree(m, dst)

@@ -39,6 +39,12 @@ type job struct {
 	stopped bool
 	// manifestCache is the job's encoded manifest entry once it has ended.
 	manifestCache json.RawMessage
+	// onSettle records the final result in the journal (run_log.go); resumeNote says why resume did not
+	// launch it ("skipped: unchanged since run-003", "re-attached: ..."), attachedFrom the run whose
+	// execution it follows when it was re-attached.
+	onSettle     func(*job, launchers.Result)
+	resumeNote   string
+	attachedFrom string
 
 	settleMu sync.Mutex // held while the final result is recorded, so readers wait for it
 	settled  bool
@@ -72,6 +78,9 @@ func (j *job) settle() (changed bool) {
 	r = j.result
 	j.mu.Unlock()
 	j.log.Info(fmt.Sprintf("%s(%s): %s", j.name, j.handle.ID(), r.Status), "returncode", r.ExitCode)
+	if j.onSettle != nil {
+		j.onSettle(j, r)
+	}
 	return true
 }
 

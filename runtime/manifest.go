@@ -104,6 +104,7 @@ func (e *Experiment) flushJournal() {
 }
 
 func (e *Experiment) writeManifestLogged() {
+	e.journalSync() // the journal's group commit rides on the manifest's coalesced rewrites
 	if err := e.writeManifest(); err != nil {
 		e.opts.Log.Error("could not write manifest", "error", err)
 	}
@@ -269,7 +270,7 @@ func (e *Experiment) manifestModel(j *job) map[string]any {
 		rc = r.ExitCode
 	}
 	started, ended := j.times()
-	return map[string]any{
+	entry := map[string]any{
 		"name": j.name, "path": m.path, "exe_args": nonNil(m.rs.ExeArgs),
 		"run_settings": map[string]any{"exe": []string{m.rs.Exe}, "run_command": m.rs.RunCommand,
 			"run_args": runArgs},
@@ -280,6 +281,10 @@ func (e *Experiment) manifestModel(j *job) map[string]any {
 			"argv": nonNil(j.argv), "env": nonNil(j.envDelta), "start_time": timeDoc(started), "end_time": timeDoc(ended)},
 		"out_file": j.stdout, "err_file": j.stderr,
 	}
+	if j.resumeNote != "" { // why a resumed run did not launch it
+		entry["telemetry_metadata"].(map[string]any)["resume"] = j.resumeNote
+	}
+	return entry
 }
 
 // timeDoc is a manifest timestamp: RFC 3339 in UTC with nanoseconds, or null when it has not happened

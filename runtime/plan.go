@@ -24,6 +24,8 @@ type Plan struct {
 	// Databases and DBObjects are the databases started and the ML objects stored (plan_db.go).
 	Databases []PlanDatabase `json:"databases,omitempty"`
 	DBObjects []PlanDBObject `json:"db_objects,omitempty"`
+	// Resume is what --resume decided for each member (resume.go).
+	Resume []PlanResume `json:"resume,omitempty"`
 
 	mu       sync.Mutex
 	exp      *Experiment
@@ -40,17 +42,19 @@ type PlanExperiment struct {
 
 // PlanEntity is a model, or an ensemble with its members.
 type PlanEntity struct {
-	Name          string       `json:"name"`
-	Type          string       `json:"type"`
-	Path          string       `json:"path"`
-	Params        [][2]string  `json:"params,omitempty"`
-	Exe           string       `json:"exe,omitempty"`
-	ExeArgs       []string     `json:"exe_args,omitempty"`
-	Strategy      string       `json:"perm_strategy,omitempty"`
-	Seed          *uint64      `json:"seed,omitempty"`
-	BatchSettings []string     `json:"batch_args,omitempty"`
-	Attached      *PlanFiles   `json:"attached,omitempty"`
-	Members       []PlanEntity `json:"members,omitempty"`
+	Name          string      `json:"name"`
+	Type          string      `json:"type"`
+	Path          string      `json:"path"`
+	Params        [][2]string `json:"params,omitempty"`
+	Exe           string      `json:"exe,omitempty"`
+	ExeArgs       []string    `json:"exe_args,omitempty"`
+	Strategy      string      `json:"perm_strategy,omitempty"`
+	Seed          *uint64     `json:"seed,omitempty"`
+	BatchSettings []string    `json:"batch_args,omitempty"`
+	Attached      *PlanFiles  `json:"attached,omitempty"`
+	// Hash is a model's identity (member_hash.go).
+	Hash    string       `json:"hash,omitempty"`
+	Members []PlanEntity `json:"members,omitempty"`
 }
 
 // PlanFiles are the files attached to a model for generation (portable paths), so a plan names every
@@ -71,6 +75,19 @@ type FileOp struct {
 	Target string `json:"target,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
 	Mode   string `json:"mode,omitempty"`
+}
+
+// PlanResume is resume's decision for one member: run (and why), skip, or attach.
+type PlanResume struct {
+	Name   string `json:"name"`
+	Action string `json:"action"`
+	Reason string `json:"reason"`
+}
+
+func (p *Plan) recordResume(r PlanResume) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.Resume = append(p.Resume, r)
 }
 
 // PlanLaunch is one launched job.
@@ -176,6 +193,9 @@ func (p *Plan) describe(ent Entity) PlanEntity {
 			pe.BatchSettings = x.BatchSettings.FormatBatchArgs()
 		}
 		pe.Attached = p.describeFiles(x.Files)
+		if x.RunSettings != nil {
+			pe.Hash = e.identity(x).Hash
+		}
 		return pe
 	case *Ensemble:
 		seed := x.Seed
@@ -267,8 +287,9 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 		Launches   []PlanLaunch   `json:"launches"`
 		Databases  []PlanDatabase `json:"databases,omitempty"`
 		DBObjects  []PlanDBObject `json:"db_objects,omitempty"`
+		Resume     []PlanResume   `json:"resume,omitempty"`
 	}
-	out := plain{p.Experiment, p.Entities, p.FileOps, p.Launches, p.Databases, p.DBObjects}
+	out := plain{p.Experiment, p.Entities, p.FileOps, p.Launches, p.Databases, p.DBObjects, p.Resume}
 	if out.Entities == nil {
 		out.Entities = []PlanEntity{}
 	}
@@ -332,6 +353,12 @@ func (p *Plan) Text() string {
 		}
 	}
 	writeDatabasesText(&b, p)
+	if len(p.Resume) > 0 {
+		b.WriteString("\nResume:\n")
+		for _, r := range p.Resume {
+			fmt.Fprintf(&b, "  %s: %s (%s)\n", r.Name, r.Action, r.Reason)
+		}
+	}
 	return b.String()
 }
 
@@ -350,6 +377,9 @@ func writeEntityText(b *strings.Builder, ent PlanEntity, indent string) {
 	}
 	if ent.Exe != "" {
 		fmt.Fprintf(b, "%s  exe: %s\n", indent, strings.Join(quoteArgs(append([]string{ent.Exe}, ent.ExeArgs...)), " "))
+	}
+	if ent.Hash != "" {
+		fmt.Fprintf(b, "%s  hash: %s\n", indent, ent.Hash[:16])
 	}
 	if len(ent.BatchSettings) > 0 {
 		fmt.Fprintf(b, "%s  batch: %s\n", indent, strings.Join(quoteArgs(ent.BatchSettings), " "))

@@ -15,6 +15,8 @@ type StartOptions struct {
 	Block           bool
 	Summary         bool
 	KillOnInterrupt bool
+	// Resume skips members that completed unchanged and re-attaches to running ones (resume.go).
+	Resume bool
 }
 
 // step is one model to launch in a start() call, with the ensemble it belongs to ("" for a model).
@@ -125,6 +127,9 @@ func (e *Experiment) Start(ctx context.Context, entities []Entity, o StartOption
 	if err == nil {
 		err = e.checkDatabases(entities, steps)
 	}
+	if err == nil && (o.Resume || e.opts.Resume) {
+		_, err = e.resumeJournal() // a journal resume cannot trust refuses before anything starts
+	}
 	if err == nil {
 		err = e.launchAll(ctx, entities, steps, o)
 	}
@@ -173,6 +178,17 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 		e.opts.Log.Info(e.launchSummary(entities))
 	}
 	if err := e.prepareDatabases(ctx, run, entities, steps); err != nil {
+		e.flushJournal()
+		return err
+	}
+	if o.Resume || e.opts.Resume {
+		var err error
+		if steps, err = e.applyResume(run, steps); err != nil {
+			e.flushJournal()
+			return err
+		}
+	}
+	if err := e.journalIntents(e.intents(run, steps)); err != nil {
 		e.flushJournal()
 		return err
 	}
@@ -231,6 +247,7 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 		Dir:      m.Path,
 		Stdout:   filepath.Join(statusDir, m.Name+".out"),
 		Stderr:   filepath.Join(statusDir, m.Name+".err"),
+		Record:   filepath.Join(statusDir, m.Name), // `ssrun member` records pid and exit code there
 	}
 	argv, err := e.stepCommand(m, lj.Name, lj.Stdout, lj.Stderr, delta, false)
 	if err != nil {
@@ -252,6 +269,7 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 		j.ensemble = s.ensemble.Name
 	}
 	e.jobs.add(j)
+	e.journalStarted(j)
 	e.plan.recordLaunch(PlanLaunch{Name: lj.Name, Entity: m.Name, Type: j.entityType, RunID: runID, Run: run.id,
 		Argv: lj.Argv, EnvDelta: lj.EnvDelta, Cwd: lj.Dir, Stdout: lj.Stdout, Stderr: lj.Stderr})
 	e.linkOutputs(m, lj)

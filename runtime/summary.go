@@ -24,6 +24,8 @@ type SummaryRow struct {
 	Time       float64 `json:"Time"`
 	Status     string  `json:"Status"`
 	Returncode *int    `json:"Returncode"`
+	// Resume says why a resumed run did not launch the job ("skipped: unchanged since run-003").
+	Resume string `json:"Resume,omitempty"`
 }
 
 // SummaryRows lists every job launched in this experiment in launch order (DESIGN §4: not only the
@@ -53,7 +55,7 @@ func (e *Experiment) SummaryRows() []SummaryRow {
 func jobSummaryRow(j *job, now time.Time) SummaryRow {
 	r := j.Result()
 	row := SummaryRow{Name: j.name, EntityType: j.entityType, JobID: j.handle.ID(), RunID: j.runID,
-		Time: math.Round(j.elapsed(now).Seconds()*1e4) / 1e4, Status: string(r.Status)}
+		Time: math.Round(j.elapsed(now).Seconds()*1e4) / 1e4, Status: string(r.Status), Resume: j.resumeNote}
 	if r.Status.Terminal() {
 		rc := r.ExitCode
 		row.Returncode = &rc
@@ -79,6 +81,14 @@ func (e *Experiment) Summary(style string) (string, error) {
 	if !ok {
 		return "", Errorf(ValueError, "Unknown summary style %q: use github, plain, markdown or json", style)
 	}
+	headers := append([]string{""}, summaryHeaders...)
+	resumed := false
+	for _, r := range rows {
+		resumed = resumed || r.Resume != ""
+	}
+	if resumed { // a resumed run says which rows it did not launch, in a column of its own
+		headers = append(headers, "Resume")
+	}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
 		rc := "None"
@@ -86,6 +96,9 @@ func (e *Experiment) Summary(style string) (string, error) {
 			rc = strconv.Itoa(*r.Returncode)
 		}
 		cells[i] = []string{strconv.Itoa(r.Index), r.Name, r.EntityType, r.JobID, strconv.Itoa(r.RunID), strconv.FormatFloat(r.Time, 'f', 4, 64), r.Status, rc}
+		if resumed {
+			cells[i] = append(cells[i], r.Resume)
+		}
 	}
-	return tabulate(append([]string{""}, summaryHeaders...), cells, tf, false), nil
+	return tabulate(headers, cells, tf, false), nil
 }

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -97,11 +99,14 @@ func Print(w io.Writer, path string, asJSON bool) error {
 // ReadRows reads the manifest at path and returns one row per job of the latest run of each entity,
 // in the manifest's order (the order of each entity's first appearance).
 func ReadRows(path string) ([]Row, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && journalExists(path) {
+		return withJournal([]Row{}, path) // a driver killed before its first manifest write
+	}
 	m, err := ReadManifest(path)
 	if err != nil {
 		return nil, err
 	}
-	return latestRows(m), nil
+	return withJournal(latestRows(m), path)
 }
 
 // LatestEntity is an entity as the latest run that launched it left it.

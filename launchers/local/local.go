@@ -31,11 +31,15 @@ const DefaultGrace = 5 * time.Second
 type Options struct {
 	// Grace is the time between SIGTERM and SIGKILL when a job is stopped; zero means DefaultGrace.
 	Grace time.Duration
+	// Recorder is the command prefix of `ssrun member` (the ssrun binary and "member"); with it, a job
+	// that names a Record runs under that wrapper, which records its pid and exit code in files.
+	Recorder []string
 }
 
 // Launcher starts jobs as local processes. It is safe for concurrent use.
 type Launcher struct {
-	grace time.Duration
+	grace    time.Duration
+	recorder []string
 
 	// launching is held shared by every Launch in progress and exclusively by Close, so no job can
 	// start behind Close's back.
@@ -54,7 +58,7 @@ func New(opts Options) *Launcher {
 	if grace <= 0 {
 		grace = DefaultGrace
 	}
-	return &Launcher{grace: grace, running: make(map[*process]struct{})}
+	return &Launcher{grace: grace, recorder: opts.Recorder, running: make(map[*process]struct{})}
 }
 
 // Name is "local", as Experiment(launcher="local") spells it.
@@ -105,6 +109,10 @@ func (l *Launcher) start(job launchers.Job) (*process, error) {
 		Env:         job.Env,
 		Dir:         job.Dir,
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	if len(l.recorder) > 0 && job.Record != "" { // the program resolved above, so a bad command still fails the launch
+		cmd.Path = l.recorder[0]
+		cmd.Args = append(append(append([]string(nil), l.recorder...), "--record", job.Record, "--exec", path, "--"), job.Argv...)
 	}
 	// Assign only non-nil files: a typed nil *os.File in an io.Writer would not read as "discard".
 	if out.stdout != nil {

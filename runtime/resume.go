@@ -1,0 +1,368 @@
+package runtime
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ssrun/ssrun/launchers"
+	"github.com/ssrun/ssrun/member"
+	jrnl "github.com/ssrun/ssrun/runtime/journal"
+)
+
+// Resume (ssrun --resume, start(..., resume=True)) decides per member from the journal: a member whose
+// latest execution ended Completed with the identity it has now is skipped; one still running (its
+// wrapper's pid and start time still name a live process) is re-attached and followed to its end; an
+// execution that ended while no driver watched is read from the exit code its wrapper (or batch
+// script) recorded; every other member runs, with the reason: new, params changed, file in.txt
+// changed, executable changed, previously Failed (code 7), previously Cancelled, never finished.
+
+// resumeState is the journal as read once by the first resume decision of this driver.
+type resumeState struct {
+	once  sync.Once
+	state *jrnl.State
+	err   error
+}
+
+type resumeAction int
+
+const (
+	resumeRun resumeAction = iota
+	resumeSkip
+	resumeAttach
+)
+
+// resumeDecision is what resume does with one member and why.
+type resumeDecision struct {
+	action resumeAction
+	reason string
+	prior  *jrnl.Member
+	id     memberIdentity
+}
+
+// manifestSchemaVersion is the manifest layout this ssrun writes (SmartSim's 0.0.4).
+const manifestSchemaVersion = "0.0.4"
+
+// resumeJournal reads and checks the journal: corrupt, newer, or another script's is a clear error
+// before anything is generated or launched.
+func (e *Experiment) resumeJournal() (*jrnl.State, error) {
+	e.resume.once.Do(func() {
+		if e.opts.Hermetic && e.opts.DryRun {
+			e.resume.state = jrnl.Replay(nil)
+			return
+		}
+		fix := "Nothing was launched or deleted. Run without --resume in another exp_path to start afresh."
+		if err := e.checkManifestVersion(); err != nil {
+			e.resume.err = Errorf(SmartSimError, "Cannot resume %s: %v. %s", e.Path, err, fix)
+			return
+		}
+		recs, err := jrnl.Read(e.JournalPath())
+		if err != nil {
+			e.resume.err = Errorf(SmartSimError, "Cannot resume %s: %v. %s", e.Path, err, fix)
+			return
+		}
+		st := jrnl.Replay(recs)
+		if st.Script != "" && e.opts.Script != "" && st.Script != e.opts.Script {
+			e.resume.err = Errorf(SmartSimError, "Cannot resume %s: it was made by %s, not %s (journal %s). Resume it with that script, or give this one another exp_path. Nothing was launched or deleted.",
+				e.Path, st.Script, e.opts.Script, e.JournalPath())
+			return
+		}
+		e.resume.state = st
+	})
+	return e.resume.state, e.resume.err
+}
+
+// checkManifestVersion refuses a manifest written in a newer layout than this ssrun's.
+func (e *Experiment) checkManifestVersion() error {
+	data, err := os.ReadFile(e.ManifestPath())
+	if err != nil {
+		return nil
+	}
+	var doc struct {
+		Schema struct {
+			Version string `json:"version"`
+		} `json:"schema info"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("%s is not valid JSON (%v)", e.ManifestPath(), err)
+	}
+	if doc.Schema.Version != "" && versionNewer(doc.Schema.Version, manifestSchemaVersion) {
+		return fmt.Errorf("%s has manifest version %s, newer than this ssrun's %s (upgrade ssrun)", e.ManifestPath(), doc.Schema.Version, manifestSchemaVersion)
+	}
+	return nil
+}
+
+// versionNewer compares dotted numeric versions.
+func versionNewer(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			return x > y
+		}
+	}
+	return false
+}
+
+// decide is resume's decision for m. ignoreEnv compares identities without the environment (at
+// generation, databases are not started yet, so SSDB is not known; generated content never depends on
+// it). probe decides without side effects (generation, dry run).
+func (e *Experiment) decide(st *jrnl.State, m *Model, ignoreEnv, probe bool) resumeDecision {
+	d := resumeDecision{id: e.identity(m), action: resumeRun}
+	prior := st.Members[m.Name]
+	if prior == nil {
+		d.reason = "new"
+		return d
+	}
+	d.prior = prior
+	if !prior.Ended {
+		e.settleUnwatched(prior, probe)
+	}
+	if !prior.Ended {
+		record := filepath.Join(prior.Dir, m.Name)
+		if pid, alive := memberAlive(record); alive {
+			d.action, d.reason = resumeAttach, fmt.Sprintf("still running (pid %d since %s): re-attached", pid, prior.Since)
+			return d
+		}
+		d.reason = "never finished"
+		return d
+	}
+	if changed := identityChange(prior, d.id, ignoreEnv); changed != "" {
+		d.reason = changed
+		return d
+	}
+	switch launchers.Status(prior.Status) {
+	case launchers.StatusCompleted:
+		d.action, d.reason = resumeSkip, "unchanged since "+prior.Since
+	case launchers.StatusFailed:
+		d.reason = fmt.Sprintf("previously Failed (code %d)", prior.Code)
+	default:
+		d.reason = "previously " + prior.Status
+	}
+	return d
+}
+
+// identityChange says what changed between the prior execution's identity and now ("" if nothing).
+func identityChange(prior *jrnl.Member, id memberIdentity, ignoreEnv bool) string {
+	if prior.Hash == id.Hash {
+		return ""
+	}
+	if ignoreEnv && len(prior.Parts) > 0 {
+		same := len(prior.Parts) == len(id.Parts)
+		for k, v := range id.Parts {
+			if k != partEnv && prior.Parts[k] != v {
+				same = false
+			}
+		}
+		if same {
+			return ""
+		}
+	}
+	return changedParts(prior.Parts, id.Parts)
+}
+
+// settleUnwatched completes what the journal lacks about an execution that ended while no driver
+// watched: the exit code its wrapper wrote (local) or its batch script recorded. Unless probing, the
+// end is appended to the journal, so the next reader need not look again.
+func (e *Experiment) settleUnwatched(prior *jrnl.Member, probe bool) {
+	code, ok := member.ReadExitCode(filepath.Join(prior.Dir, prior.Name))
+	if !ok {
+		code, ok = batchExitCode(prior)
+	}
+	if !ok {
+		return
+	}
+	prior.Ended, prior.Code, prior.Status = true, code, string(launchers.StatusCompleted)
+	if code != 0 {
+		prior.Status = string(launchers.StatusFailed)
+	}
+	if !probe {
+		c := code
+		e.journalAppend(false, jrnl.Record{Ev: jrnl.EvEnd, Run: prior.Since, Name: prior.Name, Status: prior.Status, Code: &c})
+	}
+}
+
+// batchExitCode reads a batch member's code from its batch job's <owner>.exitcodes ("<member> <code>"
+// lines), the directory above the member's status directory.
+func batchExitCode(prior *jrnl.Member) (int, bool) {
+	dir := filepath.Dir(prior.Dir)
+	f, err := os.Open(filepath.Join(dir, filepath.Base(dir)+".exitcodes"))
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, code, ok := strings.Cut(strings.TrimSpace(sc.Text()), " ")
+		if ok && name == prior.Name {
+			if n, err := strconv.Atoi(code); err == nil {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// memberAlive reports whether the wrapper recorded at record still runs (same pid and start time).
+func memberAlive(record string) (int, bool) {
+	pid, start, ok := member.ReadPid(record)
+	if !ok {
+		return 0, false
+	}
+	now, err := member.StartTime(pid)
+	return pid, err == nil && now == start
+}
+
+// applyResume decides for every step of a start: skipped members get a finished job (their status is
+// their recorded Completed), running ones a job following the process found again; it returns the
+// steps still to launch. An unfinished batch or scheduler job that cannot be found again is refused
+// rather than launched twice.
+func (e *Experiment) applyResume(run *manifestRun, steps []step) ([]step, error) {
+	st, err := e.resumeJournal()
+	if err != nil {
+		return nil, err
+	}
+	var launch []step
+	counts := map[resumeAction]int{}
+	for _, s := range steps {
+		d := e.decide(st, s.model, false, e.opts.DryRun)
+		if d.action == resumeRun && d.reason == "never finished" && e.LauncherName != "local" && d.prior != nil && d.prior.Job != "" && !e.opts.DryRun {
+			return nil, Errorf(SmartSimError, "Cannot resume %s: %s (job %s of %s) has no recorded end and may still be queued or running under %s; ssrun re-attaches to local members only. Wait for the job to end or cancel it, then resume. Nothing was launched.",
+				e.Path, s.model.Name, d.prior.Job, d.prior.Since, e.LauncherName)
+		}
+		counts[d.action]++
+		e.plan.recordResume(PlanResume{Name: s.model.Name, Action: [...]string{"run", "skip", "attach"}[d.action], Reason: d.reason})
+		switch {
+		case d.action == resumeSkip:
+			e.addResumedJob(run, s, d, nil)
+		case d.action == resumeAttach && !e.opts.DryRun:
+			a, ok := member.Attach(filepath.Join(d.prior.Dir, s.model.Name), 5*time.Second)
+			if !ok { // ended between the check and now: decide again from its recorded code
+				if d = e.decide(st, s.model, false, false); d.action != resumeRun {
+					e.addResumedJob(run, s, d, nil)
+					continue
+				}
+				launch = append(launch, s)
+				continue
+			}
+			e.addResumedJob(run, s, d, a)
+		case d.action == resumeAttach:
+			// a dry run neither launches nor follows it
+		default:
+			launch = append(launch, s)
+		}
+	}
+	e.opts.Log.Info(fmt.Sprintf("resume: %d to run, %d skipped (unchanged), %d re-attached", counts[resumeRun], counts[resumeSkip], counts[resumeAttach]))
+	return launch, nil
+}
+
+// addResumedJob gives a member that resume did not launch its job in this run: a finished one for a
+// skip, one following the attached process otherwise.
+func (e *Experiment) addResumedJob(run *manifestRun, s step, d resumeDecision, attached launchers.Handle) {
+	m := s.model
+	runID := 0
+	if prev := e.jobs.last(m.Name); prev != nil {
+		runID = prev.runID + 1
+	}
+	j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id,
+		started: e.opts.Now(), statusDir: d.prior.Dir, now: e.opts.Now, log: e.opts.Log,
+		stdout: filepath.Join(d.prior.Dir, m.Name+".out"), stderr: filepath.Join(d.prior.Dir, m.Name+".err")}
+	if s.ensemble != nil {
+		j.ensemble = s.ensemble.Name
+	}
+	if attached != nil {
+		j.handle, j.attachedFrom, j.resumeNote = attached, d.prior.Since, "re-attached: running since "+d.prior.Since
+		j.result = launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}
+		j.onSettle = e.journalEnd
+	} else {
+		j.handle = finishedHandle{id: d.prior.Job, result: launchers.Result{Status: launchers.StatusCompleted}}
+		j.resumeNote = "skipped: " + d.reason
+		j.result, j.ended, j.settled = launchers.Result{Status: launchers.StatusCompleted}, j.started, true
+		ens := ""
+		if s.ensemble != nil {
+			ens = s.ensemble.Name
+		}
+		e.journalAppend(false, jrnl.Record{Ev: jrnl.EvSkip, Run: run.id, Name: m.Name, Ens: ens, From: d.prior.Since})
+	}
+	e.jobs.add(j)
+	e.runsMu.Lock()
+	run.jobs = append(run.jobs, j)
+	e.runsMu.Unlock()
+	if attached != nil {
+		e.journal.bg.Add(1)
+		go e.watch(j)
+	}
+}
+
+// finishedHandle is the handle of a job that ended before this driver (a skipped member).
+type finishedHandle struct {
+	id     string
+	result launchers.Result
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (h finishedHandle) ID() string               { return h.id }
+func (h finishedHandle) Done() <-chan struct{}    { return closedChan }
+func (h finishedHandle) Result() launchers.Result { return h.result }
+func (h finishedHandle) Stop() error              { return nil }
+
+// generationKeeps reports whether resume keeps m's generated directory as it is: its latest execution
+// completed (or still runs) with the same params, files, executable and settings.
+func (e *Experiment) generationKeeps(m *Model) bool {
+	if !e.opts.Resume {
+		return false
+	}
+	st, err := e.resumeJournal()
+	if err != nil || st == nil {
+		return false
+	}
+	d := e.decide(st, m, true, true)
+	return d.action != resumeRun
+}
+
+// intents are the journal's launch records of the steps about to be launched.
+func (e *Experiment) intents(run *manifestRun, steps []step) []jrnl.Record {
+	if e.opts.DryRun {
+		return nil
+	}
+	recs := make([]jrnl.Record, 0, len(steps))
+	for _, s := range steps {
+		id := e.identity(s.model)
+		r := jrnl.Record{Ev: jrnl.EvLaunch, Run: run.id, Name: s.model.Name, Hash: id.Hash, Parts: id.Parts,
+			Dir: e.memberStatusDir(run, s)}
+		if s.ensemble != nil {
+			r.Ens = s.ensemble.Name
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// memberStatusDir is where a step's outputs and records go (as launchStep and launchBatch place them).
+func (e *Experiment) memberStatusDir(run *manifestRun, s step) string {
+	base := filepath.Join(e.telemetryDir(), e.Name, run.id)
+	if owner, _, bs := batchOwner(s); bs != nil {
+		kind := "model"
+		if s.ensemble != nil {
+			kind = "ensemble"
+		}
+		return filepath.Join(base, kind, owner, s.model.Name)
+	}
+	if s.ensemble != nil {
+		return filepath.Join(base, "ensemble", s.ensemble.Name, s.model.Name)
+	}
+	return filepath.Join(base, "model", s.model.Name)
+}
