@@ -1,0 +1,221 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// resumeDriver is a local ensemble whose members append their name to ../../../log.txt (the shared
+// log beside the driver) after sleeping x/10 s, so executions can be counted.
+const resumeDriver = `
+exp = Experiment("sweep", launcher="local")
+rs = exp.create_run_settings(exe="sh", exe_args=["-c", "sleep $(cat sleep.txt); echo $SSKEYOUT >> ../../../log.txt; cat in.txt"])
+ens = exp.create_ensemble("ens", params={"x": json.decode(vars["xs"])}, run_settings=rs)
+ens.attach_generator_files(to_configure=["in.txt", "sleep.txt"])
+ens.enable_key_prefixing()
+exp.generate(ens, overwrite=True)
+exp.start(ens, block=True, summary=True)
+print(exp.summary())
+`
+
+func resumeDir(t *testing.T, xs string) string {
+	t.Helper()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "driver.star"), resumeDriver)
+	write(t, filepath.Join(dir, "in.txt"), "x=;x;\n")
+	write(t, filepath.Join(dir, "sleep.txt"), "0\n")
+	write(t, filepath.Join(dir, "xs"), xs)
+	return dir
+}
+
+// executions counts the log's lines per member.
+func executions(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	data, _ := os.ReadFile(filepath.Join(dir, "log.txt"))
+	n := map[string]int{}
+	for _, line := range strings.Fields(string(data)) {
+		n[line]++
+	}
+	return n
+}
+
+func runDriver(t *testing.T, dir, xs string, extra ...string) result {
+	t.Helper()
+	args := append(append([]string{}, extra...), "driver.star", "--", "xs="+xs)
+	r := ssrun(t, dir, args...)
+	if r.code != 0 {
+		t.Fatalf("ssrun %v: exit %d\n%s", args, r.code, r.stderr)
+	}
+	return r
+}
+
+// TestResumeRerunsExactlyWhatChanged: one parameter value changed in a 10-member ensemble reruns
+// exactly its member; touching an input without changing it reruns nothing; changing it reruns every
+// member that configures it; the summary says what was skipped.
+func TestResumeRerunsExactlyWhatChanged(t *testing.T) {
+	xs := "[0,1,2,3,4,5,6,7,8,9]"
+	dir := resumeDir(t, xs)
+	runDriver(t, dir, xs)
+	want := map[string]int{}
+	for i := 0; i < 10; i++ {
+		want["ens_"+itoa(i)] = 1
+	}
+	checkCounts(t, dir, want)
+
+	xs2 := "[0,1,2,33,4,5,6,7,8,9]"
+	r := runDriver(t, dir, xs2, "--resume")
+	want["ens_3"]++
+	checkCounts(t, dir, want)
+	if !strings.Contains(r.stderr, "skipped: unchanged since run-000") || !strings.Contains(r.stderr, "9 skipped") {
+		t.Errorf("summary does not say what was skipped:\n%s", r.stderr)
+	}
+
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(dir, "in.txt"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	runDriver(t, dir, xs2, "--resume")
+	checkCounts(t, dir, want) // touched, not changed: nothing reruns
+
+	plan := runDriver(t, dir, xs2, "--resume", "--dry-run", "--plan-format", "json")
+	var p struct {
+		Resume []struct{ Name, Action, Reason string } `json:"resume"`
+	}
+	if err := json.Unmarshal([]byte(plan.stdout), &p); err != nil || len(p.Resume) != 10 {
+		t.Fatalf("dry-run plan has no resume decisions (%v):\n%s", err, plan.stdout)
+	}
+	write(t, filepath.Join(dir, "in.txt"), "x=;x; changed\n")
+	plan = runDriver(t, dir, xs2, "--resume", "--dry-run")
+	if !strings.Contains(plan.stdout, "ens_0: run (file in.txt changed)") {
+		t.Errorf("dry run does not say why ens_0 would run:\n%s", plan.stdout)
+	}
+	runDriver(t, dir, xs2, "--resume")
+	for k := range want {
+		want[k]++
+	}
+	checkCounts(t, dir, want)
+}
+
+func checkCounts(t *testing.T, dir string, want map[string]int) {
+	t.Helper()
+	got := executions(t, dir)
+	for name, n := range want {
+		if got[name] != n {
+			t.Errorf("%s ran %d times, want %d (all: %v)", name, got[name], n, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("members that ran: %v, want %v", got, want)
+	}
+}
+
+// TestResumeAfterKill9: the driver of a 50-member local ensemble is killed with SIGKILL while members
+// run; `ssrun status` tells what the journal knows, and --resume re-attaches to the members still
+// running, reads the codes of those that ended unwatched, and every member runs exactly once.
+func TestResumeAfterKill9(t *testing.T) {
+	var xs []string
+	for i := 0; i < 50; i++ {
+		xs = append(xs, string(rune('0'+i%10)))
+	}
+	list := "[" + strings.Join(xs, ",") + "]"
+	dir := resumeDir(t, list)
+	write(t, filepath.Join(dir, "sleep.txt"), "0.;x;\n") // member i sleeps (i%10)/10 s
+	write(t, filepath.Join(dir, "in.txt"), "ok\n")
+	cmd := exec.Command(ssrunBin, "driver.star", "--", "xs="+list)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(executions(t, dir)) < 5 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if n := len(executions(t, dir)); n >= 50 {
+		t.Skipf("every member had ended before the kill (%d)", n)
+	}
+	st := ssrun(t, dir, "status", "sweep", "--json")
+	if st.code != 0 || !strings.Contains(st.stdout, `"ens_49"`) {
+		t.Fatalf("status after kill -9 (exit %d):\n%s\n%s", st.code, st.stdout, st.stderr)
+	}
+	r := runDriver(t, dir, list, "--resume")
+	want := map[string]int{}
+	for i := 0; i < 50; i++ {
+		want["ens_"+itoa(i)] = 1
+	}
+	checkCounts(t, dir, want)
+	if !strings.Contains(r.stderr, "re-attached") && !strings.Contains(r.stderr, "skipped") {
+		t.Errorf("resume neither skipped nor re-attached anything:\n%s", r.stderr)
+	}
+	st = ssrun(t, dir, "status", "sweep", "--json")
+	var rows []struct{ Name, Status string }
+	if err := json.Unmarshal([]byte(st.stdout), &rows); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, st.stdout)
+	}
+	var bad []string
+	for _, row := range rows {
+		if row.Status != "Completed" {
+			bad = append(bad, row.Name+"="+row.Status)
+		}
+	}
+	sort.Strings(bad)
+	if len(rows) != 50 || len(bad) > 0 {
+		t.Errorf("status after resume: %d rows, not Completed: %v", len(rows), bad)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestResumeRefusesWhatItCannotTrust: another script's directory, a newer manifest version and a
+// corrupt journal are clear errors; nothing is launched and nothing deleted.
+func TestResumeRefusesWhatItCannotTrust(t *testing.T) {
+	xs := "[0,1]"
+	dir := resumeDir(t, xs)
+	runDriver(t, dir, xs)
+	journal := filepath.Join(dir, "sweep", ".smartsim", "telemetry", "journal.jsonl")
+	before := read(t, filepath.Join(dir, "log.txt"))
+
+	write(t, filepath.Join(dir, "other.star"), resumeDriver)
+	r := ssrun(t, dir, "--resume", "other.star", "--", "xs="+xs)
+	if r.code != 1 || !strings.Contains(r.stderr, "driver.star, not "+filepath.Join(dir, "other.star")) {
+		t.Errorf("another script: exit %d\n%s", r.code, r.stderr)
+	}
+
+	good := read(t, journal)
+	write(t, journal, good+"{\"ev\":\"end\",\"run\n")
+	r = ssrun(t, dir, "--resume", "driver.star", "--", "xs="+xs)
+	if r.code != 1 || !strings.Contains(r.stderr, "journal.jsonl:"+itoa(strings.Count(good, "\n")+1)+": not a journal record") {
+		t.Errorf("corrupt journal: exit %d\n%s", r.code, r.stderr)
+	}
+	write(t, journal, good)
+
+	manifest := filepath.Join(dir, "sweep", ".smartsim", "telemetry", "manifest.json")
+	m := read(t, manifest)
+	write(t, manifest, strings.Replace(m, `"version": "0.0.4"`, `"version": "0.1.0"`, 1))
+	r = ssrun(t, dir, "--resume", "driver.star", "--", "xs="+xs)
+	if r.code != 1 || !strings.Contains(r.stderr, "newer than this ssrun's 0.0.4") {
+		t.Errorf("newer manifest: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := read(t, filepath.Join(dir, "log.txt")); got != before {
+		t.Errorf("a refused resume ran members: %q, was %q", got, before)
+	}
+	for _, name := range []string{"ens_0", "ens_1"} {
+		if _, err := os.Stat(filepath.Join(dir, "sweep", "ens", name, "in.txt")); err != nil {
+			t.Errorf("a refused resume deleted %s: %v", name, err)
+		}
+	}
+}
