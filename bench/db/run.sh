@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # bench/db/run.sh: `ssrun db` against Debian's redis-server, side by side in one run (make bench-db).
 #
-# 1. redis-benchmark -t set,get -n 200000 at -P 1 and -P 16, and SET/GET of 1 MiB values
-#    (-d 1048576 -n 2000), against both servers, printing ops/s and the ratio ssrun/redis per line.
-# 2. Go benchmarks: AI.TENSORSET/AI.TENSORGET of a 1 MiB FLOAT tensor through go-redis against ssrun db,
-#    with SET/GET of the same bytes on redis-server as the baseline; and the RESP codec against redcon's.
+# Three servers run at once on free loopback ports: redis-server (--save '' --appendonly no), ssrun db
+# with GOMAXPROCS=2 ("ssrun/2") and with GOMAXPROCS=1 ("ssrun/1", one core like redis-server's command
+# thread). Every case is run against the three in turn, ROUNDS times (the order rotating each round), and
+# the table gives medians: ops/s, p50 and p99 latency in ms, and the ratios ssrun/redis (ops/s: above 1
+# is faster; latency: below 1 is faster). On a shared machine single runs swing widely; medians of
+# interleaved rounds do not remove the noise, they keep it from favouring one server.
 #
-# The ssrun binary is $SSRUN if set, else ./ssrun (built by `make bench`), else `go build -o
-# /tmp/ssrun-bench .`; if that binary has no `db` subcommand yet, orchestrator/testdata/ssrundb (the
-# same orchestrator.Main) is built instead. Both servers bind 127.0.0.1 on free ports and are stopped
-# on exit.
+# Cases:
+#   SET/GET of 3 B, 4 KiB, 64 KiB and 1 MiB values at -P 1 and -P 16, 50 clients (redis-benchmark);
+#   AI.TENSORSET / AI.TENSORGET META BLOB of 4 KiB, 64 KiB, 1 MiB and 16 MiB float32 tensors on ssrun
+#   against SET / GET of the same bytes on redis-server (bench/db/load, 16 clients, -P 1).
+#
+# Environment: ROUNDS (default 3); BENCH_SMOKE=1 runs tiny sizes once (CI checks that the benchmark
+# still runs: `make bench-smoke`); SSRUN (a binary with a `db` subcommand) or SSRUN_DB (a binary taking
+# `ssrun db`'s flags itself, such as orchestrator/testdata/ssrundb); otherwise ./ssrun or a fresh build.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,19 +24,24 @@ for tool in redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "bench/db: $tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
 done
 
+smoke=${BENCH_SMOKE:-0}
+rounds=${ROUNDS:-3}
+[[ $smoke == 1 ]] && rounds=1
+
+work=$(mktemp -d)
 db_cmd=()
-if [[ -n "${SSRUN:-}" ]]; then
+if [[ -n "${SSRUN_DB:-}" ]]; then
+  db_cmd=("$SSRUN_DB")
+elif [[ -n "${SSRUN:-}" ]]; then
   db_cmd=("$SSRUN" db)
 elif [[ -x ./ssrun ]] && ./ssrun db --help >/dev/null 2>&1; then
   db_cmd=(./ssrun db)
-elif go build -o /tmp/ssrun-bench . 2>/dev/null && /tmp/ssrun-bench db --help >/dev/null 2>&1; then
-  db_cmd=(/tmp/ssrun-bench db)
 else
-  go build -o /tmp/ssrun-bench-db ./orchestrator/testdata/ssrundb
-  db_cmd=(/tmp/ssrun-bench-db)
+  go build -o "$work/ssrun" . && db_cmd=("$work/ssrun" db)
 fi
+load="$work/load"
+go build -o "$load" ./bench/db/load
 
-work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -56,52 +67,109 @@ wait_ping() {
   echo "bench/db: server on port $1 did not answer PING" >&2; exit 1
 }
 
-ssrun_port=$(free_port)
-"${db_cmd[@]}" --port "$ssrun_port" --name bench >"$work/ssrun.out" 2>"$work/ssrun.err" &
+declare -A port
+port[ssrun/2]=$(free_port)
+GOMAXPROCS=2 "${db_cmd[@]}" --port "${port[ssrun/2]}" --name bench2 >"$work/ssrun2.out" 2>"$work/ssrun2.err" &
 pids+=($!)
-# The same server held to one core, like redis-server's single command thread: on a small machine the
-# load generator needs the other cores.
-ssrun1_port=$(free_port)
-GOMAXPROCS=1 "${db_cmd[@]}" --port "$ssrun1_port" --name bench1 >"$work/ssrun1.out" 2>"$work/ssrun1.err" &
+port[ssrun/1]=$(free_port)
+GOMAXPROCS=1 "${db_cmd[@]}" --port "${port[ssrun/1]}" --name bench1 >"$work/ssrun1.out" 2>"$work/ssrun1.err" &
 pids+=($!)
-redis_port=$(free_port)
-redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+port[redis]=$(free_port)
+redis-server --bind 127.0.0.1 --port "${port[redis]}" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 pids+=($!)
-wait_ping "$ssrun_port"
-wait_ping "$ssrun1_port"
-wait_ping "$redis_port"
-grep -q '^SSRUN_DB_READY ' "$work/ssrun.out" || { echo "bench/db: ssrun db printed no ready line" >&2; exit 1; }
+for s in ssrun/2 ssrun/1 redis; do wait_ping "${port[$s]}"; done
+grep -q '^SSRUN_DB_READY ' "$work/ssrun2.out" || { echo "bench/db: ssrun db printed no ready line" >&2; exit 1; }
 
-# rps PORT ARGS...: requests per second of each test, as "TEST RPS" lines (redis-benchmark --csv).
-rps() {
-  local port=$1; shift
-  redis-benchmark -p "$port" --csv "$@" 2>/dev/null | tail -n +2 | tr -d '"' | awk -F, '{print $1, $2}'
+results="$work/results" # lines: CASE SERVER RPS P50 P99
+: >"$results"
+
+# bench_kv CASE SERVER redis-benchmark-args...: one SET and one GET line per run.
+bench_kv() {
+  local case=$1 server=$2; shift 2
+  redis-benchmark -p "${port[$server]}" --csv -c 50 -t set,get "$@" 2>/dev/null | tail -n +2 | tr -d '"' |
+    awk -F, -v c="$case" -v s="$server" '{print c "_" $1, s, $2, $5, $7}' >>"$results"
 }
 
-echo "ssrun: all cores (GOMAXPROCS default $(nproc)); ssrun/1: GOMAXPROCS=1; ratio = ssrun ops/s / redis ops/s"
-printf '%-30s %12s %12s %12s %7s %9s\n' "benchmark" "ssrun" "ssrun/1" "redis" "ratio" "ratio/1"
-run_case() {
-  local label=$1; shift
-  local r s s1
-  # The three servers in turn for each case, so slow drifts of a shared machine hit them alike.
-  r=$(rps "$redis_port" "$@")
-  s=$(rps "$ssrun_port" "$@")
-  s1=$(rps "$ssrun1_port" "$@")
-  while read -r test srps; do
-    rrps=$(awk -v t="$test" '$1 == t {print $2}' <<<"$r")
-    s1rps=$(awk -v t="$test" '$1 == t {print $2}' <<<"$s1")
-    awk -v l="$label $test" -v s="$srps" -v s1="$s1rps" -v r="$rrps" 'BEGIN {
-      printf "%-30s %12.0f %12.0f %12.0f %7.2f %9.2f\n", l, s, s1, r, (r > 0 ? s / r : 0), (r > 0 ? s1 / r : 0) }'
-  done <<<"$s"
+# bench_tensor CASE SERVER OP SIZE N: ssrun gets the AI.TENSOR* op, redis-server plain SET/GET.
+bench_tensor() {
+  local case=$1 server=$2 op=$3 size=$4 n=$5
+  if [[ $server == redis ]]; then op=${op#tensor}; fi
+  echo "$case $server $("$load" -addr "127.0.0.1:${port[$server]}" -op "$op" -size "$size" -c 16 -n "$n")" >>"$results"
+  redis-cli -p "${port[$server]}" flushall >/dev/null
 }
-run_case "-P 1  -n 200000" -t set,get -n 200000 -P 1
-run_case "-P 16 -n 200000" -t set,get -n 200000 -P 16
-run_case "1 MiB values -n 2000" -t set,get -d 1048576 -n 2000
 
-echo
-echo "Go benchmarks (1 MiB through go-redis; codec vs redcon):"
-go test -run '^$' -bench 'AITensor1MiB|RedisTensor1MiB|RequestParsing' -benchtime 2s ./orchestrator/ |
-  awk '/^Benchmark/ {print}
-       /AITensor1MiB\/TENSORSET/ {ts=$3} /AITensor1MiB\/TENSORGET/ {tg=$3}
-       /RedisTensor1MiB\/SET/ {rs=$3} /RedisTensor1MiB\/GET/ {rg=$3}
-       END { if (rs > 0 && rg > 0) printf "ratio redis-time/ssrun-time: TENSORSET vs SET %.2f, TENSORGET vs GET %.2f\n", rs/ts, rg/tg }'
+# servers_for ROUND: the three servers, rotated by the round number.
+servers_for() {
+  local all=(redis ssrun/2 ssrun/1) r=$1
+  echo "${all[@]:r%3}" "${all[@]:0:r%3}"
+}
+
+if [[ $smoke == 1 ]]; then
+  kv_sizes=(3 4096); tensor_sizes=(4096)
+else
+  kv_sizes=(3 4096 65536 1048576); tensor_sizes=(4096 65536 1048576 16777216)
+fi
+# requests N for a value size and pipeline: enough for a second or more per run on this machine, and a
+# bounded number of bytes for large values.
+requests() {
+  local size=$1 p=$2
+  if [[ $smoke == 1 ]]; then echo 2000; return; fi
+  case $size in
+    3) [[ $p == 1 ]] && echo 100000 || echo 400000 ;;
+    4096) [[ $p == 1 ]] && echo 100000 || echo 200000 ;;
+    65536) echo 20000 ;;
+    *) [[ $p == 1 ]] && echo 2000 || echo 4000 ;;
+  esac
+}
+tensor_requests() {
+  if [[ $smoke == 1 ]]; then echo 160; return; fi
+  case $1 in 4096) echo 50000 ;; 65536) echo 20000 ;; 1048576) echo 2000 ;; *) echo 160 ;; esac
+}
+
+label() { # a value size as 3B, 4KiB, 64KiB, 1MiB, 16MiB
+  local b=$1
+  if ((b >= 1048576)); then echo "$((b / 1048576))MiB"; elif ((b >= 1024)); then echo "$((b / 1024))KiB"; else echo "${b}B"; fi
+}
+
+echo "bench/db: $rounds round(s), load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+for ((r = 0; r < rounds; r++)); do
+  for size in "${kv_sizes[@]}"; do
+    for p in 1 16; do
+      for s in $(servers_for "$r"); do
+        bench_kv "$(label "$size")_-P$p" "$s" -d "$size" -P "$p" -n "$(requests "$size" "$p")"
+      done
+    done
+  done
+  for size in "${tensor_sizes[@]}"; do
+    for op in tensorset tensorget; do
+      for s in $(servers_for "$r"); do
+        bench_tensor "$(label "$size")_${op^^}" "$s" "$op" "$size" "$(tensor_requests "$size")"
+      done
+    done
+  done
+done
+
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: compare ratios, not absolute figures)"
+echo "medians of $rounds round(s); ratio = ssrun / redis-server (ops/s: >1 faster; p50/p99: <1 faster);"
+echo "TENSOR rows: AI.TENSORSET / AI.TENSORGET META BLOB on ssrun vs SET / GET of the same bytes on redis-server"
+# median over rounds, then one line per case in the order first seen.
+awk '
+  function median(key,   n, i, j, t, a) {
+    n = split(vals[key], a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { if (!($1 in seen)) { seen[$1] = 1; order[++ncase] = $1 }
+    for (f = 3; f <= 5; f++) { k = $1 SUBSEP $2 SUBSEP f; vals[k] = (k in vals ? vals[k] " " : "") $f } }
+  END {
+    printf "%-16s %9s %9s %9s %7s %7s | %-20s %-20s | %s\n", "case", "redis", "ssrun/2", "ssrun/1",
+      "ratio/2", "ratio/1", "p50 ms redis/s2/s1", "p99 ms redis/s2/s1", "p50, p99 ratio/2"
+    for (i = 1; i <= ncase; i++) {
+      c = order[i]
+      for (f = 3; f <= 5; f++) { r[f] = median(c SUBSEP "redis" SUBSEP f); s2[f] = median(c SUBSEP "ssrun/2" SUBSEP f); s1[f] = median(c SUBSEP "ssrun/1" SUBSEP f) }
+      printf "%-16s %9.0f %9.0f %9.0f %7.2f %7.2f | %6.2f/%6.2f/%6.2f %6.2f/%6.2f/%6.2f | %5.2f, %5.2f\n", c,
+        r[3], s2[3], s1[3], (r[3] > 0 ? s2[3] / r[3] : 0), (r[3] > 0 ? s1[3] / r[3] : 0),
+        r[4], s2[4], s1[4], r[5], s2[5], s1[5],
+        (r[4] > 0 ? s2[4] / r[4] : 0), (r[5] > 0 ? s2[5] / r[5] : 0)
+    }
+  }' "$results"
