@@ -229,3 +229,57 @@ func TestUnixSocket(t *testing.T) {
 		t.Error("socket still accepting after Close")
 	}
 }
+
+// The request reader reuses the argument array and the command-name buffer after data-path commands
+// (GET, SET, MSET...): values stored by earlier requests, pipelined or not, must survive every later
+// request that reuses those buffers, including a name short enough to be read into the old one and
+// arguments in transactions, which keep their arrays.
+func TestReusedRequestBuffersKeepStoredValues(t *testing.T) {
+	srv := startServer(t, Config{})
+	c := dial(t, "tcp", srv.Addr())
+	var batch bytes.Buffer
+	const n = 500
+	for i := 0; i < n; i++ {
+		batch.Write(encodeCommand("set", "k"+strconv.Itoa(i), "value-"+strconv.Itoa(i)))
+		batch.Write(encodeCommand("MSET", "m"+strconv.Itoa(i), "mv-"+strconv.Itoa(i), "x", "y"))
+		batch.Write(encodeCommand("GET", "k"+strconv.Itoa(i)))
+		batch.Write(encodeCommand("SET", "KEY"+strconv.Itoa(i), "SET")) // a value equal to a command name
+	}
+	c.Send(batch.Bytes())
+	for i := 0; i < n; i++ {
+		want := []string{"+OK\r\n", "+OK\r\n", fmt.Sprintf("$%d\r\nvalue-%d\r\n", len("value-"+strconv.Itoa(i)), i), "+OK\r\n"}
+		for j, w := range want {
+			if got := c.Reply(); got != w {
+				t.Fatalf("request %d.%d: reply %q, want %q", i, j, got, w)
+			}
+		}
+	}
+	if got := c.Do("MULTI"); got != "+OK\r\n" {
+		t.Fatalf("MULTI = %q", got)
+	}
+	c.Do("SET", "tx", "queued")
+	c.Do("GET", "k1")
+	c.Do("SET", "k1", "changed-in-tx")
+	if got, want := c.Do("EXEC"), "*3\r\n+OK\r\n$7\r\nvalue-1\r\n+OK\r\n"; got != want {
+		t.Fatalf("EXEC = %q, want %q", got, want)
+	}
+	for i := 0; i < n; i++ {
+		k, v := "k"+strconv.Itoa(i), "value-"+strconv.Itoa(i)
+		if i == 1 {
+			v = "changed-in-tx"
+		}
+		if got, want := c.Do("GET", k), fmt.Sprintf("$%d\r\n%s\r\n", len(v), v); got != want {
+			t.Fatalf("GET %s = %q, want %q", k, got, want)
+		}
+		m, mv := "m"+strconv.Itoa(i), "mv-"+strconv.Itoa(i)
+		if got, want := c.Do("get", m), fmt.Sprintf("$%d\r\n%s\r\n", len(mv), mv); got != want {
+			t.Fatalf("GET %s = %q, want %q", m, got, want)
+		}
+		if got := c.Do("GET", "KEY"+strconv.Itoa(i)); got != "$3\r\nSET\r\n" {
+			t.Fatalf("GET KEY%d = %q", i, got)
+		}
+	}
+	if got := c.Do("GET", "tx"); got != "$6\r\nqueued\r\n" {
+		t.Errorf("GET tx = %q", got)
+	}
+}

@@ -37,6 +37,25 @@ type requestReader struct {
 	maxBulk *atomic.Int64
 	// authenticated lifts the pre-AUTH limits.
 	authenticated bool
+	// spare and spareName are a released request's argument array and command-name buffer, reused by
+	// the next request (see release): they are the per-request allocations GET and SET need beyond
+	// their key and value, and the array holds pointers, the most expensive kind to allocate.
+	spare     [][]byte
+	spareName []byte
+}
+
+// release hands back a request's argument array and its command-name buffer once the command has
+// run, for the next request to reuse. The caller guarantees that nothing kept either (the other
+// arguments may have been kept: they are not reused).
+func (r *requestReader) release(args [][]byte) {
+	if len(args) == 0 || cap(args) > 64 {
+		return
+	}
+	if cap(args[0]) <= 32 {
+		r.spareName = args[0][:0]
+	}
+	clear(args) // drop the references to arguments that were kept as values
+	r.spare = args[:0]
 }
 
 func newRequestReader(r io.Reader, maxBulk *atomic.Int64) *requestReader {
@@ -102,10 +121,19 @@ func (r *requestReader) readMultibulk() ([][]byte, error) {
 	if count <= 0 {
 		return nil, nil
 	}
-	// Cap the up-front allocation: the count is only a claim until the arguments arrive.
-	args := make([][]byte, 0, min(count, 1024))
+	var args [][]byte
+	if int64(cap(r.spare)) >= count {
+		args, r.spare = r.spare[:0], nil
+	} else {
+		// Cap the up-front allocation: the count is only a claim until the arguments arrive.
+		args = make([][]byte, 0, min(count, 1024))
+	}
 	for i := int64(0); i < count; i++ {
-		arg, err := r.readBulk()
+		var reuse []byte
+		if i == 0 {
+			reuse, r.spareName = r.spareName, nil
+		}
+		arg, err := r.readBulk(reuse)
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +142,8 @@ func (r *requestReader) readMultibulk() ([][]byte, error) {
 	return args, nil
 }
 
-func (r *requestReader) readBulk() ([]byte, error) {
+// readBulk reads one "$n" argument, into reuse when it is large enough, else into a new slice.
+func (r *requestReader) readBulk(reuse []byte) ([]byte, error) {
 	line, err := r.readLine("too big bulk count string")
 	if err != nil {
 		return nil, err
@@ -133,7 +162,16 @@ func (r *requestReader) readBulk() ([]byte, error) {
 	if !r.authenticated && size > maxUnauthBulkLen {
 		return nil, &protocolError{"unauthenticated bulk length"}
 	}
-	arg, err := r.readExactly(int(size) + largeArgumentOverhead)
+	var arg []byte
+	if n := int(size) + largeArgumentOverhead; n <= cap(reuse) {
+		arg = reuse[:n]
+		_, err = io.ReadFull(r.br, arg)
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+	} else {
+		arg, err = r.readExactly(n)
+	}
 	if err != nil {
 		return nil, err
 	}
