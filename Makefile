@@ -4,7 +4,7 @@ BIN     ?= ./ssrun
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-launch bench-ml bench-cluster bench-torch lint clean ci onnxruntime torch-backend torch-backend-if-available
+.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch lint clean ci onnxruntime torch-backend torch-backend-if-available
 
 # ONNX Runtime for the ONNX backend: the shared library of the npm package onnxruntime-node, loaded at
 # run time (dlopen). The 113 MB tarball is cached in ONNXRUNTIME_CACHE; only the library is extracted.
@@ -49,6 +49,10 @@ bench-launch: build
 
 bench-db: build
 	bash bench/db/run.sh
+
+## bench-ensemble: MEMBERS (default 10000) `true` members against xargs -P2, peak RSS, ssrun status
+bench-ensemble: build
+	bash bench/ensemble/run.sh
 
 ## bench-smoke: the database benchmark on tiny sizes, once (what `make test` checks through bench/db's test)
 bench-smoke:

@@ -62,7 +62,7 @@ var plannedSubcommands = []string{}
 
 func main() {
 	host.MemberBinary, _ = os.Executable()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(withProfiles(func() int { return run(os.Args[1:], os.Stdout, os.Stderr) }))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

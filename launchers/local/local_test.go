@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -556,5 +557,38 @@ func TestConcurrentLaunchStopAndClose(t *testing.T) {
 				t.Errorf("job %d output = %q, want %q", i, got, want)
 			}
 		}
+	}
+}
+
+// A finished job's handle stays in the driver's job table for the rest of the run, so it must not keep
+// the job's environment and arguments: with 100,000 members those would hold the driver's memory. Each
+// of these jobs carries a 64 KiB environment variable; after they end, their handles (still held) must
+// retain far less than the 6.4 MiB of environments they were launched with.
+func TestFinishedJobsReleaseTheirEnvironment(t *testing.T) {
+	l := newLauncher(t)
+	big := "SSRUN_TEST_BIG=" + strings.Repeat("x", 64<<10)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	handles := make([]launchers.Handle, 0, 100)
+	for i := range 100 {
+		env := []string{"PATH=/usr/bin:/bin", big + strconv.Itoa(i)} // a distinct string per job
+		handles = append(handles, launch(t, l, launchers.Job{Name: fmt.Sprintf("j%d", i), Argv: []string{"true"}, Env: env}))
+	}
+	for _, h := range handles {
+		if r := wait(t, h); r.Status != launchers.StatusCompleted {
+			t.Fatalf("job %s: %+v", h.ID(), r)
+		}
+	}
+	if grown := int64(heap()) - int64(before); grown > 1<<20 {
+		t.Errorf("100 finished jobs retain %d KiB of heap; their 64 KiB environments should have been released", grown>>10)
+	}
+	runtime.KeepAlive(handles)
+	if err := handles[0].Stop(); err != nil { // stopping a finished job still does nothing
+		t.Errorf("Stop after the end: %v", err)
 	}
 }
