@@ -115,15 +115,16 @@ requests() {
   local size=$1 p=$2
   if [[ $smoke == 1 ]]; then echo 2000; return; fi
   case $size in
-    3) [[ $p == 1 ]] && echo 100000 || echo 400000 ;;
-    4096) [[ $p == 1 ]] && echo 100000 || echo 200000 ;;
-    65536) echo 20000 ;;
-    *) [[ $p == 1 ]] && echo 2000 || echo 4000 ;;
+    3) [[ $p == 1 ]] && echo 50000 || echo 200000 ;;
+    4096) [[ $p == 1 ]] && echo 50000 || echo 100000 ;;
+    65536) echo 10000 ;;
+    *) [[ $p == 1 ]] && echo 1000 || echo 800 ;; # -P 16: one batch of 16 per client
+
   esac
 }
 tensor_requests() {
   if [[ $smoke == 1 ]]; then echo 160; return; fi
-  case $1 in 4096) echo 50000 ;; 65536) echo 20000 ;; 1048576) echo 2000 ;; *) echo 160 ;; esac
+  case $1 in 4096) echo 20000 ;; 65536) echo 10000 ;; 1048576) echo 1000 ;; *) echo 64 ;; esac
 }
 
 label() { # a value size as 3B, 4KiB, 64KiB, 1MiB, 16MiB
