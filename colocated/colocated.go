@@ -153,8 +153,8 @@ func usage(w io.Writer, fs *pflag.FlagSet) {
 
 Runs PROGRAM next to its own database on this node, as a model with colocate_db_tcp/colocate_db_uds
 does (ssrun writes this command into the model's step; it can be used by hand too). The node-local
-rank 0 (SLURM_LOCALID, OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID, PMI_LOCAL_RANK, PALS_LOCAL_RANKID,
-JSM_NAMESPACE_LOCAL_RANK; 0 when none is set) starts "ssrun db" on 127.0.0.1:PORT or the socket, waits
+rank 0 (the first set of OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID, PMI_LOCAL_RANK, PALS_LOCAL_RANKID,
+JSM_NAMESPACE_LOCAL_RANK, SLURM_LOCALID; 0 when none is) starts "ssrun db" on 127.0.0.1:PORT or the socket, waits
 until it answers PING and stores the ML objects; the other local ranks wait for that. PROGRAM runs with
 SSDB[_ID] and SR_DB_TYPE[_ID]=Standalone pointing at the node's database; SIGINT and SIGTERM are
 forwarded to it. When the last local rank's program has ended the database stops.
