@@ -101,10 +101,15 @@ func TestWrapperRunsTheProgramAgainstItsDatabase(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "double.star"), "def double(x):\n    return x + x\n")
 	port := freePort(t)
-	app := fmt.Sprintf(`echo "$SSDB $SR_DB_TYPE"; %[1]s client put-tensor x 1 2 3 && %[1]s client run-script double --fn double --inputs x --outputs y && %[1]s client get-tensor y; exit 7`, ssrunBin)
+	onnx, err := filepath.Abs(filepath.Join("..", "testdata", "files", "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fmt.Sprintf(`echo "$SSDB $SR_DB_TYPE"; %[1]s client exists --kind model mlp && %[1]s client put-tensor x 1 2 3 && %[1]s client run-script double --fn double --inputs x --outputs y && %[1]s client get-tensor y; exit 7`, ssrunBin)
 	r := wrapper(t, dir, nil, "--port", strconv.Itoa(port), "--db-log", filepath.Join(dir, "db-{node}.log"),
+		"--ml-model", "name=mlp,backend=ONNX,file="+onnx+",device=CPU,batch_size=4",
 		"--script", "name=double,file=double.star", "--", "sh", "-c", app)
-	want := fmt.Sprintf("127.0.0.1:%d Standalone\n2 4 6\n", port)
+	want := fmt.Sprintf("127.0.0.1:%d Standalone\ntrue\n2 4 6\n", port)
 	if r.code != 7 || r.stdout != want {
 		t.Fatalf("exit %d, stdout %q (want 7, %q); stderr:\n%s", r.code, r.stdout, want, r.stderr)
 	}
