@@ -55,6 +55,7 @@ func registerModules(s *Server) error {
 		}
 	}
 	m = ai.New(opts)
+	s.ai = m
 	s.Register(m.Commands()...)
 	s.closers = append(s.closers, m.Close)
 	s.aiInfo = m.InfoSection

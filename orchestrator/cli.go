@@ -95,6 +95,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	select {
 	case sig := <-sigs:
 		fmt.Fprintf(stderr, "ssrun db %s: received %v, shutting down\n", cfg.Name, sig)
+		if err := srv.SaveBeforeExit(); err != nil {
+			fmt.Fprintf(stderr, "ssrun db %s: final snapshot failed: %v\n", cfg.Name, err)
+		}
 	case <-srv.ShutdownRequested():
 		fmt.Fprintf(stderr, "ssrun db %s: SHUTDOWN received, shutting down\n", cfg.Name)
 	}
@@ -155,6 +158,8 @@ func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Confi
 		fallback  bool
 		nodeAddr  bool
 		pending   bool
+		saves     []string
+		aof       string
 	)
 	fs.StringVar(&cfg.Name, "name", "db", "shard `NAME`, reported in INFO and the ready line")
 	fs.IntVar(&cfg.Port, "port", 6780, "TCP `PORT` (0 picks a free one; -1 disables TCP)")
@@ -180,7 +185,16 @@ func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Confi
 	fs.StringVar(&announce, "cluster-announce", "", "`HOST:PORT` given to clients for this node (default: first bind and port)")
 	fs.StringArrayVar(&peers, "cluster-peer", nil, "another node as `ID,HOST:PORT,START-END` (repeatable)")
 	fs.BoolVar(&pending, "cluster-pending", false, "start knowing only this node's slots; the map arrives with CLUSTER SETNODES")
-	if err := fs.Parse(args); err != nil {
+	fs.StringVar(&cfg.Dir, "dir", ".", "`DIR` holding the snapshot and the append-only log")
+	fs.StringVar(&cfg.DBFilename, "dbfilename", DefaultDBFilename, "snapshot file `NAME` in --dir (ssrun's own format)")
+	fs.StringVar(&cfg.AppendFilename, "appendfilename", DefaultAppendFilename, "append-only log file `NAME` in --dir")
+	fs.StringArrayVar(&saves, "save", nil, "snapshot after `\"SECONDS CHANGES\"` (repeatable; \"\" for none, the default)")
+	fs.StringVar(&aof, "appendonly", "no", "`yes` keeps an append-only log of every write and loads it at start")
+	fs.StringVar(&cfg.AppendFsync, "appendfsync", "everysec", "when the log is fsynced: `always` (before each reply), everysec or no")
+	fs.StringVar(&cfg.StopWritesOnBgsaveError, "stop-writes-on-bgsave-error", "yes", "`yes` refuses writes with MISCONF after a failed snapshot")
+	fs.StringVar(&cfg.ProtectedMode, "protected-mode", "yes", "`yes` refuses clients from other hosts while no password is set")
+	fs.StringArrayVar(&cfg.RenameCommands, "rename-command", nil, "`NAME NEWNAME`: rename a command, or disable it with an empty NEWNAME (repeatable)")
+	if err := fs.Parse(joinRenameArgs(args)); err != nil {
 		if err == pflag.ErrHelp {
 			return cfg, 0, err
 		}
@@ -190,6 +204,19 @@ func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Confi
 		return cfg, 2, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	var err error
+	cfg.Save = strings.Join(saves, " ")
+	switch aof {
+	case "yes":
+		cfg.AppendOnly = true
+	case "no":
+	default:
+		return cfg, 2, fmt.Errorf("--appendonly: want yes or no, got %q", aof)
+	}
+	for _, v := range []struct{ flag, val string }{{"--stop-writes-on-bgsave-error", cfg.StopWritesOnBgsaveError}, {"--protected-mode", cfg.ProtectedMode}} {
+		if v.val != "yes" && v.val != "no" {
+			return cfg, 2, fmt.Errorf("%s: want yes or no, got %q", v.flag, v.val)
+		}
+	}
 	if cfg.MaxMemory, err = ParseMemory(maxmemory); err != nil {
 		return cfg, 2, fmt.Errorf("--maxmemory: %v", err)
 	}
@@ -246,4 +273,19 @@ func slurmStepID() string {
 		return ""
 	}
 	return job + "." + step
+}
+
+// joinRenameArgs lets --rename-command take redis-server's two arguments (`--rename-command FLUSHALL
+// ""`) by joining them into the one value the flag parser expects.
+func joinRenameArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--rename-command" && i+2 < len(args) {
+			out = append(out, "--rename-command="+args[i+1]+" "+args[i+2])
+			i += 2
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
 }

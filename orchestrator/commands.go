@@ -52,6 +52,7 @@ func coreCommands(s *Server) []command.Spec {
 		n("SAVE", 1, admin, s.cmdSave),
 		n("BGSAVE", -1, admin, s.cmdBgSave),
 		n("LASTSAVE", 1, keysless, s.cmdLastSave),
+		n("BGREWRITEAOF", 1, admin, s.cmdBgRewriteAOF),
 		n("TIME", 1, keysless, cmdTime),
 		n("SHUTDOWN", -1, admin, s.cmdShutdown),
 		n("CLUSTER", -2, keysless, s.clusterCommand),

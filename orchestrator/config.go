@@ -43,6 +43,27 @@ type Config struct {
 	NodeName string
 	// BindNote explains how the bind address was chosen when an interface was resolved (ready line).
 	BindNote string
+
+	// Persistence, with redis.conf's names and meanings (persistence.go): Dir holds the files (""
+	// is the working directory); DBFilename is the snapshot (default dump.ssdb) and AppendFilename the
+	// append-only log (default appendonly.ssaof); Save is the save points ("3600 1 300 100"; "" none);
+	// AppendOnly turns the log on with AppendFsync always, everysec (default) or no;
+	// StopWritesOnBgsaveError is "yes" (default) or "no".
+	Dir, DBFilename, AppendFilename string
+	Save                            string
+	AppendOnly                      bool
+	AppendFsync                     string
+	StopWritesOnBgsaveError         string
+
+	// ProtectedMode is "yes" (default) or "no": when yes and no password is set, clients from
+	// non-loopback addresses are refused with Redis's message (security.go).
+	ProtectedMode string
+	// RenameCommands are redis.conf's rename-command lines, "NAME NEWNAME"; an empty NEWNAME ("NAME ")
+	// disables the command.
+	RenameCommands []string
+
+	// Logf receives the shard's log lines (loading, saving, errors); nil writes them to stderr.
+	Logf func(format string, args ...any)
 }
 
 // ClusterConfig is this node's place in a static cluster: the slot range it owns, its id and the other

@@ -21,6 +21,9 @@ func startServer(t testing.TB, cfg Config) *Server {
 	if cfg.Name == "" {
 		cfg.Name = "test"
 	}
+	if cfg.Dir == "" {
+		cfg.Dir = t.TempDir() // SAVE writes its snapshot there, not into the package
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)

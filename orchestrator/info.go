@@ -89,11 +89,7 @@ func (s *Server) infoSection(name string) string {
 		add("maxmemory_policy", "noeviction")
 		add("go_heap_alloc", ms.HeapAlloc)
 	case "persistence":
-		add("loading", 0)
-		add("rdb_bgsave_in_progress", 0)
-		add("rdb_last_save_time", s.lastSave.Load())
-		add("rdb_last_bgsave_status", "ok")
-		add("aof_enabled", 0)
+		s.persist.info(add)
 	case "stats":
 		add("total_connections_received", s.stats.connections.Load())
 		add("total_commands_processed", s.commandsProcessed())

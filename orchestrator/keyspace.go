@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/orchestrator/persist"
 )
 
 // keyspaceShards is the number of independently locked partitions. Many clients writing different keys
@@ -26,6 +27,8 @@ type Keyspace struct {
 	peak      atomic.Int64 // the highest used has been (INFO's used_memory_peak)
 	count     atomic.Int64
 	maxmemory atomic.Int64
+	// log, when set, receives every change (the append-only log, keyspace_persist.go).
+	log atomic.Pointer[persist.Log]
 }
 
 type keyspaceShard struct {
@@ -34,7 +37,11 @@ type keyspaceShard struct {
 	// seq numbers the shard's writes; each entry keeps the number of its last write, which is how
 	// WATCH notices that a key changed.
 	seq uint64
-	_   [32]byte // keep neighbouring shards' locks off one cache line
+	// changes counts writes for the save points; snap is where a snapshot in progress wants this
+	// shard's entries copied before the next write (keyspace_persist.go).
+	changes atomic.Int64
+	snap    *[]keyValue
+	_       [32]byte // keep neighbouring shards' locks off one cache line
 }
 
 // entry boxes a stored value so that overwriting a key swaps a pointer field instead of assigning a
@@ -120,8 +127,10 @@ func getLocked(s *keyspaceShard, key []byte) (command.Value, bool) {
 func (ks *Keyspace) Put(key []byte, v command.Value) error {
 	s := ks.shard(key)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return ks.putLocked(s, key, v)
+	err := ks.putLocked(s, key, v)
+	s.mu.Unlock()
+	ks.waitLog()
+	return err
 }
 
 func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) error {
@@ -133,6 +142,8 @@ func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) err
 	if !ks.admit(delta) {
 		return command.ErrOOM
 	}
+	ks.changing(s)
+	ks.logEntry(key, v)
 	s.seq++
 	if e != nil {
 		e.val, e.ver = v, s.seq
@@ -150,8 +161,10 @@ func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) err
 func (ks *Keyspace) Delete(key []byte) bool {
 	s := ks.shard(key)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return ks.deleteLocked(s, key)
+	ok := ks.deleteLocked(s, key)
+	s.mu.Unlock()
+	ks.waitLog()
+	return ok
 }
 
 func (ks *Keyspace) deleteLocked(s *keyspaceShard, key []byte) bool {
@@ -159,18 +172,28 @@ func (ks *Keyspace) deleteLocked(s *keyspaceShard, key []byte) bool {
 	if e == nil {
 		return false
 	}
+	ks.changing(s)
+	ks.logChange(persist.DeleteRecord(key))
+	ks.dropLocked(s, key)
+	return true
+}
+
+// dropLocked removes an existing key without recording a change (Rename records its own).
+func (ks *Keyspace) dropLocked(s *keyspaceShard, key []byte) {
+	e := s.m[string(key)]
 	delete(s.m, string(key))
 	ks.used.Add(-entrySize(key, e.val))
 	ks.count.Add(-1)
-	return true
 }
 
 // Update runs fn under the key's lock and applies its result (see command.Keyspace).
 func (ks *Keyspace) Update(key []byte, fn func(old command.Value, ok bool) (command.Value, bool, error)) error {
 	s := ks.shard(key)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return ks.updateLocked(s, key, fn)
+	err := ks.updateLocked(s, key, fn)
+	s.mu.Unlock()
+	ks.waitLog()
+	return err
 }
 
 func (ks *Keyspace) updateLocked(s *keyspaceShard, key []byte, fn func(old command.Value, ok bool) (command.Value, bool, error)) error {
@@ -245,12 +268,16 @@ func (ks *Keyspace) Rename(src, dst []byte) (bool, error) {
 		first, second = b, a
 	}
 	first.mu.Lock()
-	defer first.mu.Unlock()
 	if second != first {
 		second.mu.Lock()
-		defer second.mu.Unlock()
 	}
-	return ks.renameLocked(a, b, src, dst)
+	ok, err := ks.renameLocked(a, b, src, dst)
+	if second != first {
+		second.mu.Unlock()
+	}
+	first.mu.Unlock()
+	ks.waitLog()
+	return ok, err
 }
 
 func (ks *Keyspace) renameLocked(a, b *keyspaceShard, src, dst []byte) (bool, error) {
@@ -262,7 +289,10 @@ func (ks *Keyspace) renameLocked(a, b *keyspaceShard, src, dst []byte) (bool, er
 		return true, nil
 	}
 	// Renaming never grows memory by more than the key length difference; it is not refused for memory.
-	ks.deleteLocked(a, src)
+	ks.changing(a)
+	ks.changing(b)
+	ks.logChange(persist.RenameRecord(src, dst))
+	ks.dropLocked(a, src)
 	if old := b.m[string(dst)]; old != nil {
 		ks.used.Add(-entrySize(dst, old.val))
 		ks.count.Add(-1)
@@ -277,15 +307,12 @@ func (ks *Keyspace) renameLocked(a, b *keyspaceShard, src, dst []byte) (bool, er
 
 // Flush removes every key (FLUSHDB/FLUSHALL).
 func (ks *Keyspace) Flush() {
-	for i := range ks.shards {
-		s := &ks.shards[i]
-		s.mu.Lock()
-		ks.flushLocked(s)
-		s.mu.Unlock()
-	}
+	ks.lockAll().Flush()
+	ks.unlockAll()
 }
 
 func (ks *Keyspace) flushLocked(s *keyspaceShard) {
+	ks.changing(s)
 	for k, e := range s.m {
 		ks.used.Add(-entrySize([]byte(k), e.val))
 		ks.count.Add(-1)
@@ -321,4 +348,5 @@ func (ks *Keyspace) unlockAll() {
 	for i := len(ks.shards) - 1; i >= 0; i-- {
 		ks.shards[i].mu.Unlock()
 	}
+	ks.waitLog()
 }

@@ -1,6 +1,9 @@
 package orchestrator
 
-import "github.com/ssrun/ssrun/orchestrator/command"
+import (
+	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/orchestrator/persist"
+)
 
 // store is what core handlers need beyond command.Keyspace. Both the keyspace and the locked view of
 // a transaction provide it, so the same handlers run inside and outside MULTI/EXEC.
@@ -50,6 +53,7 @@ func (v *lockedKeyspace) Rename(src, dst []byte) (bool, error) {
 }
 
 func (v *lockedKeyspace) Flush() {
+	v.ks.logChange(persist.FlushRecord())
 	for i := range v.ks.shards {
 		v.ks.flushLocked(&v.ks.shards[i])
 	}

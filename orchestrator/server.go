@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssrun/ssrun/orchestrator/ai"
 	"github.com/ssrun/ssrun/orchestrator/command"
 )
 
@@ -25,6 +26,9 @@ type Server struct {
 	aiInfo   func() string                // the "# Ai" INFO section: backends loaded, queues, chunk size (nil before registration)
 	// aiModulesInfo is the AI module's part of INFO MODULES (RedisAI's ai_* sections); nil before registration.
 	aiModulesInfo func() string
+	ai            *ai.Module
+	persist       *persistence // snapshots and the append-only log (persistence.go)
+	logf          func(format string, args ...any)
 
 	ctx    context.Context // cancelled at shutdown; every connection's context derives from it
 	cancel context.CancelFunc
@@ -40,15 +44,16 @@ type Server struct {
 	shutdownReq  chan struct{} // closed by the SHUTDOWN command
 	shutdownOnce sync.Once
 
-	startTime    time.Time
-	nextClientID atomic.Int64
-	lastSave     atomic.Int64
-	requirePass  atomic.Pointer[string]
-	maxBulkLen   atomic.Int64
-	stats        serverStats
-	settings     *settings
-	maxClients   atomic.Int64 // connections accepted at once (CONFIG SET maxclients)
-	idleTimeout  atomic.Int64 // seconds a client may stay idle before it is closed (CONFIG SET timeout); 0: forever
+	startTime     time.Time
+	nextClientID  atomic.Int64
+	lastSave      atomic.Int64
+	requirePass   atomic.Pointer[string]
+	protectedMode atomic.Bool // see security.go
+	maxBulkLen    atomic.Int64
+	stats         serverStats
+	settings      *settings
+	maxClients    atomic.Int64 // connections accepted at once (CONFIG SET maxclients)
+	idleTimeout   atomic.Int64 // seconds a client may stay idle before it is closed (CONFIG SET timeout); 0: forever
 }
 
 // defaultMaxClients is Redis's default maxclients: connections past it are refused with Redis's error.
@@ -96,6 +101,7 @@ func New(cfg Config) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	pass := cfg.RequirePass
 	s.requirePass.Store(&pass)
+	s.protectedMode.Store(cfg.ProtectedMode != "no")
 	s.maxBulkLen.Store(cfg.MaxBulkLen)
 	s.lastSave.Store(s.startTime.Unix())
 	s.settings = newSettings(s)
@@ -107,8 +113,20 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.logf = cfg.Logf
+	if s.logf == nil {
+		s.logf = func(format string, args ...any) {
+			fmt.Fprintf(os.Stderr, "ssrun db %s: %s\n", cfg.Name, fmt.Sprintf(format, args...))
+		}
+	}
 	s.Register(coreCommands(s)...)
 	if err := registerModules(s); err != nil {
+		return nil, err
+	}
+	if err := s.initPersistence(cfg); err != nil {
+		return nil, err
+	}
+	if err := s.applyRenames(cfg.RenameCommands); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -160,6 +178,10 @@ func (s *Server) Start() error {
 	if s.closed {
 		return errors.New("server is shut down")
 	}
+	// Data on disk is loaded before any client can connect, as redis-server does.
+	if err := s.persist.load(); err != nil {
+		return err
+	}
 	var lns []net.Listener
 	fail := func(err error) error {
 		for _, ln := range lns {
@@ -199,6 +221,7 @@ func (s *Server) Start() error {
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
 	}
+	s.persist.run()
 	return nil
 }
 
@@ -282,6 +305,14 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			s.stats.rejectedConn.Add(1)
 			nc.SetWriteDeadline(time.Now().Add(time.Second))
 			nc.Write([]byte("-ERR max number of clients reached\r\n"))
+			nc.Close()
+			continue
+		}
+		if msg := s.protectedRefusal(nc.RemoteAddr()); msg != "" {
+			s.mu.Unlock()
+			s.stats.rejectedConn.Add(1)
+			nc.SetWriteDeadline(time.Now().Add(time.Second))
+			nc.Write([]byte("-" + msg + "\r\n"))
 			nc.Close()
 			continue
 		}

@@ -17,17 +17,18 @@ type setting struct {
 }
 
 // settings is the CONFIG GET/SET table. Parameters that describe Redis features ssrun db does not have
-// (persistence, databases) report the fixed values that are true of this server; save, lua-time-limit
-// and busy-reply-threshold are kept and echoed because clients (redis-benchmark, SmartRedis's tests)
-// read or set them, though there is no snapshotting or Lua for them to act on.
+// (databases) report the fixed values that are true of this server; lua-time-limit and
+// busy-reply-threshold are kept and echoed because clients (redis-benchmark, SmartRedis's tests) read
+// or set them, though there is no Lua for them to act on. Persistence settings are in
+// persistence_settings.go, security settings in security.go.
 type settings struct {
 	mu    sync.Mutex
 	table []setting
-	saved map[string]string // accepted values of parameters with no effect (save, appendonly)
+	saved map[string]string // accepted values of parameters with no effect (lua-time-limit)
 }
 
 func newSettings(s *Server) *settings {
-	st := &settings{saved: map[string]string{"save": "", "appendonly": "no", "lua-time-limit": "5000",
+	st := &settings{saved: map[string]string{"lua-time-limit": "5000",
 		"busy-reply-threshold": "5000"}}
 	fixed := func(name, value string) setting {
 		return setting{name: name, get: func() string { return value }}
@@ -75,13 +76,6 @@ func newSettings(s *Server) *settings {
 			}},
 		{name: "requirepass", get: func() string { return *s.requirePass.Load() },
 			set: func(v string) string { s.requirePass.Store(&v); return "" }},
-		stored("save", nil),
-		stored("appendonly", func(v string) string {
-			if v != "no" {
-				return "ssrun db keeps no files; only 'no' is accepted"
-			}
-			return ""
-		}),
 		stored("lua-time-limit", isInt),
 		stored("busy-reply-threshold", isInt),
 		{name: "timeout", get: func() string { return strconv.FormatInt(s.idleTimeout.Load(), 10) },
@@ -108,9 +102,9 @@ func newSettings(s *Server) *settings {
 			}},
 		fixed("io-threads", strconv.Itoa(s.cfg.Threads)),
 		fixed("cluster-enabled", map[bool]string{false: "no", true: "yes"}[s.cfg.Cluster != nil]),
-		fixed("dir", "/"),
-		fixed("dbfilename", ""),
 	}
+	st.table = append(st.table, persistSettings(s)...)
+	st.table = append(st.table, securitySettings(s)...)
 	return st
 }
 
