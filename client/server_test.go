@@ -15,7 +15,7 @@ import (
 // the test.
 func startStandalone(t testing.TB) string {
 	t.Helper()
-	srv, err := orchestrator.New(orchestrator.Config{Name: "test", Port: 0, Threads: 1})
+	srv, err := orchestrator.New(orchestrator.Config{Name: "test", Port: 0, Threads: 1, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func startCluster(t *testing.T) []string {
 			}
 		}
 		srv, err := orchestrator.New(orchestrator.Config{
-			Name: fmt.Sprintf("db_%d", i), Port: ports[i], Threads: 1,
+			Name: fmt.Sprintf("db_%d", i), Port: ports[i], Threads: 1, Dir: t.TempDir(),
 			Cluster: &orchestrator.ClusterConfig{NodeID: ids[i], Slots: clusterRanges[i], Peers: peers},
 		})
 		if err != nil {
