@@ -42,10 +42,7 @@ func lineChart(title, unit string, series []Series) template.HTML {
 		fmt.Fprintf(&b, `<text class="empty" x="%g" y="%g" text-anchor="middle">no samples yet</text></svg>`, (x0+x1)/2, (y0+y1)/2)
 		return template.HTML(b.String())
 	}
-	if vMax <= 0 {
-		vMax = 1
-	}
-	vMax = niceCeil(vMax)
+	vMax = axisMax(vMax, unit)
 	span := float64(tMax - tMin)
 	if span <= 0 {
 		span = 1
@@ -76,6 +73,26 @@ func lineChart(title, unit string, series []Series) template.HTML {
 	return template.HTML(b.String())
 }
 
+// axisMax is the top of a chart's value axis: a round number of the unit (KiB, MiB, ... for bytes)
+// whose quarters, the grid lines, are round too; counts get whole-number steps.
+func axisMax(v float64, unit string) float64 {
+	switch unit {
+	case "bytes":
+		scale := 1.0
+		for v > 1024 && scale < 1<<40 {
+			v /= 1024
+			scale *= 1024
+		}
+		return niceCeil(max(v, 1)) * scale
+	case "count":
+		return 4 * niceCeil(math.Ceil(max(v, 4)/4))
+	}
+	if v <= 0 {
+		return 1
+	}
+	return niceCeil(v)
+}
+
 // niceCeil rounds v up to 1, 2 or 5 times a power of ten, so axis labels are round numbers.
 func niceCeil(v float64) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(v)))
@@ -96,7 +113,7 @@ func formatValue(v float64, unit string) string {
 	}
 	for _, u := range []string{"B", "KiB", "MiB", "GiB", "TiB"} {
 		if v < 1024 || u == "TiB" {
-			if u == "B" {
+			if u == "B" || v == math.Trunc(v) {
 				return fmt.Sprintf("%.0f %s", v, u)
 			}
 			return fmt.Sprintf("%.1f %s", v, u)

@@ -72,7 +72,7 @@ func (s *Server) detail(x *Experiment, j *JobView, tail int64) *jobDetail {
 	}
 	if j.IsShard() {
 		d.Memory = lineChart("memory of "+j.Name, "bytes", memorySeries(root, j))
-		d.Clients = lineChart("clients of "+j.Name, "", clientSeries(root, j))
+		d.Clients = lineChart("clients of "+j.Name, "count", clientSeries(root, j))
 	}
 	return d
 }
