@@ -162,31 +162,23 @@ func TestTwoRanksShareTheNodeDatabase(t *testing.T) {
 	sock := filepath.Join(dir, "node.sock")
 	writeFile(t, filepath.Join(dir, "s.star"), "def f(x):\n    return x\n")
 	common := []string{"--unix-socket", sock, "--script", "name=s,file=s.star", "--"}
-	// Rank 0's program ends as soon as rank 1's has started; rank 1's then uses the database.
+	// Rank 0's program ends as soon as rank 1's has started; rank 1's then uses the database and, last
+	// thing, marks its end. Rank 0's wrapper must not return (nor stop the database) before that.
 	rank0 := fmt.Sprintf(`%s client put-tensor x 1 && while [ ! -e started ]; do sleep 0.02; done`, ssrunBin)
-	rank1 := fmt.Sprintf(`touch started; while [ ! -e rank0-done ]; do sleep 0.02; done; %[1]s client exists x && %[1]s client exists --kind script s`, ssrunBin)
-	type result struct {
-		r    outcome
-		name string
-	}
-	results := make(chan result, 2)
+	rank1 := fmt.Sprintf(`touch started; while [ ! -e rank0-done ]; do sleep 0.02; done; %[1]s client exists x && %[1]s client exists --kind script s && touch rank1-done`, ssrunBin)
+	rank1Done := make(chan outcome, 1)
 	go func() {
-		results <- result{wrapper(t, dir, []string{"SLURM_LOCALID=1"}, append(common, "sh", "-c", rank1)...), "rank 1"}
+		rank1Done <- wrapper(t, dir, []string{"SLURM_LOCALID=1"}, append(common, "sh", "-c", rank1)...)
 	}()
-	go func() {
-		// rank0-done marks the end of rank 0's program, before its wrapper waits for rank 1.
-		r := wrapper(t, dir, []string{"SLURM_LOCALID=0"}, append(common, "sh", "-c", rank0+"; s=$?; touch rank0-done; exit $s")...)
-		results <- result{r, "rank 0"}
-	}()
-	first := <-results
-	second := <-results
-	for _, res := range []result{first, second} {
-		if res.r.code != 0 {
-			t.Errorf("%s: exit %d\n%s%s", res.name, res.r.code, res.r.stdout, res.r.stderr)
-		}
+	// rank0-done marks the end of rank 0's program, before its wrapper waits for rank 1.
+	r0 := wrapper(t, dir, []string{"SLURM_LOCALID=0"}, append(common, "sh", "-c", rank0+"; s=$?; touch rank0-done; exit $s")...)
+	_, err := os.Stat(filepath.Join(dir, "rank1-done"))
+	r1 := <-rank1Done
+	if r0.code != 0 || r1.code != 0 {
+		t.Fatalf("rank 0: exit %d\n%s%s\nrank 1: exit %d\n%s%s", r0.code, r0.stdout, r0.stderr, r1.code, r1.stdout, r1.stderr)
 	}
-	if first.name != "rank 1" {
-		t.Errorf("rank 0's wrapper ended before rank 1's")
+	if err != nil {
+		t.Error("rank 0's wrapper returned before rank 1's program had ended")
 	}
 	if answers("unix://" + sock) {
 		t.Error("the node's database still answers after both ranks ended")
