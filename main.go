@@ -56,7 +56,7 @@ func runClient(args []string, stdout, stderr io.Writer) int {
 	return cli.Main(args, os.Stdin, stdout, stderr)
 }
 
-// plannedSubcommands are documented in DESIGN §2 but not built into this binary yet; naming one gives
+// plannedSubcommands are documented in docs/design.md §2 but not built into this binary yet; naming one gives
 // a clear error instead of being mistaken for a script.
 var plannedSubcommands = []string{}
 

@@ -81,7 +81,7 @@ func entityAddScript(thread *starlark.Thread, b *starlark.Builtin, args starlark
 }
 
 // entityAddFunction is add_function(name, function=None, device=...): function is a Starlark def whose
-// source is shipped to the database, where scripts are Starlark (DESIGN §6).
+// source is shipped to the database, where scripts are Starlark (docs/design.md §6).
 func entityAddFunction(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	a := runtime.ScriptArgs{}
 	dev := deviceArgs{device: "CPU", devicesPerNode: 1}

@@ -12,7 +12,7 @@ import (
 // Torch is the predeclared `torch` of driver scripts: a placeholder so that functions meant for the
 // database, written as SmartSim users write TorchScript functions (`def scale(x): return torch.mul(x,
 // 2)`), compile in the driver and can be shipped with add_function. The real tensor operations exist
-// only inside the database's script engine (DESIGN §6); calling one in the driver is an error that says
+// only inside the database's script engine (docs/design.md §6); calling one in the driver is an error that says
 // so.
 var Torch starlark.Value = torchPlaceholder{}
 

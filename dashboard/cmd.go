@@ -19,7 +19,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Exit codes, as in DESIGN §2.
+// Exit codes, as in docs/design.md §2.
 const (
 	exitOK    = 0
 	exitError = 1

@@ -8,7 +8,7 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// Exit codes of `ssrun` (DESIGN §2).
+// Exit codes of `ssrun` (docs/design.md §2).
 const (
 	ExitOK          = 0
 	ExitFailure     = 1

@@ -54,7 +54,7 @@ func (f *fixture) run(script string, opts Options) (error, string, string) {
 	return err, stdout.String(), stderr.String()
 }
 
-// TestPredeclaredNamesAreExactlyTheDesignList checks DESIGN §3's list, plus the torch placeholder that
+// TestPredeclaredNamesAreExactlyTheDesignList checks docs/design.md §3's list, plus the torch placeholder that
 // add_function needs (a function using torch.* must compile in the driver to be shipped).
 func TestPredeclaredNamesAreExactlyTheDesignList(t *testing.T) {
 	got := predeclared(nil).Keys()

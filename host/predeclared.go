@@ -11,7 +11,7 @@ import (
 	"github.com/ssrun/ssrun/builtins"
 )
 
-// predeclared returns the names every script sees, exactly DESIGN §3's list: the experiment API
+// predeclared returns the names every script sees, exactly docs/design.md §3's list: the experiment API
 // (Experiment, status, get_logger), the script variables, and starlark-go's pure json, math and struct.
 // Nothing here reads a clock, the environment or files. The one addition is `torch`, a placeholder
 // that lets functions meant for the database compile in the driver so add_function can ship them; its

@@ -1,6 +1,6 @@
 // Package host embeds the Starlark interpreter for `ssrun SCRIPT.star`: it builds the thread (one explicit
 // syntax.FileOptions, a step limit, cancellation on SIGINT/SIGTERM), resolves load() (embedded stdlib and
-// files confined to the script's directory), predeclares exactly the names of DESIGN §3, routes print()
+// files confined to the script's directory), predeclares exactly the names of docs/design.md §3, routes print()
 // and get_logger() to the log, stops every job the script launched when it ends, and turns failures into
 // backtraces and exit codes. The Starlark types themselves live in package builtins.
 package host

@@ -16,7 +16,7 @@ const (
 	keysless = 0
 )
 
-// coreCommands is the Redis command set DESIGN §6 lists, with Redis 7's arities and key positions (so
+// coreCommands is the Redis command set docs/design.md §6 lists, with Redis 7's arities and key positions (so
 // COMMAND, cluster routing and CROSSSLOT checks agree with a real Redis).
 func coreCommands(s *Server) []command.Spec {
 	k := func(name string, arity int, flags command.Flags, first, last, step int, h func(*command.Ctx, [][]byte)) command.Spec {

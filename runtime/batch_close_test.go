@@ -138,7 +138,7 @@ func TestCloseLeavesBatchJobsToTheScheduler(t *testing.T) {
 }
 
 // TestInterruptLeavesBatchJobsStopsLocalOnes: SIGINT during a blocking start (kill_on_interrupt=True)
-// stops the local job but cancels no batch job (DESIGN §4); the interrupted start reports the
+// stops the local job but cancels no batch job (docs/design.md §4); the interrupted start reports the
 // KeyboardInterrupt.
 func TestInterruptLeavesBatchJobsStopsLocalOnes(t *testing.T) {
 	sched := &queueScheduler{states: map[string]launchers.Status{}}

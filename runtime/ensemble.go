@@ -66,7 +66,7 @@ func (e *Ensemble) Member(name string) *Model {
 	return nil
 }
 
-// newEnsemble applies SmartSim's member-creation table with ssrun's decisions (DESIGN §4): members are
+// newEnsemble applies SmartSim's member-creation table with ssrun's decisions (docs/design.md §4): members are
 // each parameter set × replicas, named {name}_{i}; each gets a deep copy of the run settings, its path
 // under the ensemble's, key prefixing on, and its params_as_args appended to its exe args.
 func newEnsemble(a EnsembleArgs, path, cwd string, seed uint64, log *slog.Logger) (*Ensemble, error) {

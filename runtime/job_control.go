@@ -44,7 +44,7 @@ func (e *Experiment) wait(ctx context.Context, interval time.Duration, verbose, 
 
 // interrupted ends a wait cut short by ctx (SIGINT): with kill_on_interrupt every running local job is
 // stopped, otherwise each is named so the user can stop it by hand. Batch jobs are left to the
-// scheduler either way (DESIGN §4), as at script end: Close records them; exp.stop cancels them.
+// scheduler either way (docs/design.md §4), as at script end: Close records them; exp.stop cancels them.
 func (e *Experiment) interrupted(ctx context.Context, killOnInterrupt bool) error {
 	if killOnInterrupt {
 		local, _ := splitBatchJobs(e.jobs.active())

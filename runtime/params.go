@@ -73,7 +73,7 @@ func (p Params) Clone() Params { return append(Params(nil), p...) }
 
 // paramValuesOf turns one ensemble parameter into its list of candidate values as SmartSim reads them
 // (a list stays a list; a scalar is broadcast as a one-element list) and rejects other types with
-// SmartSim's message. Floats and bools are accepted (DESIGN §4).
+// SmartSim's message. Floats and bools are accepted (docs/design.md §4).
 func paramValuesOf(v ParamValue) ([]string, error) {
 	switch v.Kind {
 	case KindList:

@@ -75,7 +75,7 @@ func allPerm(names []string, values [][]string) []Params {
 }
 
 // stepZip zips the lists. Unlike SmartSim it refuses lists of different lengths instead of silently
-// truncating (DESIGN §4); scalars are broadcast to the common length.
+// truncating (docs/design.md §4); scalars are broadcast to the common length.
 func stepZip(names []string, values [][]string, scalar []bool) ([]Params, error) {
 	n := -1
 	var lens []string

@@ -38,7 +38,7 @@ func TestAllPermEmptyListGivesNoMembers(t *testing.T) {
 	}
 }
 
-func TestStepZipsAndBroadcastsScalars(t *testing.T) { // case 2 + DESIGN §4
+func TestStepZipsAndBroadcastsScalars(t *testing.T) { // case 2 + docs/design.md §4
 	exp, _ := newExp(t, "")
 	rs := mustRS(t, exp, "true")
 	ens, err := exp.CreateEnsemble(EnsembleArgs{Name: "e", RunSettings: rs, Strategy: Strategy{Name: "step"},

@@ -28,7 +28,7 @@ type SummaryRow struct {
 	Resume string `json:"Resume,omitempty"`
 }
 
-// SummaryRows lists every job launched in this experiment in launch order (DESIGN §4: not only the
+// SummaryRows lists every job launched in this experiment in launch order (docs/design.md §4: not only the
 // completed ones): per start() call its databases' shards (DBNode rows, launched first) and then its
 // models' jobs. Time is the elapsed seconds rounded to 4 decimals (0 in dry run, so plans are stable);
 // Returncode is nil while a job runs.

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestConfigureContent(t *testing.T) { // cases 26, 27 and DESIGN §4 tag decisions
+func TestConfigureContent(t *testing.T) { // cases 26, 27 and docs/design.md §4 tag decisions
 	cases := []struct {
 		name, in, tag string
 		params        Params

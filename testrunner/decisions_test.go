@@ -12,7 +12,7 @@ import (
 	"github.com/ssrun/ssrun/host"
 )
 
-// TestTagDecisionsInPlan checks DESIGN §4's tag decisions end to end through the plan of
+// TestTagDecisionsInPlan checks docs/design.md §4's tag decisions end to end through the plan of
 // testdata/design_decisions.star: the configured files' sha256 must be those of the text the decisions
 // give (non-greedy matching, escaped tag, literal values, unknown tags stripped).
 func TestTagDecisionsInPlan(t *testing.T) {
