@@ -45,7 +45,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	start, err := StartTime(os.Getpid())
 	if err == nil {
-		err = writeAtomic(PidFile(*record), fmt.Sprintf("%d %d\n", os.Getpid(), start))
+		err = writeAtomic(PidFile(*record), fmt.Sprintf("%d %d\n", os.Getpid(), start), false)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ssrun member: cannot record pid: %v\n", err)
@@ -56,7 +56,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cmd := &exec.Cmd{Path: *path, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(stderr, "ssrun member: %v\n", err)
-		_ = writeAtomic(ExitCodeFile(*record), "127\n")
+		_ = writeAtomic(ExitCodeFile(*record), "127\n", syncExitCode)
 		return 127
 	}
 	go func() {
@@ -65,7 +65,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	code, sig := exitOf(cmd.Wait())
-	if err := writeAtomic(ExitCodeFile(*record), strconv.Itoa(code)+"\n"); err != nil {
+	if err := writeAtomic(ExitCodeFile(*record), strconv.Itoa(code)+"\n", syncExitCode); err != nil {
 		fmt.Fprintf(stderr, "ssrun member: cannot record exit code: %v\n", err)
 	}
 	if sig != 0 { // die of the same signal, so whoever waits for us sees what the program saw
@@ -91,14 +91,20 @@ func exitOf(err error) (int, syscall.Signal) {
 	return 127, 0
 }
 
-// writeAtomic writes a small file durably: temp file, fsync, rename.
-func writeAtomic(path, content string) error {
+// syncExitCode makes the exit code durable before the wrapper exits. The pid file is not synced: after
+// a machine crash the process it names is gone whatever the file says.
+var syncExitCode = true
+
+// writeAtomic writes a small file through a temp file renamed into place (readers never see half of
+// it), with fsync when durable.
+func writeAtomic(path, content string, durable bool) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := f.WriteString(content); err == nil {
+	_, err = f.WriteString(content)
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
