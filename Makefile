@@ -4,7 +4,7 @@ BIN     ?= ./ssrun
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch bench-resume lint clean ci onnxruntime torch-backend torch-backend-if-available
+.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch bench-resume lint clean ci onnxruntime torch-backend torch-backend-if-available fuzz fuzz-short
 
 # ONNX Runtime for the ONNX backend: the shared library of the npm package onnxruntime-node, loaded at
 # run time (dlopen). The 113 MB tarball is cached in ONNXRUNTIME_CACHE; only the library is extracted.
@@ -29,7 +29,8 @@ build:
 
 ## test: vet, unit and integration tests under -race, then the golden suites through the binary.
 ## The TORCH backend is built first when libtorch is installed, so its tests run (CI installs it).
-test: vet torch-backend-if-available unit golden
+## Last, each fuzz target runs a few seconds (its seed corpus in testdata/fuzz/ also runs in unit).
+test: vet torch-backend-if-available unit golden fuzz-short
 
 vet:
 	$(GO) vet ./...
@@ -102,3 +103,19 @@ ci:
 
 clean:
 	rm -f $(BIN)
+
+## fuzz: every parser that takes untrusted input, FUZZTIME each (default 1m); fuzz-short is CI's few
+## seconds per target. A crash is written to the package's testdata/fuzz/ and must be fixed and kept.
+FUZZTIME ?= 1m
+FUZZ_TARGETS := ./orchestrator:FuzzRequestReader ./orchestrator/ai:FuzzCommandArguments \
+	./tensor:FuzzDecode ./runtime:FuzzConfigureContent ./runtime:FuzzPlanCanonical \
+	./orchestrator/persist:FuzzReadSnapshot ./orchestrator/persist:FuzzReadLog
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$${FUZZTIME_SHORT:-3s}
