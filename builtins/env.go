@@ -12,6 +12,7 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/ssrun/ssrun/launchers"
+	"github.com/ssrun/ssrun/runtime"
 )
 
 // envKey is the thread-local key under which the host stores the *Env of a run.
@@ -44,6 +45,8 @@ type Env struct {
 	// Interval is how often database collectors sample (--telemetry-interval; 0: the default).
 	NoTelemetry bool
 	Interval    time.Duration
+	// Progress draws the progress line of blocking starts (nil: none).
+	Progress runtime.Progress
 	// Resume skips members that completed unchanged and re-attaches to running ones (ssrun --resume);
 	// Script (absolute) identifies the driver in the journal, so resume refuses another script's directory.
 	Resume bool

@@ -29,6 +29,7 @@ func (env *Env) newExperiment(name, expPath, launcherName string) (*runtime.Expe
 		Hermetic:          env.Hermetic,
 		Log:               env.logger(),
 		NoTelemetry:       env.NoTelemetry,
+		Progress:          env.Progress,
 		TelemetryInterval: env.Interval,
 		Resume:            env.Resume,
 		Script:            env.Script,

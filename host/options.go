@@ -45,6 +45,9 @@ type Options struct {
 	// Getenv reads the environment variables the host consults (SMARTSIM_FLAG_TELEMETRY); nil means
 	// os.Getenv. The runtime never reads the environment itself.
 	Getenv func(string) string
+	// IsTerminal says whether Stderr is a terminal, where blocking starts draw a progress line; nil
+	// asks the operating system.
+	IsTerminal func(io.Writer) bool
 	// Stdout receives the plan; Stderr receives the log and error backtraces.
 	Stdout, Stderr io.Writer
 }

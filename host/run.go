@@ -54,7 +54,8 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	log := NewLogger(stderr, opts.LogLevel)
+	progress, logTo := progressFor(opts, stderr)
+	log := NewLogger(logTo, opts.LogLevel)
 	l := newLoader(root, realRoot, fileOptions, predeclared(opts.Vars))
 	env := &builtins.Env{
 		Ctx:         ctx,
@@ -64,6 +65,7 @@ func Run(ctx context.Context, opts Options) error {
 		DryRun:      opts.DryRun,
 		Detach:      opts.Detach,
 		NoTelemetry: noTelemetry,
+		Progress:    progress,
 		Interval:    opts.TelemetryInterval,
 		Resume:      opts.Resume,
 		Script:      absScript(opts.Script),

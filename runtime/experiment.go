@@ -44,6 +44,8 @@ type Options struct {
 	// DefaultTelemetryInterval). See telemetry.go.
 	NoTelemetry       bool
 	TelemetryInterval time.Duration
+	// Progress draws the progress line of blocking starts (nil: none; see progress.go).
+	Progress Progress
 	// Resume skips members that completed unchanged and re-attaches to those still running (resume.go).
 	Resume bool
 	// Script identifies the driver script in the journal, so a resume refuses another script's directory.
@@ -76,6 +78,7 @@ type Experiment struct {
 	// Telemetry is exp.telemetry; shardTelemetry what it knows of each launched shard (telemetry_db.go).
 	Telemetry      TelemetryConfiguration
 	shardTelemetry shardRegistry
+	progress       *progressState // the blocking wait being shown; only the waiting goroutine uses it
 	closeOnce      sync.Once
 	// batchWake wakes the readers of batch jobs' exit-code files (batch_member.go).
 	batchWake fileWake

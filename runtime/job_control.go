@@ -20,6 +20,8 @@ func (e *Experiment) wait(ctx context.Context, interval time.Duration, verbose, 
 		defer t.Stop()
 		tick = t.C
 	}
+	redraw, done := e.showProgress(e.jobs.active())
+	defer done()
 	for {
 		active := e.jobs.active()
 		if len(active) == 0 {
@@ -31,6 +33,9 @@ func (e *Experiment) wait(ctx context.Context, interval time.Duration, verbose, 
 			case <-active[i].handle.Done():
 				active[i].settle()
 				i++
+				e.redrawProgress()
+			case <-redraw:
+				e.redrawProgress()
 			case <-tick:
 				for _, j := range active[i:] {
 					e.opts.Log.Info(fmt.Sprintf("%s(%s): %s", j.name, j.handle.ID(), j.Result().Status))
