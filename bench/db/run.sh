@@ -168,7 +168,7 @@ awk '
     for (i = 1; i <= ncase; i++) {
       c = order[i]
       for (f = 3; f <= 5; f++) { r[f] = median(c SUBSEP "redis" SUBSEP f); s2[f] = median(c SUBSEP "ssrun/2" SUBSEP f); s1[f] = median(c SUBSEP "ssrun/1" SUBSEP f) }
-      printf "%-16s %9.0f %9.0f %9.0f %7.2f %7.2f | %6.2f/%6.2f/%6.2f %6.2f/%6.2f/%6.2f | %5.2f, %5.2f\n", c,
+      printf "%-16s %9.1f %9.1f %9.1f %7.2f %7.2f | %6.2f/%6.2f/%6.2f %6.2f/%6.2f/%6.2f | %5.2f, %5.2f\n", c,
         r[3], s2[3], s1[3], (r[3] > 0 ? s2[3] / r[3] : 0), (r[3] > 0 ? s1[3] / r[3] : 0),
         r[4], s2[4], s1[4], r[5], s2[5], s1[5],
         (r[4] > 0 ? s2[4] / r[4] : 0), (r[5] > 0 ? s2[5] / r[5] : 0)

@@ -99,7 +99,7 @@ func run(addr, op string, size, clients, pipeline, total int) error {
 	ms := func(q float64) float64 {
 		return float64(all[min(len(all)-1, int(q*float64(len(all))))].Microseconds()) / 1000
 	}
-	fmt.Printf("%.0f %.3f %.3f\n", float64(len(all))/elapsed.Seconds(), ms(0.50), ms(0.99))
+	fmt.Printf("%.1f %.3f %.3f\n", float64(len(all))/elapsed.Seconds(), ms(0.50), ms(0.99))
 	return nil
 }
 
