@@ -94,9 +94,14 @@ $(TORCH_BACKEND): $(TORCH_SHIM)/ssrun_torch.cpp $(TORCH_SHIM)/ssrun_torch.h
 torch-backend-if-available:
 	@if [ -f /usr/include/torch/script.h ]; then $(MAKE) -s torch-backend; else echo "torch-backend: libtorch not installed, TORCH tests will skip"; fi
 
+## lint: gofmt, go vet and staticcheck (its configuration: staticcheck.conf). CI runs it before make test.
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
 	$(GO) vet ./...
+	@[ -x $(STATICCHECK) ] || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(STATICCHECK) ./...
 
 ci:
 	bash .ci/run

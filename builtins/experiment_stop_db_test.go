@@ -53,7 +53,7 @@ func summaryRowsOf(t *testing.T, g starlark.StringDict, name string) []summaryRo
 // TestStopDatabasesFromStarlark: stop() of databases goes through the experiment, so summary() lists a
 // DBNode row per shard, Running before the stop and Cancelled after, and get_status agrees.
 func TestStopDatabasesFromStarlark(t *testing.T) {
-	g, err, _ := dryRunGlobals(t, stopDBScript)
+	g, _, err := dryRunGlobals(t, stopDBScript)
 	if err != nil {
 		t.Fatal(err)
 	}

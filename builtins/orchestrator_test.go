@@ -15,16 +15,16 @@ import (
 	"github.com/ssrun/ssrun/runtime"
 )
 
-// dryRun runs src in dry run in a fresh directory and returns the script's error (nil on success) and
-// the experiment's plan as JSON (when the script made one).
-func dryRun(t *testing.T, src string) (error, string) {
+// dryRun runs src in dry run in a fresh directory and returns the experiment's plan as JSON (when the
+// script made one) and the script's error (nil on success).
+func dryRun(t *testing.T, src string) (string, error) {
 	t.Helper()
-	_, err, plan := dryRunGlobals(t, src)
-	return err, plan
+	_, plan, err := dryRunGlobals(t, src)
+	return plan, err
 }
 
 // dryRunGlobals is dryRun that also returns the script's globals.
-func dryRunGlobals(t *testing.T, src string) (starlark.StringDict, error, string) {
+func dryRunGlobals(t *testing.T, src string) (starlark.StringDict, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	name := filepath.Join(dir, "script.star")
@@ -43,7 +43,7 @@ func dryRunGlobals(t *testing.T, src string) (starlark.StringDict, error, string
 	if werr := env.WritePlan(&plan, "json"); werr != nil {
 		t.Fatal(werr)
 	}
-	return globals, err, plan.String()
+	return globals, plan.String(), err
 }
 
 func TestCreateDatabaseErrorsAsSmartSim(t *testing.T) {
@@ -69,7 +69,7 @@ func TestCreateDatabaseErrorsAsSmartSim(t *testing.T) {
 		{`exp.create_model("m", exp.create_run_settings(exe="echo")).add_ml_model("cnn", "TORCH", model_path="cnn.pt", devices_per_node=2)`,
 			"SSUnsupportedError: Cannot set devices_per_node>1 if CPU is specified under devices"},
 	} {
-		err, _ := dryRun(t, "exp = Experiment(\"e\")\n"+c.call+"\n")
+		_, err := dryRun(t, "exp = Experiment(\"e\")\n"+c.call+"\n")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want %q", c.call, err, c.want)
 		}
@@ -98,7 +98,7 @@ stopped = exp.get_status(db)
 // TestDryRunPlanOfDatabases: the plan shows the shard commands with their slot map, the cluster, the
 // ML objects with their hash, the members' and the colocated model's client variables, byte-stable.
 func TestDryRunPlanOfDatabases(t *testing.T) {
-	err, plan := dryRun(t, clusterScript)
+	plan, err := dryRun(t, clusterScript)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,13 +145,13 @@ func TestDryRunPlanOfDatabases(t *testing.T) {
 	if t.Failed() {
 		t.Log(plan)
 	}
-	if _, again := dryRun(t, clusterScript); again != plan {
+	if again, _ := dryRun(t, clusterScript); again != plan {
 		t.Fatal("the plan is not byte-stable")
 	}
 }
 
 func TestOrchestratorAttributes(t *testing.T) {
-	g, err, _ := dryRunGlobals(t, clusterScript)
+	g, _, err := dryRunGlobals(t, clusterScript)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,6 +152,7 @@ func (c *Client) handshake(ctx context.Context) error {
 		return nil
 	}
 	seeds := strings.Join(c.opts.Addrs, ",")
+	//lint:ignore SA1019 SmartRedis reads the map with CLUSTER SLOTS; ssrun db and redis-server 7 answer it, and CLUSTER SHARDS would shut out older Redis servers
 	slots, err := c.cluster.ClusterSlots(ctx).Result()
 	if err != nil {
 		return fmt.Errorf("client: cannot read the cluster slot map from %s (if the database is not a cluster, set SR_DB_TYPE=Standalone): %w", seeds, err)

@@ -44,14 +44,14 @@ func (f *fixture) file(name, content string) string {
 	return p
 }
 
-// run executes script (relative to the fixture) with opts and returns the error, stdout and stderr.
-func (f *fixture) run(script string, opts Options) (error, string, string) {
+// run executes script (relative to the fixture) with opts and returns its stdout, stderr and error.
+func (f *fixture) run(script string, opts Options) (string, string, error) {
 	f.t.Helper()
 	var stdout, stderr bytes.Buffer
 	opts.Script = filepath.Join(f.dir, script)
 	opts.Stdout, opts.Stderr = &stdout, &stderr
 	err := Run(context.Background(), opts)
-	return err, stdout.String(), stderr.String()
+	return stdout.String(), stderr.String(), err
 }
 
 // TestPredeclaredNamesAreExactlyTheDesignList checks docs/design.md §3's list, plus the torch placeholder that
@@ -69,7 +69,7 @@ func TestNoClockEnvironmentOrFileAccess(t *testing.T) {
 	f := newFixture(t)
 	for _, name := range []string{"time", "os", "open", "getenv", "exec"} {
 		f.file("s.star", name+"\n")
-		err, _, _ := f.run("s.star", Options{})
+		_, _, err := f.run("s.star", Options{})
 		if err == nil || !strings.Contains(err.Error(), "undefined: "+name) {
 			t.Errorf("%s: got %v, want undefined", name, err)
 		}
@@ -84,7 +84,7 @@ assert.eq(vars, {"a": "1", "b": "x=y"})
 assert.eq(list(vars.keys()), ["a", "b"])
 assert.fails(lambda: vars.update(c = "2"), "frozen")
 `)
-	if err, _, stderr := f.run("s.star", Options{Vars: map[string]string{"b": "x=y", "a": "1"}}); err != nil {
+	if _, stderr, err := f.run("s.star", Options{Vars: map[string]string{"b": "x=y", "a": "1"}}); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr)
 	}
 }
@@ -107,7 +107,7 @@ log.error("e")
 		{slog.LevelWarn, "WARNING [Experiment Log] w\nERROR [Experiment Log] e\n"},
 	}
 	for _, c := range cases {
-		err, stdout, stderr := f.run("s.star", Options{LogLevel: c.level})
+		stdout, stderr, err := f.run("s.star", Options{LogLevel: c.level})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +123,7 @@ log.error("e")
 func TestErrorBacktraceNamesFileLineColumn(t *testing.T) {
 	f := newFixture(t)
 	f.file("s.star", "def f():\n    return 1 // 0\n\nf()\n")
-	err, _, _ := f.run("s.star", Options{})
+	_, _, err := f.run("s.star", Options{})
 	if ExitCode(err) != ExitFailure {
 		t.Fatalf("exit code %d, want %d (err %v)", ExitCode(err), ExitFailure, err)
 	}
@@ -140,7 +140,7 @@ func TestErrorBacktraceNamesFileLineColumn(t *testing.T) {
 func TestStepLimitStopsRunawayLoops(t *testing.T) {
 	f := newFixture(t)
 	f.file("s.star", "while True:\n    pass\n")
-	err, _, _ := f.run("s.star", Options{MaxSteps: 10000})
+	_, _, err := f.run("s.star", Options{MaxSteps: 10000})
 	if err == nil || !strings.Contains(err.Error(), "too many steps") {
 		t.Fatalf("got %v, want a too-many-steps error", err)
 	}
@@ -189,7 +189,7 @@ func TestPlanOutputForZeroOneAndSeveralExperiments(t *testing.T) {
 	}
 	for src, wantPrefix := range cases {
 		f.file("s.star", src)
-		err, stdout, stderr := f.run("s.star", Options{DryRun: true, PlanFormat: PlanJSON})
+		stdout, stderr, err := f.run("s.star", Options{DryRun: true, PlanFormat: PlanJSON})
 		if err != nil {
 			t.Fatalf("%q: %v\n%s", src, err, stderr)
 		}
@@ -198,12 +198,12 @@ func TestPlanOutputForZeroOneAndSeveralExperiments(t *testing.T) {
 		}
 	}
 	f.file("s.star", "Experiment(\"a\")\nExperiment(\"b\")")
-	_, stdout, _ := f.run("s.star", Options{DryRun: true, PlanFormat: PlanJSON})
+	stdout, _, _ := f.run("s.star", Options{DryRun: true, PlanFormat: PlanJSON})
 	var plans []map[string]any
 	if err := json.Unmarshal([]byte(stdout), &plans); err != nil || len(plans) != 2 {
 		t.Fatalf("two experiments: %v, %d plans:\n%s", err, len(plans), stdout)
 	}
-	if _, stdout, _ := f.run("s.star", Options{}); stdout != "" {
+	if stdout, _, _ := f.run("s.star", Options{}); stdout != "" {
 		t.Errorf("a real run without --plan-format printed %q", stdout)
 	}
 }
@@ -211,7 +211,7 @@ func TestPlanOutputForZeroOneAndSeveralExperiments(t *testing.T) {
 func TestMultiLineMessagesStartOnTheirOwnLine(t *testing.T) {
 	f := newFixture(t)
 	f.file("s.star", `get_logger("t").info("a  b\nc  d\n")`)
-	err, _, stderr := f.run("s.star", Options{})
+	_, stderr, err := f.run("s.star", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ load("./other.star", "twice")
 assert.eq(names(3), ["m0", "m1", "m2"])
 assert.eq(twice, ["m0", "m1"])
 `)
-	err, _, stderr := f.run("main.star", Options{})
+	_, stderr, err := f.run("main.star", Options{})
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr)
 	}
@@ -40,7 +40,7 @@ a = 1`)
 	f.file("b.star", `load("a.star", "a")
 b = 1`)
 	f.file("main.star", `load("a.star", "a")`)
-	err, _, _ := f.run("main.star", Options{})
+	_, _, err := f.run("main.star", Options{})
 	if err == nil {
 		t.Fatal("cycle not detected")
 	}
@@ -69,7 +69,7 @@ func TestLoadIsConfinedToTheScriptDirectory(t *testing.T) {
 	}
 	for name, module := range cases {
 		f.file("main.star", `load("`+module+`", "x")`)
-		err, _, _ := f.run("main.star", Options{})
+		_, _, err := f.run("main.star", Options{})
 		if err == nil {
 			t.Errorf("%s: load of %s succeeded", name, module)
 			continue
@@ -91,7 +91,7 @@ func TestLoadRejectsUnknownModules(t *testing.T) {
 	}
 	for src, want := range cases {
 		f.file("main.star", src)
-		err, _, _ := f.run("main.star", Options{})
+		_, _, err := f.run("main.star", Options{})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want an error containing %q", src, err, want)
 		}
@@ -102,7 +102,7 @@ func TestErrorInLoadedModuleShowsItsLine(t *testing.T) {
 	f := newFixture(t)
 	f.file("lib.star", "x = 1\ny = x // 0\n")
 	f.file("main.star", `load("lib.star", "x")`)
-	err, _, _ := f.run("main.star", Options{})
+	_, _, err := f.run("main.star", Options{})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(f.dir, "lib.star")+":2:7") {
 		t.Fatalf("got %v, want the position inside lib.star", err)
 	}
@@ -111,7 +111,7 @@ func TestErrorInLoadedModuleShowsItsLine(t *testing.T) {
 func TestStdlibHelpersAreHiddenFromScripts(t *testing.T) {
 	f := newFixture(t)
 	f.file("main.star", `_catch(lambda: 1)`)
-	err, _, _ := f.run("main.star", Options{})
+	_, _, err := f.run("main.star", Options{})
 	if err == nil || !strings.Contains(err.Error(), "undefined: _catch") {
 		t.Fatalf("got %v, want _catch undefined in user scripts", err)
 	}
@@ -125,7 +125,7 @@ assert.contains([1, 2], 2)
 assert.fails(lambda: 1 // 0, "division by zero")
 assert.eq(len([1, 2]), 3)
 `)
-	err, _, _ := f.run("main.star", Options{})
+	_, _, err := f.run("main.star", Options{})
 	want := filepath.Join(f.dir, "main.star") + ":5:10: assert.eq: 2 != 3"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("got %v, want %q", err, want)
@@ -140,7 +140,7 @@ assert.eq(len([1, 2]), 3)
 		`assert.fails(lambda: fail("boom"), "[unclosed")`: "invalid regular expression",
 	} {
 		f.file("main.star", "load(\"@stdlib//assert.star\", \"assert\")\n"+src+"\n")
-		err, _, _ := f.run("main.star", Options{})
+		_, _, err := f.run("main.star", Options{})
 		if err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%s: got %v, want %q", src, err, msg)
 		}
@@ -154,7 +154,7 @@ func TestLoadWorksThroughASymlinkedScriptDirectory(t *testing.T) {
 	if err := os.Symlink(filepath.Join(f.dir, "real"), filepath.Join(f.dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	if err, _, stderr := f.run("link/main.star", Options{}); err != nil {
+	if _, stderr, err := f.run("link/main.star", Options{}); err != nil {
 		t.Fatalf("run through a symlinked directory: %v\n%s", err, stderr)
 	}
 }

@@ -22,7 +22,7 @@ func TestProgressLineOnTerminal(t *testing.T) {
 	f := newFixture(t)
 	f.file("p.star", strings.ReplaceAll(progressDriver, `"sleep 1.2; exit $0"`, `"sleep 1.2; exit ${0#--rc=}"`))
 	terminal := func(io.Writer) bool { return true }
-	err, _, stderr := f.run("p.star", Options{IsTerminal: terminal})
+	_, stderr, err := f.run("p.star", Options{IsTerminal: terminal})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
@@ -43,7 +43,7 @@ func TestProgressLineOnTerminal(t *testing.T) {
 		t.Errorf("a job's log line does not erase the progress line first:\n%q", stderr)
 	}
 	for name, opts := range map[string]Options{"not a terminal": {}, "-q": {IsTerminal: terminal, LogLevel: slog.LevelWarn}} {
-		err, _, stderr := f.run("p.star", opts)
+		_, stderr, err := f.run("p.star", opts)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

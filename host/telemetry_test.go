@@ -23,7 +23,7 @@ db.telemetry.enable()
 print("db enabled", db.telemetry.is_enabled, "telemetry" in dir(exp), "telemetry" in dir(db))
 `)
 	for value, want := range map[string]string{"": "exp True telemetry_configuration", "1": "exp True", "0": "exp False", "false": "exp False", "on": "exp True"} {
-		err, _, stderr := f.run("t.star", Options{DryRun: true, PlanFormat: PlanJSON, Getenv: func(k string) string {
+		_, stderr, err := f.run("t.star", Options{DryRun: true, PlanFormat: PlanJSON, Getenv: func(k string) string {
 			if k == "SMARTSIM_FLAG_TELEMETRY" {
 				return value
 			}
@@ -38,11 +38,11 @@ print("db enabled", db.telemetry.is_enabled, "telemetry" in dir(exp), "telemetry
 			}
 		}
 	}
-	err, _, _ := f.run("t.star", Options{DryRun: true, Getenv: func(string) string { return "maybe" }})
+	_, _, err := f.run("t.star", Options{DryRun: true, Getenv: func(string) string { return "maybe" }})
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "SMARTSIM_FLAG_TELEMETRY") {
 		t.Errorf("SMARTSIM_FLAG_TELEMETRY=maybe: %v, want a usage error naming it", err)
 	}
-	err, _, _ = f.run("t.star", Options{DryRun: true, TelemetryInterval: time.Millisecond})
+	_, _, err = f.run("t.star", Options{DryRun: true, TelemetryInterval: time.Millisecond})
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--telemetry-interval") {
 		t.Errorf("--telemetry-interval 1ms: %v, want a usage error", err)
 	}

@@ -3,7 +3,6 @@ package orchestrator
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"io"
 	"strconv"
 	"sync/atomic"
@@ -342,4 +341,3 @@ func unescapeInline(c byte) byte {
 	}
 }
 
-var errClientQuit = errors.New("client quit")

@@ -41,16 +41,6 @@ func (r *dbRegistry) list() []*Orchestrator {
 	return append([]*Orchestrator(nil), r.running...)
 }
 
-// byID returns the running database with that identifier.
-func (r *dbRegistry) byID(id string) *Orchestrator {
-	for _, o := range r.list() {
-		if o.Name == id {
-			return o
-		}
-	}
-	return nil
-}
-
 // dbSuffix is the client-variable suffix of a database identifier: none for SmartSim's default
 // "orchestrator" (and for a colocated database without identifier), "_<id>" otherwise.
 func dbSuffix(id string) string {

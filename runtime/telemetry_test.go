@@ -61,14 +61,12 @@ func checkCollectors(t *testing.T, engine string) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	ctx := context.Background()
-	var clients []*redis.Client
 	for i := 0; i < 2; i++ {
 		c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, PoolSize: 1})
 		defer c.Close()
 		if err := c.Set(ctx, "k"+strconv.Itoa(i), strings.Repeat("x", 200<<10), 0).Err(); err != nil {
 			t.Fatal(err)
 		}
-		clients = append(clients, c)
 	}
 	dir := filepath.Join(exp.Path, ".smartsim", "telemetry", "exp", "run-000", "database", "tdb", "tdb_0")
 	countFile := filepath.Join(dir, "client_count.csv")

@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 )
 
 // Build compiles ssrun into a new temporary directory named after prefix and returns the binary's
-// path and a cleanup that removes the directory. It uses the go command of the running toolchain so
-// the binary matches the test's build.
+// path and a cleanup that removes the directory. It uses the go command `go test` runs under (GOROOT's
+// bin, which the go command puts first on PATH for the tests it runs), so the binary matches the
+// test's build.
 func Build(prefix string) (bin string, cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
@@ -20,10 +20,22 @@ func Build(prefix string) (bin string, cleanup func(), err error) {
 	}
 	cleanup = func() { os.RemoveAll(dir) }
 	bin = filepath.Join(dir, "ssrun")
-	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "github.com/ssrun/ssrun").CombinedOutput()
+	out, err := exec.Command(goCommand(), "build", "-o", bin, "github.com/ssrun/ssrun").CombinedOutput()
 	if err != nil {
 		cleanup()
 		return "", nil, fmt.Errorf("building ssrun: %v\n%s", err, out)
 	}
 	return bin, cleanup, nil
+}
+
+// goCommand is the go command of the toolchain running the tests: $GOROOT/bin/go as `go test` sets
+// GOROOT for them, else the go on PATH.
+func goCommand() string {
+	if root := os.Getenv("GOROOT"); root != "" {
+		return filepath.Join(root, "bin", "go")
+	}
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return "go"
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"go.starlark.net/starlark"
-
-	"github.com/ssrun/ssrun/tensor"
 )
 
 // tensorArg requires a tensor argument.
@@ -115,11 +113,6 @@ func kwargs(fn string, kw []starlark.Tuple, allowed ...string) (map[string]starl
 		out[name] = pair[1]
 	}
 	return out, nil
-}
-
-// optionalDType reads the dtype keyword (Invalid when absent).
-func optionalDType(kw map[string]starlark.Value) (tensor.DType, error) {
-	return dtypeArg(kw["dtype"], tensor.Invalid)
 }
 
 // boolArg reads an optional bool.

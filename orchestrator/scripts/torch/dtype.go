@@ -44,17 +44,6 @@ func (d DType) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bo
 	return false, fmt.Errorf("dtypes support only == and !=")
 }
 
-// category orders bool < integer < floating point, the order in which torch promotes across kinds.
-func category(d tensor.DType) int {
-	switch {
-	case d == tensor.Bool:
-		return 0
-	case d.IsFloat():
-		return 2
-	}
-	return 1
-}
-
 func isUnsigned(d tensor.DType) bool { return d == tensor.Uint8 || d == tensor.Uint16 }
 
 // intBits is the width of an integer dtype.

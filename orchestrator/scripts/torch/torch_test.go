@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
 )
 
 // eval evaluates one Starlark expression with torch predeclared and t a 2×3 float32 tensor.
@@ -12,12 +13,12 @@ func eval(t *testing.T, expr string) (string, error) {
 	t.Helper()
 	thread := &starlark.Thread{Name: "test"}
 	env := starlark.StringDict{"torch": Module()}
-	m, err := starlark.Eval(thread, "setup", "torch.tensor([[1., 2., 3.], [4., 5., 6.]])", env)
+	m, err := starlark.EvalOptions(&syntax.FileOptions{}, thread, "setup", "torch.tensor([[1., 2., 3.], [4., 5., 6.]])", env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	env["m"] = m
-	v, err := starlark.Eval(thread, "expr", expr, env)
+	v, err := starlark.EvalOptions(&syntax.FileOptions{}, thread, "expr", expr, env)
 	if err != nil {
 		return "", err
 	}
@@ -243,7 +244,7 @@ func TestReductions(t *testing.T) {
 func TestReductionUnpacks(t *testing.T) {
 	thread := &starlark.Thread{Name: "test"}
 	src := "values, indices = torch.max(torch.tensor([[1., 7.], [9., 2.]]), 1)\n"
-	globals, err := starlark.ExecFile(thread, "unpack.star", src, starlark.StringDict{"torch": Module()})
+	globals, err := starlark.ExecFileOptions(&syntax.FileOptions{}, thread, "unpack.star", src, starlark.StringDict{"torch": Module()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +433,7 @@ def run():
     return a, b, c, d, e
 `
 	thread := &starlark.Thread{Name: "test"}
-	globals, err := starlark.ExecFile(thread, "assign.star", src, starlark.StringDict{"torch": Module()})
+	globals, err := starlark.ExecFileOptions(&syntax.FileOptions{}, thread, "assign.star", src, starlark.StringDict{"torch": Module()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +459,7 @@ def run():
 		{"x = torch.zeros(2)\nx[0] = 'a'\n", "assigned value must be a Tensor or a number"},
 		{"x = torch.zeros(2)\nx.freeze = 1\n", "can't assign to .freeze field of Tensor"},
 	} {
-		_, err := starlark.ExecFile(&starlark.Thread{Name: "test"}, "bad.star", c.expr, starlark.StringDict{"torch": Module()})
+		_, err := starlark.ExecFileOptions(&syntax.FileOptions{}, &starlark.Thread{Name: "test"}, "bad.star", c.expr, starlark.StringDict{"torch": Module()})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want %q", c.expr, err, c.want)
 		}
