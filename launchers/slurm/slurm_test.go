@@ -3,11 +3,13 @@ package slurm_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,18 +20,32 @@ import (
 	"github.com/ssrun/ssrun/runtime"
 )
 
+var (
+	slurmOnce sync.Once
+	slurmErr  error
+)
+
 // requireSlurm skips when no Slurm answers here (run ci/setup-slurm.sh as root to get one), and fails
-// under CI, which must never skip these tests.
+// under CI, which must never skip these tests. sinfo is asked once per test binary, with a short
+// timeout: where it exists but no controller answers, it would otherwise wait its own minute per test.
 func requireSlurm(t *testing.T) {
 	t.Helper()
-	out, err := exec.Command("sinfo", "-h", "-o", "%T").Output()
-	if err == nil && regexp.MustCompile(`idle|mix|alloc`).Match(out) {
+	slurmOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "sinfo", "-h", "-o", "%T").Output()
+		if err == nil && !regexp.MustCompile(`idle|mix|alloc`).Match(out) {
+			err = fmt.Errorf("no node is up: %q", out)
+		}
+		slurmErr = err
+	})
+	if slurmErr == nil {
 		return
 	}
 	if os.Getenv("CI") != "" {
-		t.Fatalf("Slurm is required under CI but sinfo does not answer (%v); ci/setup-slurm.sh should have started it", err)
+		t.Fatalf("Slurm is required under CI but sinfo does not answer (%v); ci/setup-slurm.sh should have started it", slurmErr)
 	}
-	t.Skip("no Slurm cluster answers sinfo; run ci/setup-slurm.sh as root to start a single-node one")
+	t.Skipf("no Slurm cluster answers sinfo (%v); run ci/setup-slurm.sh as root to start one", slurmErr)
 }
 
 func newSlurmExp(t *testing.T, environ []string) (*runtime.Experiment, *wlm.Launcher) {
