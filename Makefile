@@ -4,7 +4,7 @@ BIN     ?= ./ssrun
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch bench-resume lint clean ci onnxruntime torch-backend torch-backend-if-available fuzz fuzz-short
+.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch bench-resume lint clean ci onnxruntime torch-backend torch-backend-if-available fuzz fuzz-short bench-persist
 
 # ONNX Runtime for the ONNX backend: the shared library of the npm package onnxruntime-node, loaded at
 # run time (dlopen). The 113 MB tarball is cached in ONNXRUNTIME_CACHE; only the library is extracted.
@@ -47,6 +47,10 @@ bench: build bench-launch bench-db bench-ml
 
 bench-launch: build
 	bash bench/launch/run.sh
+
+## bench-persist: appendonly SET throughput, BGSAVE of 1 GiB and its load, against redis-server
+bench-persist: build
+	SSRUN=$(BIN) bash bench/persist/run.sh
 
 bench-db: build
 	bash bench/db/run.sh
