@@ -94,6 +94,7 @@ func (s *Server) infoSection(name string) string {
 		add("total_connections_received", s.stats.connections.Load())
 		add("total_commands_processed", s.commandsProcessed())
 		add("rejected_connections", s.stats.rejectedConn.Load())
+		s.persist.statsInfo(add)
 		add("expired_keys", 0)
 		add("evicted_keys", 0)
 	case "replication":

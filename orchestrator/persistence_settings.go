@@ -148,8 +148,7 @@ func (p *persistence) setAppendOnly(on bool) string {
 	return ""
 }
 
-// info is INFO's persistence section, with Redis's field names. latest_fork_usec is how long writers
-// were held up when the last snapshot started (ssrun takes snapshots without fork).
+// info is INFO's persistence section, with Redis's field names.
 func (p *persistence) info(add func(string, any)) {
 	p.mu.Lock()
 	l, aof := p.log, p.appendonly
@@ -178,6 +177,11 @@ func (p *persistence) info(add func(string, any)) {
 	} else {
 		add("aof_last_write_status", "ok")
 	}
+}
+
+// statsInfo is persistence's part of INFO stats: latest_fork_usec (where Redis reports it) is how long
+// writers were held up when the last snapshot started, since ssrun takes snapshots without fork.
+func (p *persistence) statsInfo(add func(string, any)) {
 	add("latest_fork_usec", p.lastPauseMicros.Load())
 }
 

@@ -87,7 +87,7 @@ func fail(err error) {
 }
 
 func infoField(c *conn, field string) string {
-	for _, l := range strings.Split(c.do(b("INFO"), b("persistence")), "\r\n") {
+	for _, l := range strings.Split(c.do(b("INFO"), b("persistence"))+c.do(b("INFO"), b("stats")), "\r\n") {
 		if v, ok := strings.CutPrefix(l, field+":"); ok {
 			return v
 		}
