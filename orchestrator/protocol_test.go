@@ -258,9 +258,13 @@ func TestReusedRequestBuffersKeepStoredValues(t *testing.T) {
 		t.Fatalf("MULTI = %q", got)
 	}
 	c.Do("SET", "tx", "queued")
+	c.Send([]byte("PING\r\n")) // an inline command between queued ones (its name is no multibulk's)
+	if got := c.Reply(); got != "+QUEUED\r\n" {
+		t.Fatalf("inline PING in MULTI = %q", got)
+	}
 	c.Do("GET", "k1")
 	c.Do("SET", "k1", "changed-in-tx")
-	if got, want := c.Do("EXEC"), "*3\r\n+OK\r\n$7\r\nvalue-1\r\n+OK\r\n"; got != want {
+	if got, want := c.Do("EXEC"), "*4\r\n+OK\r\n+PONG\r\n$7\r\nvalue-1\r\n+OK\r\n"; got != want {
 		t.Fatalf("EXEC = %q, want %q", got, want)
 	}
 	for i := 0; i < n; i++ {

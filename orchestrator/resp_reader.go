@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Limits Redis applies to a request's framing. Before a client authenticates, Redis accepts only small
@@ -36,12 +37,18 @@ type requestReader struct {
 	maxBulk *atomic.Int64
 	// authenticated lifts the pre-AUTH limits.
 	authenticated bool
-	// spare and spareName are a released request's argument array and command-name buffer, reused by
-	// the next request (see release): they are the per-request allocations GET and SET need beyond
-	// their key and value, and the array holds pointers, the most expensive kind to allocate.
-	spare     [][]byte
-	spareName []byte
+	// spare is a released request's argument array, reused by the next request (see release): with
+	// the command name, it is the per-request allocation GET and SET need beyond their key and value,
+	// and it holds pointers, the most expensive kind to allocate.
+	spare [][]byte
+	// nameBuf holds the command name of multibulk requests while nameFree says no request holds it;
+	// a request that is never released (queued by MULTI) keeps it, and the next one gets a new buffer.
+	nameBuf  []byte
+	nameFree bool
 }
+
+// nameBufSize fits every command name (the longest, with its CRLF, is under 32 bytes).
+const nameBufSize = 32
 
 // release hands back a request's argument array and its command-name buffer once the command has
 // run, for the next request to reuse. The caller guarantees that nothing kept either (the other
@@ -50,8 +57,8 @@ func (r *requestReader) release(args [][]byte) {
 	if len(args) == 0 || cap(args) > 64 {
 		return
 	}
-	if cap(args[0]) <= 32 {
-		r.spareName = args[0][:0]
+	if cap(args[0]) > 0 && cap(r.nameBuf) > 0 && unsafe.SliceData(args[0]) == unsafe.SliceData(r.nameBuf) {
+		r.nameFree = true
 	}
 	clear(args) // drop the references to arguments that were kept as values
 	r.spare = args[:0]
@@ -130,7 +137,10 @@ func (r *requestReader) readMultibulk() ([][]byte, error) {
 	for i := int64(0); i < count; i++ {
 		var reuse []byte
 		if i == 0 {
-			reuse, r.spareName = r.spareName, nil
+			if !r.nameFree {
+				r.nameBuf = make([]byte, nameBufSize)
+			}
+			reuse, r.nameFree = r.nameBuf, false
 		}
 		arg, err := r.readBulk(reuse)
 		if err != nil {
