@@ -28,8 +28,10 @@ type protocolError struct{ msg string }
 func (e *protocolError) Error() string { return "Protocol error: " + e.msg }
 
 // requestReader parses RESP2 multibulk requests and inline commands from one connection. Every argument
-// it returns is a fresh allocation owned by the caller, so handlers may keep argument slices as stored
-// values without copying them again.
+// after the command name is a fresh allocation owned by the caller, so handlers may keep argument slices
+// as stored values without copying them again. The argument array and the command name are fresh too,
+// unless the server released an earlier request's (see release), which it does only after commands
+// that keep neither.
 type requestReader struct {
 	br *bufio.Reader
 	// maxBulk is the largest argument accepted (proto-max-bulk-len); CONFIG SET changes it for every
