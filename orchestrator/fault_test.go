@@ -151,7 +151,7 @@ func TestFullDiskDuringSnapshot(t *testing.T) {
 	if got := c.Do("SAVE"); got != "+OK\r\n" {
 		t.Fatalf("first SAVE = %q", got)
 	}
-	before, _ := os.ReadFile(filepath.Join(dir, DefaultDBFilename))
+	before, _ := os.ReadFile(filepath.Join(dir, "dump-test.ssdb"))
 	big := strings.Repeat("x", 700<<10)
 	c.Do("SET", "big1", big)
 	c.Do("SET", "big2", big)
@@ -159,7 +159,7 @@ func TestFullDiskDuringSnapshot(t *testing.T) {
 		t.Fatalf("BGSAVE = %q", got)
 	}
 	waitFor(t, func() bool { return strings.Contains(c.Do("INFO", "persistence"), "rdb_last_bgsave_status:err") })
-	after, _ := os.ReadFile(filepath.Join(dir, DefaultDBFilename))
+	after, _ := os.ReadFile(filepath.Join(dir, "dump-test.ssdb"))
 	if string(after) != string(before) {
 		t.Error("the previous snapshot changed after a failed BGSAVE")
 	}

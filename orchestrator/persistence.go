@@ -69,11 +69,12 @@ type persistence struct {
 func newPersistence(s *Server, cfg Config) (*persistence, error) {
 	p := &persistence{s: s, logf: s.logf, dbfilename: cfg.DBFilename, appendfilename: cfg.AppendFilename,
 		appendonly: cfg.AppendOnly, stopWritesErr: cfg.StopWritesOnBgsaveError != "no", stop: make(chan struct{})}
+	// Shards of one database share a directory (the experiment's db path): each keeps its own files.
 	if p.dbfilename == "" {
-		p.dbfilename = DefaultDBFilename
+		p.dbfilename = defaultFileName(DefaultDBFilename, cfg.Name)
 	}
 	if p.appendfilename == "" {
-		p.appendfilename = DefaultAppendFilename
+		p.appendfilename = defaultFileName(DefaultAppendFilename, cfg.Name)
 	}
 	for _, name := range []string{p.dbfilename, p.appendfilename} {
 		if strings.ContainsRune(name, '/') {
@@ -106,6 +107,16 @@ func newPersistence(s *Server, cfg Config) (*persistence, error) {
 	p.lastRewriteOK.Store(true)
 	p.lastSaveSeconds.Store(-1)
 	return p, nil
+}
+
+// defaultFileName is base for a shard with the default name "db", else base with the shard's name
+// inserted ("dump-db_1.ssdb").
+func defaultFileName(base, name string) string {
+	if name == "" || name == "db" || strings.ContainsRune(name, '/') {
+		return base
+	}
+	stem, ext, _ := strings.Cut(base, ".")
+	return stem + "-" + name + "." + ext
 }
 
 func (p *persistence) snapshotPath() string {

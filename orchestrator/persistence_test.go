@@ -108,7 +108,7 @@ func TestCorruptSnapshotRefusesToStart(t *testing.T) {
 	fillEveryKind(t, c)
 	c.Do("SAVE")
 	s.Close()
-	path := filepath.Join(dir, DefaultDBFilename)
+	path := filepath.Join(dir, "dump-test.ssdb")
 	data, _ := os.ReadFile(path)
 	for name, damaged := range map[string][]byte{
 		"truncated": data[:len(data)-7],
@@ -116,7 +116,7 @@ func TestCorruptSnapshotRefusesToStart(t *testing.T) {
 	} {
 		os.WriteFile(path, damaged, 0o644)
 		var stdout, stderr bytes.Buffer
-		code := Main([]string{"--port", "0", "--dir", dir}, &stdout, &stderr)
+		code := Main([]string{"--port", "0", "--name", "test", "--dir", dir}, &stdout, &stderr)
 		if code != 1 || stdout.Len() != 0 || !strings.Contains(stderr.String(), path+": offset ") ||
 			!strings.Contains(stderr.String(), "refusing to start") {
 			t.Errorf("%s snapshot: exit %d, stdout %q, stderr %q", name, code, stdout.String(), stderr.String())
@@ -201,7 +201,7 @@ func TestAppendOnlyTruncatedLastRecord(t *testing.T) {
 	c.Do("RENAME", "l", "l2")
 	c.Do("SET", "last", "x")
 	s.Close()
-	path := filepath.Join(dir, DefaultAppendFilename)
+	path := filepath.Join(dir, "appendonly-test.ssaof")
 	data, _ := os.ReadFile(path)
 	os.WriteFile(path, data[:len(data)-2], 0o644)
 	var logs bytes.Buffer
@@ -342,7 +342,7 @@ func TestSavePointsSnapshot(t *testing.T) {
 	}
 	c.Do("SET", "k", "v")
 	waitFor(t, func() bool { return strings.Contains(c.Do("INFO", "persistence"), "rdb_changes_since_last_save:0") })
-	if _, err := os.Stat(filepath.Join(dir, DefaultDBFilename)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "dump-test.ssdb")); err != nil {
 		t.Errorf("no snapshot after the save point: %v", err)
 	}
 }
@@ -386,5 +386,22 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Shards of one database run in one directory: each names its files after itself by default.
+func TestDefaultFileNamesPerShard(t *testing.T) {
+	for name, want := range map[string][2]string{
+		"db":   {"dump.ssdb", "appendonly.ssaof"},
+		"db_1": {"dump-db_1.ssdb", "appendonly-db_1.ssaof"},
+	} {
+		s, err := New(Config{Name: name, Port: 0, Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.persist.dbfilename != want[0] || s.persist.appendfilename != want[1] {
+			t.Errorf("shard %s: files %s, %s; want %v", name, s.persist.dbfilename, s.persist.appendfilename, want)
+		}
+		s.Close()
 	}
 }
