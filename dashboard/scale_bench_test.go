@@ -45,9 +45,9 @@ func writeScaleManifest(tb testing.TB, dir string, n int, changed bool) {
 			meta["end_time"] = t0.Add(time.Duration(i)*time.Millisecond + time.Minute).Format(time.RFC3339Nano)
 		}
 		members[i] = map[string]any{"name": name, "path": filepath.Join(dir, "ens", name), "exe_args": []string{"--steps=10"},
-			"run_settings": map[string]any{"exe": []string{"/usr/bin/sim"}, "run_command": "", "run_args": map[string]any{}},
+			"run_settings":   map[string]any{"exe": []string{"/usr/bin/sim"}, "run_command": "", "run_args": map[string]any{}},
 			"batch_settings": map[string]any{}, "params": map[string]string{"x": fmt.Sprint(i)},
-			"files": map[string][]string{"Copy": {"in.txt"}, "Symlink": {}, "Configure": {}},
+			"files":              map[string][]string{"Copy": {"in.txt"}, "Symlink": {}, "Configure": {}},
 			"telemetry_metadata": meta, "out_file": filepath.Join(sdir, name+".out"), "err_file": filepath.Join(sdir, name+".err")}
 	}
 	doc := map[string]any{"schema info": map[string]string{"version": "0.0.4"},
