@@ -21,7 +21,10 @@ type manifestRun struct {
 	id        string
 	timestamp int64
 	ensembles []*ensembleSnap
-	jobs      []*job   // guarded by Experiment.runsMu
+	jobs      []*job // guarded by Experiment.runsMu
+	// skipped are the members resume did not launch (summary rows only: the manifest keeps them in the
+	// run that executed them, so a resume of 10,000 members does not copy 10,000 entries).
+	skipped   []*job
 	databases []*dbJob // guarded by Experiment.runsMu; launched before the jobs of the run
 }
 

@@ -47,6 +47,24 @@ type memberIdentity struct {
 type digestCache struct {
 	mu    sync.Mutex
 	files map[string]string
+	exes  map[string]string // exe → its portable form (pathExe searches PATH)
+}
+
+func (c *digestCache) exe(e *Experiment, exe string) string {
+	c.mu.Lock()
+	short, ok := c.exes[exe]
+	c.mu.Unlock()
+	if ok {
+		return short
+	}
+	short = pathExe(e.portable(exe))
+	c.mu.Lock()
+	if c.exes == nil {
+		c.exes = map[string]string{}
+	}
+	c.exes[exe] = short
+	c.mu.Unlock()
+	return short
 }
 
 func (c *digestCache) file(path string) string {
@@ -196,7 +214,7 @@ func (e *Experiment) fileParts(m *Model, parts map[string]string) {
 // (golden tests) an executable found on PATH is identified by its name only, so golden plans do not
 // depend on the build of the machine's tools.
 func (e *Experiment) exeDigest(exe string) string {
-	short := pathExe(e.portable(exe))
+	short := e.digests.exe(e, exe)
 	if e.opts.Hermetic && strings.HasPrefix(short, onPath) {
 		return shortDigest(short)
 	}

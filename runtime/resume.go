@@ -80,22 +80,45 @@ func (e *Experiment) resumeJournal() (*jrnl.State, error) {
 
 // checkManifestVersion refuses a manifest written in a newer layout than this ssrun's.
 func (e *Experiment) checkManifestVersion() error {
-	data, err := os.ReadFile(e.ManifestPath())
+	f, err := os.Open(e.ManifestPath())
 	if err != nil {
 		return nil
 	}
-	var doc struct {
-		Schema struct {
-			Version string `json:"version"`
-		} `json:"schema info"`
+	defer f.Close()
+	version, err := manifestVersion(json.NewDecoder(bufio.NewReader(f)))
+	if err != nil {
+		return fmt.Errorf("%s is not a manifest (%v)", e.ManifestPath(), err)
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("%s is not valid JSON (%v)", e.ManifestPath(), err)
-	}
-	if doc.Schema.Version != "" && versionNewer(doc.Schema.Version, manifestSchemaVersion) {
-		return fmt.Errorf("%s has manifest version %s, newer than this ssrun's %s (upgrade ssrun)", e.ManifestPath(), doc.Schema.Version, manifestSchemaVersion)
+	if version != "" && versionNewer(version, manifestSchemaVersion) {
+		return fmt.Errorf("%s has manifest version %s, newer than this ssrun's %s (upgrade ssrun)", e.ManifestPath(), version, manifestSchemaVersion)
 	}
 	return nil
+}
+
+// manifestVersion reads "schema info"."version" without decoding the rest: a manifest of many
+// 10,000-member runs is large, and its version is near the top.
+func manifestVersion(dec *json.Decoder) (string, error) {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", fmt.Errorf("not a JSON object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", err
+		}
+		if tok == "schema info" {
+			var schema struct {
+				Version string `json:"version"`
+			}
+			err := dec.Decode(&schema)
+			return schema.Version, err
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
 }
 
 // versionNewer compares dotted numeric versions.
@@ -298,7 +321,11 @@ func (e *Experiment) addResumedJob(run *manifestRun, s step, d resumeDecision, a
 	}
 	e.jobs.add(j)
 	e.runsMu.Lock()
-	run.jobs = append(run.jobs, j)
+	if attached != nil {
+		run.jobs = append(run.jobs, j)
+	} else {
+		run.skipped = append(run.skipped, j)
+	}
 	e.runsMu.Unlock()
 	if attached != nil {
 		e.journal.bg.Add(1)

@@ -37,7 +37,7 @@ func (e *Experiment) SummaryRows() []SummaryRow {
 	var rows []SummaryRow
 	for _, run := range e.runsSnapshot() {
 		e.runsMu.Lock()
-		databases, jobs := append([]*dbJob(nil), run.databases...), append([]*job(nil), run.jobs...)
+		databases, jobs := append([]*dbJob(nil), run.databases...), append(append([]*job(nil), run.skipped...), run.jobs...)
 		e.runsMu.Unlock()
 		for _, d := range databases {
 			rows = append(rows, d.summaryRows(now)...)
