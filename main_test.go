@@ -258,14 +258,23 @@ exp.start(m, block=False)
 	if r := ssrun(t, dir, "--detach", "d.star"); r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	left := processesWithArg(marker)
+	// The job, and the `ssrun member` wrapper that records its end (which may still be starting it).
+	var left, jobs []string
+	for deadline := time.Now().Add(5 * time.Second); len(jobs) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		left = processesWithArg(marker)
+		for _, pid := range left {
+			if comm, _ := os.ReadFile(filepath.Join("/proc", pid, "comm")); strings.TrimSpace(string(comm)) == "sleep" {
+				jobs = append(jobs, pid)
+			}
+		}
+	}
 	for _, pid := range left {
 		if n, err := strconv.Atoi(pid); err == nil {
 			syscall.Kill(n, syscall.SIGKILL)
 		}
 	}
-	if len(left) != 1 {
-		t.Fatalf("%d detached jobs running, want 1", len(left))
+	if len(jobs) != 1 {
+		t.Fatalf("%d detached jobs running, want 1 (processes with the marker: %v)", len(jobs), left)
 	}
 	// Without --detach the same script stops its job at the end.
 	if r := ssrun(t, dir, "d.star"); r.code != 0 {
