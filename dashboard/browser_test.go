@@ -56,8 +56,6 @@ func artifactDir(t *testing.T) string {
 // browser starts headless Chromium with a fresh profile and no network chatter of its own.
 func browser(t *testing.T, chromium string) context.Context { return benchBrowser(t, chromium) }
 
-func lookPath(name string) (string, error) { return exec.LookPath(name) }
-
 func benchBrowser(t testing.TB, chromium string) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{

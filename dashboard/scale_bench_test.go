@@ -8,19 +8,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/ssrun/ssrun/status"
 )
 
 // The scale benchmarks: an experiment of 10,000 members (a manifest in the runtime's layout, ~10 MB),
 // timed for what `ssrun status` does (the baseline: read the manifest, latest rows), what the dashboard
-// does on every change (read and build its views, diff), what it serves at first load, and, with
-// Chromium, the first paint of that page. Run: go test -run '^$' -bench Scale -benchtime 5x ./dashboard
+// does on every change (read and build its views, diff) and what it serves at first load.
+// Run: go test -run '^$' -bench Scale -benchtime 5x ./dashboard
 
 const scaleMembers = 10000
 
@@ -108,46 +105,4 @@ func BenchmarkScalePage(b *testing.B) {
 		size = rec.Body.Len()
 	}
 	b.ReportMetric(float64(size)/1e6, "MB/page")
-}
-
-// BenchmarkScaleBrowserFirstPaint loads the 10,000-member page in headless Chromium: the time from
-// navigation until every row is in the document and the event stream is connected.
-func BenchmarkScaleBrowserFirstPaint(b *testing.B) {
-	chromium := ""
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := lookPath(name); err == nil {
-			chromium = p
-		}
-	}
-	if chromium == "" {
-		b.Skip("chromium is not installed: run ci/setup-chromium.sh")
-	}
-	dir := b.TempDir()
-	writeScaleManifest(b, dir, scaleMembers, false)
-	s, err := NewServer([]string{dir}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
-	ctx := benchBrowser(b, chromium)
-	for b.Loop() {
-		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
-			b.Fatal(err)
-		}
-		deadline := time.Now().Add(2 * time.Minute)
-		for {
-			n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("table.jobs tbody tr").length + (document.querySelector("#live.on") ? 1 : 0)`))
-			if err == nil && n == scaleMembers+1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				b.Fatalf("page not complete after 2 minutes: %d of %d rows+live (%v)", n, scaleMembers+1, err)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	if !strings.HasPrefix(ts.URL, "http://127.0.0.1") {
-		b.Fatal("not loopback")
-	}
 }
