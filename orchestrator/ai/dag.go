@@ -103,7 +103,7 @@ func parseDAG(ks command.Keyspace, args [][]byte, readOnly bool) (*dag, string) 
 			}
 			opArgs = append(opArgs, args[start:pos])
 		default:
-			return nil, "ERR Invalid DAG command. Unexpected argument:  " + string(word) // sic: two spaces
+			return nil, oneLine("ERR Invalid DAG command. Unexpected argument:  " + string(word)) // sic: two spaces; an echoed newline would break the reply
 		}
 	}
 	if !loadDone && !persistDone && !d.routing {

@@ -65,7 +65,7 @@ func parseScriptExecuteScopes(args [][]byte, sc *scriptCall, keysOrInputsFirst b
 			}
 		}
 		if scope == "" {
-			return "ERR Invalid AI.SCRIPTEXECUTE command. Unexpected argument: " + string(word)
+			return oneLine("ERR Invalid AI.SCRIPTEXECUTE command. Unexpected argument: " + string(word))
 		}
 		if seen[scope] {
 			return "ERR Already Encountered " + scope + " scope in AI.SCRIPTEXECUTE command"
