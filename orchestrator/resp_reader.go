@@ -352,4 +352,3 @@ func unescapeInline(c byte) byte {
 		return c
 	}
 }
-

@@ -125,8 +125,9 @@ func uniqueFields(list []string) []string {
 }
 
 // schedulerShardArgv is a shard's `ssrun db` command on a workload manager: the address is resolved
-// on its node from the interfaces (or the node's scheduler address), the ready line goes to a file of
-// its own, and a cluster node starts knowing only its slots until the driver sends the map.
+// on its node from the interfaces (or the node's scheduler address), clients from other nodes are
+// accepted, the ready line goes to a file of its own, and a cluster node starts knowing only its slots
+// until the driver sends the map.
 func (o *Orchestrator) schedulerShardArgv(exe string, p shardPlan, readyFile string) []string {
 	argv := []string{exe, "db", "--name", p.name, "--port", strconv.Itoa(p.port)}
 	if o.NodeAddress || len(o.Interfaces) == 0 {
@@ -137,7 +138,9 @@ func (o *Orchestrator) schedulerShardArgv(exe string, p shardPlan, readyFile str
 			argv = append(argv, "--interface-fallback")
 		}
 	}
-	argv = append(argv, "--ready-file", readyFile)
+	// Clients and peers on other nodes reach the shard at its node's address, which Redis's protected
+	// mode refuses without a password (SmartSim's database configuration turns it off too).
+	argv = append(argv, "--protected-mode", "no", "--ready-file", readyFile)
 	if o.clustered() {
 		argv = append(argv, "--cluster-slots", fmt.Sprintf("%d-%d", p.start, p.end), "--cluster-node-id", p.nodeID, "--cluster-pending")
 	}
