@@ -305,7 +305,10 @@ func TestFailedBgsaveRefusesWritesWithMisconf(t *testing.T) {
 	if got := c.Do("BGSAVE"); got != "+Background saving started\r\n" {
 		t.Fatalf("BGSAVE = %q", got)
 	}
-	waitFor(t, func() bool { return strings.Contains(c.Do("INFO", "persistence"), "rdb_last_bgsave_status:err") })
+	waitFor(t, func() bool { // the failure is recorded and the background save has ended
+		info := c.Do("INFO", "persistence")
+		return strings.Contains(info, "rdb_last_bgsave_status:err") && strings.Contains(info, "rdb_bgsave_in_progress:0")
+	})
 	if got := c.Do("SET", "k", "w"); got != "-"+misconfRDB+"\r\n" {
 		t.Errorf("SET after a failed BGSAVE = %q", got)
 	}
