@@ -43,6 +43,7 @@ var orchestratorMethods = map[string]*starlark.Builtin{
 	"set_eviction_strategy": starlark.NewBuiltin("set_eviction_strategy", orchestratorSetEvictionStrategy),
 	"set_max_message_size":  starlark.NewBuiltin("set_max_message_size", orchestratorSetMaxMessageSize),
 	"remove_stale_files":    starlark.NewBuiltin("remove_stale_files", orchestratorRemoveStaleFiles),
+	"enable_checkpoints":    starlark.NewBuiltin("enable_checkpoints", orchestratorEnableCheckpoints),
 }
 
 var orchestratorFields = []string{"batch", "db_identifier", "db_nodes", "engine", "hosts", "interface", "name", "num_shards", "path", "port", "run_command", "telemetry", "type"}
@@ -317,6 +318,15 @@ func orchestratorSetMaxMessageSize(_ *starlark.Thread, b *starlark.Builtin, args
 		return nil, err
 	}
 	return starlark.None, receiverDB(b).SetMaxMessageSize(size)
+}
+
+// orchestratorEnableCheckpoints is enable_checkpoints(frequency): snapshots every frequency seconds.
+func orchestratorEnableCheckpoints(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var frequency int
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "frequency", &frequency); err != nil {
+		return nil, err
+	}
+	return starlark.None, receiverDB(b).EnableCheckpoints(frequency)
 }
 
 func orchestratorRemoveStaleFiles(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -74,6 +74,7 @@ func (o *Orchestrator) shardArgv(exe string, plans []shardPlan, i int) []string 
 		return argv
 	}
 	argv := []string{exe, "db", "--name", p.name, "--port", strconv.Itoa(p.port), "--bind", "127.0.0.1"}
+	argv = append(argv, o.confFlags()...)
 	if o.clustered() {
 		argv = append(argv, "--cluster-slots", fmt.Sprintf("%d-%d", p.start, p.end), "--cluster-node-id", p.nodeID)
 		for j, q := range plans {
@@ -117,6 +118,7 @@ func (e *Experiment) engineExe(engine string) (string, error) {
 // checkDatabaseIDs refuses, before anything is launched, a database whose identifier is already
 // running (SmartSim's SSDBIDConflictError), also when two of this start() share one.
 func (e *Experiment) checkDatabaseIDs(entities []Entity) error {
+	e.clearFailedDatabases(entities)
 	seen := map[string]bool{}
 	for _, o := range e.dbs().list() {
 		seen[dbSuffix(o.Name)] = true

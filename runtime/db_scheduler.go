@@ -141,6 +141,7 @@ func (o *Orchestrator) schedulerShardArgv(exe string, p shardPlan, readyFile str
 	// Clients and peers on other nodes reach the shard at its node's address, which Redis's protected
 	// mode refuses without a password (SmartSim's database configuration turns it off too).
 	argv = append(argv, "--protected-mode", "no", "--ready-file", readyFile)
+	argv = append(argv, o.confFlags()...)
 	if o.clustered() {
 		argv = append(argv, "--cluster-slots", fmt.Sprintf("%d-%d", p.start, p.end), "--cluster-node-id", p.nodeID, "--cluster-pending")
 	}

@@ -71,7 +71,8 @@ type Orchestrator struct {
 	Batch             bool
 	BatchSettings     *BatchSettings
 	CPUs              int
-	userHosts         []string // create_database's hosts, for reset_hosts (nil until set_hosts)
+	userHosts         []string          // create_database's hosts, for reset_hosts (nil until set_hosts)
+	conf              map[string]string // persistence settings given at run time, for restarts (db_restart.go)
 	// Telemetry is db.telemetry: off by default, as in SmartSim; on, shards are sampled (telemetry_db.go).
 	Telemetry TelemetryConfiguration
 
@@ -292,6 +293,7 @@ func (o *Orchestrator) SetDBConf(key, value string) error {
 			return Errorf(SmartSimError, "Invalid CONFIG key-value pair (%s: %s): shard %s answered %v", key, value, s.name, err)
 		}
 	}
+	o.rememberConf(key, value)
 	return nil
 }
 
