@@ -292,7 +292,7 @@ func (p *persistence) rewriteLog() error {
 
 // save is SAVE: a snapshot written before the reply (other clients go on meanwhile).
 func (p *persistence) save() error {
-	if !p.job.TryLock() {
+	if !p.tryJob() {
 		return p.busy()
 	}
 	defer p.job.Unlock()
@@ -302,9 +302,10 @@ func (p *persistence) save() error {
 // bgsave is BGSAVE: the snapshot is written in the background; it fails at once if another snapshot
 // or a log rewrite is running.
 func (p *persistence) bgsave() error {
-	if !p.job.TryLock() {
+	if !p.tryJob() {
 		return p.busy()
 	}
+	p.bgsaveRunning.Store(true) // at once, so INFO reports the save the moment BGSAVE has answered
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -312,6 +313,22 @@ func (p *persistence) bgsave() error {
 		p.snapshotLocked()
 	}()
 	return nil
+}
+
+// tryJob takes the lock that one snapshot or log rewrite at a time holds. A holder whose work has
+// ended (neither flag set) is only releasing it: that moment is waited out, so a client that saw
+// rdb_bgsave_in_progress:0 in INFO is not told a save is still in progress.
+func (p *persistence) tryJob() bool {
+	for i := 0; i < 2000; i++ {
+		if p.job.TryLock() {
+			return true
+		}
+		if p.bgsaveRunning.Load() || p.rewriteRunning.Load() {
+			return false
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+	return false
 }
 
 func (p *persistence) busy() error {
