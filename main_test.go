@@ -24,17 +24,7 @@ import (
 // ssrunBin is the binary built once by TestMain.
 var ssrunBin string
 
-func TestMain(m *testing.M) {
-	bin, cleanup, err := ssruntest.Build("ssrun-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ssrunBin = bin
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ssruntest.Main(m, "ssrun-e2e-", &ssrunBin) }
 
 // result is one ssrun invocation.
 type result struct {

@@ -22,17 +22,7 @@ import (
 
 var ssrunBin string
 
-func TestMain(m *testing.M) {
-	bin, cleanup, err := ssruntest.Build("ssrun-colocated-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ssrunBin = bin
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ssruntest.Main(m, "ssrun-colocated-", &ssrunBin) }
 
 type outcome struct {
 	code           int

@@ -182,11 +182,7 @@ func waitDisk(t *testing.T, what string, cond func() bool) time.Time {
 
 func TestBrowserDashboardAndReport(t *testing.T) {
 	chromium := findChromium(t)
-	bin, cleanup, err := ssruntest.Build("ssrun-browser-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
+	bin := ssruntest.BuildForTest(t, "ssrun-browser-")
 	dir := t.TempDir()
 	gate := filepath.Join(dir, "gate")
 	os.MkdirAll(gate, 0o755)

@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"strings"
+
+	"github.com/ssrun/ssrun/runtime/dbsched"
 )
 
 // scriptMember is one command of a batch script: Name is what its line in the exit-code file is
@@ -86,10 +88,5 @@ func memberCommand(argv []string, srun bool, envDelta []string, stdout, stderr s
 	return strings.Join(words, " ")
 }
 
-// shellQuote quotes s for a POSIX shell unless it is made only of characters that need no quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,:/@%+=") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote is the quoting every batch script uses (members' lines here, databases' in dbsched).
+var shellQuote = dbsched.Quote

@@ -148,7 +148,7 @@ type errShardDied struct {
 
 func (e errShardDied) Error() string {
 	where := ""
-	if e.shard.node != "" && !strings.HasPrefix(e.shard.node, "$") {
+	if e.shard.node != "" {
 		where = " on node " + e.shard.node
 	}
 	msg := fmt.Sprintf("database shard %s%s exited during start (%s, exit code %d); see its output %s and %s",

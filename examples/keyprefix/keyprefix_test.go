@@ -4,7 +4,6 @@ package keyprefix_test
 
 import (
 	"context"
-	"fmt"
 	"github.com/ssrun/ssrun/internal/ssruntest"
 	"os"
 	"os/exec"
@@ -16,17 +15,7 @@ import (
 
 var ssrunBin string
 
-func TestMain(m *testing.M) {
-	bin, cleanup, err := ssruntest.Build("ssrun-keyprefix-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ssrunBin = bin
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ssruntest.Main(m, "ssrun-keyprefix-", &ssrunBin) }
 
 // TestKeyPrefixExample: both producers' tensors are found under their prefixes, the consumer gets
 // SSKEYIN in registration order, every job completes and the database ends Cancelled.

@@ -6,7 +6,6 @@ package ml_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -20,17 +19,7 @@ import (
 
 var ssrunBin string
 
-func TestMain(m *testing.M) {
-	bin, cleanup, err := ssruntest.Build("ssrun-ml-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ssrunBin = bin
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ssruntest.Main(m, "ssrun-ml-", &ssrunBin) }
 
 // torchBackend builds the TORCH shim (make torch-backend) and returns its path; without libtorch the
 // test skips, except in CI, which installs it (ci/setup-torch.sh).

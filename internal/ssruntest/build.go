@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
 
 // Build compiles ssrun into a new temporary directory named after prefix and returns the binary's
@@ -38,4 +39,29 @@ func goCommand() string {
 		return p
 	}
 	return "go"
+}
+
+// Main is the TestMain of a package whose tests run the ssrun binary: it builds it once, stores its
+// path in *bin, runs the tests and removes the binary again.
+func Main(m *testing.M, prefix string, bin *string) {
+	path, cleanup, err := Build(prefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*bin = path
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// BuildForTest builds the binary for one test and removes it when the test ends.
+func BuildForTest(t testing.TB, prefix string) string {
+	t.Helper()
+	bin, cleanup, err := Build(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	return bin
 }

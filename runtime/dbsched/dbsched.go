@@ -194,12 +194,12 @@ func (p Placement) BatchScript(header string, dir string, shards []Shard, single
 			shards[i].Node = NodeVar(i)
 		}
 	}
-	b.WriteString("\ncd " + quote(dir) + "\n")
+	b.WriteString("\ncd " + Quote(dir) + "\n")
 	steps := p.Steps(shards, singleCmd, stepName)
 	for i, st := range steps {
 		b.WriteString(scriptLine(st.Argv))
 		if p.style() == "mpi" || p.style() == "aprun" {
-			b.WriteString(" > " + quote(st.Stdout) + " 2> " + quote(st.Stderr))
+			b.WriteString(" > " + Quote(st.Stdout) + " 2> " + Quote(st.Stderr))
 		}
 		fmt.Fprintf(&b, " &\nssrun_pid[%d]=$!\n", i)
 	}
@@ -231,11 +231,12 @@ func quoteExceptNodeVars(a string) string {
 	if a == "" {
 		return ""
 	}
-	return quote(a)
+	return Quote(a)
 }
 
-// quote quotes s for a POSIX shell unless it needs no quoting.
-func quote(s string) string {
+// Quote quotes s for a POSIX shell unless it is made only of characters that need no quoting (batch
+// scripts keep SmartSim's bare tokens wherever the shell would not split or expand them).
+func Quote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,:/@%+=") == "" {
 		return s
 	}

@@ -342,12 +342,7 @@ func CheckDatabase(t *testing.T, exp *runtime.Experiment, batch bool, wantCall s
 // ssrunBinary builds the ssrun binary that runs the shards, removed when the test ends.
 func ssrunBinary(t *testing.T) string {
 	t.Helper()
-	bin, cleanup, err := ssruntest.Build("ssrun-wlmtest-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	return bin
+	return ssruntest.BuildForTest(t, "ssrun-wlmtest-")
 }
 
 func hostsUnlessBatch(batch bool) []string {
