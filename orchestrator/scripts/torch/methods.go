@@ -23,8 +23,9 @@ var tensorMethods map[string]func(t *Tensor, args starlark.Tuple, kw []starlark.
 
 func init() {
 	tensorMethods = map[string]func(*Tensor, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
-		"reshape": reshapeMethod, "view": reshapeMethod, "permute": permuteMethod,
-		"size": sizeMethod, "dim": dimMethod, "item": itemMethod, "tolist": tolistMethod, "to": toMethod,
+		"reshape": sizesMethod("reshape", "shape", reshape), "view": sizesMethod("reshape", "shape", reshape),
+		"permute": sizesMethod("permute", "dims", permute),
+		"size":    sizeMethod, "dim": dimMethod, "item": itemMethod, "tolist": tolistMethod, "to": toMethod,
 		"float":      castMethod(tensor.Float),
 		"double":     castMethod(tensor.Double),
 		"int":        castMethod(tensor.Int32),
@@ -81,28 +82,19 @@ func reversedDims(n int) []int {
 	return dims
 }
 
-// reshapeMethod is x.reshape(2, 3), x.reshape((2, 3)) and x.view(...).
-func reshapeMethod(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	if len(kw) > 0 {
-		return nil, fmt.Errorf("reshape takes no keyword arguments")
+// sizesMethod is x.reshape(2, 3) or x.reshape((2, 3)) (x.view is reshape too), and x.permute(1, 0) or
+// x.permute((1, 0)): the ints given one by one or as one sequence.
+func sizesMethod(name, param string, op func(*Tensor, []int) (*Tensor, error)) func(*Tensor, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	return func(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		if len(kw) > 0 {
+			return nil, fmt.Errorf("%s takes no keyword arguments", name)
+		}
+		sizes, err := sizeArgs(args, param)
+		if err != nil {
+			return nil, err
+		}
+		return result(op(t, sizes))
 	}
-	shape, err := sizeArgs(args, "shape")
-	if err != nil {
-		return nil, err
-	}
-	return result(reshape(t, shape))
-}
-
-// permuteMethod is x.permute(1, 0) or x.permute((1, 0)).
-func permuteMethod(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	if len(kw) > 0 {
-		return nil, fmt.Errorf("permute takes no keyword arguments")
-	}
-	dims, err := sizeArgs(args, "dims")
-	if err != nil {
-		return nil, err
-	}
-	return result(permute(t, dims))
 }
 
 // sizeMethod is x.size() (the shape) or x.size(dim).

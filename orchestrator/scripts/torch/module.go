@@ -30,7 +30,7 @@ var functions = map[string]impl{
 	"sum": sumFn, "mean": meanFn, "max": extremeImpl("max", 1), "min": extremeImpl("min", -1),
 	"var": varFn, "std": stdFn, "argmax": argExtremeImpl("argmax", 1), "argmin": argExtremeImpl("argmin", -1),
 
-	"reshape": reshapeFn, "transpose": transposeFn, "t": tFn, "permute": permuteFn, "squeeze": squeezeFn,
+	"reshape": sizesImpl("reshape", "shape", reshape), "transpose": transposeFn, "t": tFn, "permute": sizesImpl("permute", "dims", permute), "squeeze": squeezeFn,
 	"unsqueeze": unsqueezeFn, "flatten": flattenFn, "cat": joinImpl("cat", cat), "concat": joinImpl("concat", cat),
 	"stack": joinImpl("stack", stack),
 
@@ -38,7 +38,7 @@ var functions = map[string]impl{
 	"ge": binaryImpl(geFn, "other"), "lt": binaryImpl(ltFn, "other"), "le": binaryImpl(leFn, "other"),
 	"where": whereFn,
 
-	"matmul": matmulFn, "softmax": softmaxFn, "numel": numelFn,
+	"matmul": matmulFn, "softmax": softmaxFn, "numel": tensorImpl("numel", numelFn),
 }
 
 // Module is the predeclared `torch` of database scripts: the functions above and the dtypes.
@@ -144,18 +144,31 @@ func arangeFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) 
 	return result(arange(start, end, step, dt))
 }
 
-func unaryImpl(fn *unaryFn) impl {
+// tensorInput is the prelude of every function whose first argument is a tensor: it unpacks
+// ("input", then the pairs of rest, as starlark.UnpackArgs takes them) and converts input, so the
+// argument errors read the same in every function ("<name> input: ...").
+func tensorInput(name string, args starlark.Tuple, kw []starlark.Tuple, rest ...any) (*Tensor, error) {
+	var input starlark.Value
+	pairs := append([]any{"input", &input}, rest...)
+	if err := starlark.UnpackArgs(name, args, kw, pairs...); err != nil {
+		return nil, err
+	}
+	return tensorArg(input, name+" input")
+}
+
+// tensorImpl is a function of one tensor argument and nothing else: op applied to it.
+func tensorImpl(name string, op func(*Tensor) (starlark.Value, error)) impl {
 	return func(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		var input starlark.Value
-		if err := starlark.UnpackArgs(fn.name, args, kw, "input", &input); err != nil {
-			return nil, err
-		}
-		t, err := tensorArg(input, fn.name+" input")
+		t, err := tensorInput(name, args, kw)
 		if err != nil {
 			return nil, err
 		}
-		return result(unary(fn, t))
+		return op(t)
 	}
+}
+
+func unaryImpl(fn *unaryFn) impl {
+	return tensorImpl(fn.name, func(t *Tensor) (starlark.Value, error) { return result(unary(fn, t)) })
 }
 
 // binaryImpl is fn(input, other) where either may be a number (torch.pow(2, x) as well as x's).
@@ -224,19 +237,15 @@ func divImpl(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 
 // clampFn limits values to [min, max]; either bound may be None, a number or a tensor.
 func clampFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input starlark.Value
 	var lo, hi starlark.Value = starlark.None, starlark.None
-	if err := starlark.UnpackArgs("clamp", args, kw, "input", &input, "min?", &lo, "max?", &hi); err != nil {
-		return nil, err
-	}
-	if _, err := tensorArg(input, "clamp input"); err != nil {
+	t, err := tensorInput("clamp", args, kw, "min?", &lo, "max?", &hi)
+	if err != nil {
 		return nil, err
 	}
 	if lo == starlark.None && hi == starlark.None {
 		return nil, fmt.Errorf("torch.clamp: at least one of 'min' or 'max' must not be None")
 	}
-	out := input
-	var err error
+	var out starlark.Value = t
 	if lo != starlark.None {
 		if out, err = binaryValues(maximumFn, out, lo); err != nil {
 			return nil, err
@@ -252,11 +261,8 @@ func clampFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 
 // reductionArgs unpacks (input, dim=None, keepdim=False, dtype=None).
 func reductionArgs(name string, args starlark.Tuple, kw []starlark.Tuple) (*Tensor, []int, bool, error) {
-	var input, dim, keepdim, dtype starlark.Value
-	if err := starlark.UnpackArgs(name, args, kw, "input", &input, "dim?", &dim, "keepdim?", &keepdim, "dtype?", &dtype); err != nil {
-		return nil, nil, false, err
-	}
-	t, err := tensorArg(input, name+" input")
+	var dim, keepdim, dtype starlark.Value
+	t, err := tensorInput(name, args, kw, "dim?", &dim, "keepdim?", &keepdim, "dtype?", &dtype)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -298,11 +304,8 @@ func meanFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 // keepdim=False) a (values, indices) pair, max(x, other) the elementwise maximum.
 func extremeImpl(name string, sign float64) impl {
 	return func(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		var input, dim, keepdim starlark.Value
-		if err := starlark.UnpackArgs(name, args, kw, "input", &input, "dim?", &dim, "keepdim?", &keepdim); err != nil {
-			return nil, err
-		}
-		t, err := tensorArg(input, name+" input")
+		var dim, keepdim starlark.Value
+		t, err := tensorInput(name, args, kw, "dim?", &dim, "keepdim?", &keepdim)
 		if err != nil {
 			return nil, err
 		}
@@ -317,19 +320,13 @@ func extremeImpl(name string, sign float64) impl {
 		if err != nil {
 			return nil, err
 		}
-		if dim == nil || dim == starlark.None {
-			if t.numel() == 0 {
-				return nil, fmt.Errorf("%s(): expected reduction dim to be specified for input.numel() == 0", name)
-			}
-			values, _, err := extreme(flat(t), 0, false, sign)
-			return result(values, err)
-		}
-		d, err := intArg(dim, "dim")
+		d, whole, err := extremeDim(name, t, dim)
 		if err != nil {
 			return nil, err
 		}
-		if d, err = normDim(d, t.ndim()); err != nil {
-			return nil, err
+		if whole {
+			values, _, err := extreme(flat(t), 0, false, sign)
+			return result(values, err)
 		}
 		values, indices, err := extreme(t, d, keep, sign)
 		if err != nil {
@@ -342,11 +339,8 @@ func extremeImpl(name string, sign float64) impl {
 // argExtremeImpl is argmax or argmin: over the flattened tensor, or along dim.
 func argExtremeImpl(name string, sign float64) impl {
 	return func(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-		var input, dim, keepdim starlark.Value
-		if err := starlark.UnpackArgs(name, args, kw, "input", &input, "dim?", &dim, "keepdim?", &keepdim); err != nil {
-			return nil, err
-		}
-		t, err := tensorArg(input, name+" input")
+		var dim, keepdim starlark.Value
+		t, err := tensorInput(name, args, kw, "dim?", &dim, "keepdim?", &keepdim)
 		if err != nil {
 			return nil, err
 		}
@@ -354,10 +348,11 @@ func argExtremeImpl(name string, sign float64) impl {
 		if err != nil {
 			return nil, err
 		}
-		if dim == nil || dim == starlark.None {
-			if t.numel() == 0 {
-				return nil, fmt.Errorf("%s(): expected reduction dim to be specified for input.numel() == 0", name)
-			}
+		d, whole, err := extremeDim(name, t, dim)
+		if err != nil {
+			return nil, err
+		}
+		if whole {
 			_, indices, err := extreme(flat(t), 0, false, sign)
 			if err == nil && keep {
 				ones := make([]int, t.ndim())
@@ -368,41 +363,46 @@ func argExtremeImpl(name string, sign float64) impl {
 			}
 			return result(indices, err)
 		}
-		d, err := intArg(dim, "dim")
-		if err != nil {
-			return nil, err
-		}
-		if d, err = normDim(d, t.ndim()); err != nil {
-			return nil, err
-		}
 		_, indices, err := extreme(t, d, keep, sign)
 		return result(indices, err)
 	}
 }
 
-func reshapeFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input, shape starlark.Value
-	if err := starlark.UnpackArgs("reshape", args, kw, "input", &input, "shape", &shape); err != nil {
-		return nil, err
+// extremeDim reads the dim of max, min, argmax and argmin: none (whole, over every element of a
+// non-empty tensor) or one dim, normalised.
+func extremeDim(name string, t *Tensor, dim starlark.Value) (d int, whole bool, err error) {
+	if dim == nil || dim == starlark.None {
+		if t.numel() == 0 {
+			return 0, false, fmt.Errorf("%s(): expected reduction dim to be specified for input.numel() == 0", name)
+		}
+		return 0, true, nil
 	}
-	t, err := tensorArg(input, "reshape input")
-	if err != nil {
-		return nil, err
+	if d, err = intArg(dim, "dim"); err != nil {
+		return 0, false, err
 	}
-	dims, err := sizeArgs(starlark.Tuple{shape}, "shape")
-	if err != nil {
-		return nil, err
+	d, err = normDim(d, t.ndim())
+	return d, false, err
+}
+
+// sizesImpl is reshape or permute: (input, <param>) where param is a sequence of ints.
+func sizesImpl(name, param string, op func(*Tensor, []int) (*Tensor, error)) impl {
+	return func(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		var sizes starlark.Value
+		t, err := tensorInput(name, args, kw, param, &sizes)
+		if err != nil {
+			return nil, err
+		}
+		ints, err := sizeArgs(starlark.Tuple{sizes}, param)
+		if err != nil {
+			return nil, err
+		}
+		return result(op(t, ints))
 	}
-	return result(reshape(t, dims))
 }
 
 func transposeFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input starlark.Value
 	var d0, d1 int
-	if err := starlark.UnpackArgs("transpose", args, kw, "input", &input, "dim0", &d0, "dim1", &d1); err != nil {
-		return nil, err
-	}
-	t, err := tensorArg(input, "transpose input")
+	t, err := tensorInput("transpose", args, kw, "dim0", &d0, "dim1", &d1)
 	if err != nil {
 		return nil, err
 	}
@@ -411,11 +411,7 @@ func transposeFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, erro
 
 // tFn is torch.t: the transpose of a matrix (vectors and scalars are returned as they are).
 func tFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input starlark.Value
-	if err := starlark.UnpackArgs("t", args, kw, "input", &input); err != nil {
-		return nil, err
-	}
-	t, err := tensorArg(input, "t input")
+	t, err := tensorInput("t", args, kw)
 	if err != nil {
 		return nil, err
 	}
@@ -428,28 +424,9 @@ func tFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 	return result(transpose(t, 0, 1))
 }
 
-func permuteFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input, dims starlark.Value
-	if err := starlark.UnpackArgs("permute", args, kw, "input", &input, "dims", &dims); err != nil {
-		return nil, err
-	}
-	t, err := tensorArg(input, "permute input")
-	if err != nil {
-		return nil, err
-	}
-	order, err := sizeArgs(starlark.Tuple{dims}, "dims")
-	if err != nil {
-		return nil, err
-	}
-	return result(permute(t, order))
-}
-
 func squeezeFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input, dim starlark.Value
-	if err := starlark.UnpackArgs("squeeze", args, kw, "input", &input, "dim?", &dim); err != nil {
-		return nil, err
-	}
-	t, err := tensorArg(input, "squeeze input")
+	var dim starlark.Value
+	t, err := tensorInput("squeeze", args, kw, "dim?", &dim)
 	if err != nil {
 		return nil, err
 	}
@@ -464,12 +441,8 @@ func squeezeFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error)
 }
 
 func unsqueezeFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input starlark.Value
 	var dim int
-	if err := starlark.UnpackArgs("unsqueeze", args, kw, "input", &input, "dim", &dim); err != nil {
-		return nil, err
-	}
-	t, err := tensorArg(input, "unsqueeze input")
+	t, err := tensorInput("unsqueeze", args, kw, "dim", &dim)
 	if err != nil {
 		return nil, err
 	}
@@ -477,12 +450,8 @@ func unsqueezeFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, erro
 }
 
 func flattenFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input starlark.Value
 	start, end := 0, -1
-	if err := starlark.UnpackArgs("flatten", args, kw, "input", &input, "start_dim?", &start, "end_dim?", &end); err != nil {
-		return nil, err
-	}
-	t, err := tensorArg(input, "flatten input")
+	t, err := tensorInput("flatten", args, kw, "start_dim?", &start, "end_dim?", &end)
 	if err != nil {
 		return nil, err
 	}
@@ -506,11 +475,8 @@ func joinImpl(name string, join func([]*Tensor, int) (*Tensor, error)) impl {
 }
 
 func matmulFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input, other starlark.Value
-	if err := starlark.UnpackArgs("matmul", args, kw, "input", &input, "other", &other); err != nil {
-		return nil, err
-	}
-	a, err := tensorArg(input, "matmul input")
+	var other starlark.Value
+	a, err := tensorInput("matmul", args, kw, "other", &other)
 	if err != nil {
 		return nil, err
 	}
@@ -522,12 +488,9 @@ func matmulFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) 
 }
 
 func softmaxFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input, dtype starlark.Value
+	var dtype starlark.Value
 	var dim int
-	if err := starlark.UnpackArgs("softmax", args, kw, "input", &input, "dim", &dim, "dtype?", &dtype); err != nil {
-		return nil, err
-	}
-	t, err := tensorArg(input, "softmax input")
+	t, err := tensorInput("softmax", args, kw, "dim", &dim, "dtype?", &dtype)
 	if err != nil {
 		return nil, err
 	}
@@ -541,14 +504,4 @@ func softmaxFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error)
 	return result(softmax(t, dim))
 }
 
-func numelFn(args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
-	var input starlark.Value
-	if err := starlark.UnpackArgs("numel", args, kw, "input", &input); err != nil {
-		return nil, err
-	}
-	t, err := tensorArg(input, "numel input")
-	if err != nil {
-		return nil, err
-	}
-	return starlark.MakeInt(t.numel()), nil
-}
+func numelFn(t *Tensor) (starlark.Value, error) { return starlark.MakeInt(t.numel()), nil }

@@ -53,12 +53,9 @@ func variance(t *Tensor, dims []int, correction float64, keepdim bool) (*Tensor,
 // varianceArgs reads (input, dim=None, unbiased=True, keepdim=False, correction=None), accepting
 // PyTorch's older var(input, unbiased) form too.
 func varianceArgs(name string, args starlark.Tuple, kw []starlark.Tuple) (*Tensor, []int, float64, bool, error) {
-	var input, dim, unbiased, keepdim, correction starlark.Value
-	if err := starlark.UnpackArgs(name, args, kw, "input", &input, "dim?", &dim, "unbiased?", &unbiased,
-		"keepdim?", &keepdim, "correction?", &correction); err != nil {
-		return nil, nil, 0, false, err
-	}
-	t, err := tensorArg(input, name+" input")
+	var dim, unbiased, keepdim, correction starlark.Value
+	t, err := tensorInput(name, args, kw, "dim?", &dim, "unbiased?", &unbiased, "keepdim?", &keepdim,
+		"correction?", &correction)
 	if err != nil {
 		return nil, nil, 0, false, err
 	}
