@@ -104,13 +104,13 @@ func (u unavailableLauncher) Launch(context.Context, launchers.Job) (launchers.H
 
 func (u unavailableLauncher) Close() error { return nil }
 
-// MemberBinary is the ssrun binary local members run under (`ssrun member`); the ssrun command sets it
-// to itself. A test binary driving host.Run leaves it empty: it cannot act as `ssrun member`.
+// MemberBinary is the ssrun binary that supervises local members (`ssrun member --serve`); the ssrun
+// command sets it to itself. A test binary driving host.Run leaves it empty: it cannot act as one.
 var MemberBinary string
 
-// memberRecorder is the `ssrun member` command local members run under, so their pid and exit code
-// are recorded without the driver (package member); $SSRUN_BIN names another ssrun binary. Without
-// one, members run unwrapped and a resume reruns those it did not see end.
+// memberRecorder is the `ssrun member` command of the supervisor that starts local members, so their
+// pid and exit code are recorded without the driver (package member); $SSRUN_BIN names another ssrun
+// binary. Without one, the driver starts members itself and a resume reruns those it did not see end.
 func memberRecorder() []string {
 	bin := os.Getenv("SSRUN_BIN")
 	if bin == "" {

@@ -44,7 +44,7 @@ type Job struct {
 	Dir string
 	// Stdout and Stderr are the files the process writes to (created or truncated at launch).
 	Stdout, Stderr string
-	// Record, when set, asks a launcher that can (local with a Recorder) to run the job under `ssrun
+	// Record, when set, asks a launcher that can (local with a Recorder) to run the job through `ssrun
 	// member`, which writes Record+".pid" and Record+".exitcode" so its end is known without the driver.
 	Record string
 }

@@ -14,7 +14,7 @@ import (
 
 // Attached is a member a previous driver launched and that is still running: a launchers.Handle over a
 // process this driver did not start. Its end is seen through a pidfd (no polling), its result read from
-// the wrapper's exit-code file.
+// the exit-code file its supervisor writes.
 type Attached struct {
 	pid    int
 	record string
@@ -27,7 +27,7 @@ type Attached struct {
 	stopped bool
 }
 
-// Attach finds the wrapper recorded at record again. It reports false when the recorded process is gone
+// Attach finds the member recorded at record again. It reports false when the recorded process is gone
 // or the pid now names another process (its start time differs): that member is not running.
 func Attach(record string, grace time.Duration) (*Attached, bool) {
 	pid, start, ok := ReadPid(record)
@@ -57,13 +57,13 @@ func (a *Attached) await() {
 	}
 	unix.Close(a.pidfd)
 	r := launchers.Result{Status: launchers.StatusFailed, ExitCode: -1}
-	if code, ok := ReadExitCode(a.record); ok {
+	if code, ok := awaitExitCode(a.record); ok {
 		r.ExitCode = code
 		if code == 0 {
 			r.Status = launchers.StatusCompleted
 		}
 	} else {
-		r.Err = fmt.Errorf("member process %d ended without recording its exit code (killed with SIGKILL?)", a.pid)
+		r.Err = fmt.Errorf("member process %d ended without an exit code recorded (its supervisor was killed?)", a.pid)
 	}
 	a.mu.Lock()
 	if a.stopped && r.Status == launchers.StatusFailed {
@@ -74,7 +74,23 @@ func (a *Attached) await() {
 	close(a.done)
 }
 
-// ID is the wrapper's pid, as the local launcher's ids are.
+// exitCodeWait bounds how long an attached member's exit code may lag its exit: the pidfd turns
+// readable when the member becomes a zombie, and its supervisor writes the code just after reaping it.
+const exitCodeWait = 3 * time.Second
+
+// awaitExitCode reads the member's recorded exit code, giving its supervisor exitCodeWait to write it.
+// A short backoff, not a watch: this runs once per re-attached member, only on resume.
+func awaitExitCode(record string) (int, bool) {
+	deadline := time.Now().Add(exitCodeWait)
+	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
+		if code, ok := ReadExitCode(record); ok || time.Now().After(deadline) {
+			return code, ok
+		}
+		time.Sleep(pause)
+	}
+}
+
+// ID is the member's pid, as the local launcher's ids are.
 func (a *Attached) ID() string { return strconv.Itoa(a.pid) }
 
 // Done is closed when the process has exited.
@@ -87,7 +103,7 @@ func (a *Attached) Result() launchers.Result {
 	return a.result
 }
 
-// Stop sends SIGTERM to the member's process group (the wrapper leads it), SIGKILL after the grace.
+// Stop sends SIGTERM to the member's process group (it leads it), SIGKILL after the grace.
 func (a *Attached) Stop() error {
 	select {
 	case <-a.done:

@@ -2,7 +2,6 @@ package member
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -57,28 +56,5 @@ func TestAttachFollowsTheRecordedProcessOnly(t *testing.T) {
 	<-reaped
 	if _, ok := Attach(record, time.Second); ok {
 		t.Error("attached to a process that has exited")
-	}
-}
-
-// TestMainRecordsTheCodeAndExitsAlike runs the wrapper in-process on sh: the code is recorded and
-// returned, the pid file names this process with its start time.
-func TestMainRecordsTheCodeAndExitsAlike(t *testing.T) {
-	record := filepath.Join(t.TempDir(), "m")
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
-	if code := Main([]string{"--record", record, "--exec", sh, "--", "sh", "-c", "exit 3"}, os.Stdout, os.Stderr); code != 3 {
-		t.Errorf("exit %d, want 3", code)
-	}
-	if code, ok := ReadExitCode(record); !ok || code != 3 {
-		t.Errorf("recorded %d (%v), want 3", code, ok)
-	}
-	pid, start, ok := ReadPid(record)
-	if now, _ := StartTime(os.Getpid()); !ok || pid != os.Getpid() || start != now {
-		t.Errorf("pid file %d %d (%v), want this process %d %d", pid, start, ok, os.Getpid(), now)
-	}
-	if code := Main([]string{"--record", record}, os.Stdout, os.Stderr); code != 2 {
-		t.Errorf("usage error: exit %d, want 2", code)
 	}
 }

@@ -18,8 +18,8 @@ import (
 
 // Resume (ssrun --resume, start(..., resume=True)) decides per member from the journal: a member whose
 // latest execution ended Completed with the identity it has now is skipped; one still running (its
-// wrapper's pid and start time still name a live process) is re-attached and followed to its end; an
-// execution that ended while no driver watched is read from the exit code its wrapper (or batch
+// member's pid and start time still name a live process) is re-attached and followed to its end; an
+// execution that ended while no driver watched is read from the exit code its supervisor (or batch
 // script) recorded; every other member runs, with the reason: new, params changed, file in.txt
 // changed, executable changed, previously Failed (code 7), previously Cancelled, never finished.
 
@@ -197,7 +197,7 @@ func identityChange(prior *jrnl.Member, id memberIdentity, ignoreEnv bool) strin
 }
 
 // settleUnwatched completes what the journal lacks about an execution that ended while no driver
-// watched: the exit code its wrapper wrote (local) or its batch script recorded. Unless probing, the
+// watched: the exit code its supervisor wrote (local) or its batch script recorded. Unless probing, the
 // end is appended to the journal, so the next reader need not look again.
 func (e *Experiment) settleUnwatched(prior *jrnl.Member, probe bool) {
 	code, ok := member.ReadExitCode(filepath.Join(prior.Dir, prior.Name))
@@ -238,7 +238,7 @@ func batchExitCode(prior *jrnl.Member) (int, bool) {
 	return 0, false
 }
 
-// memberAlive reports whether the wrapper recorded at record still runs (same pid and start time).
+// memberAlive reports whether the member recorded at record still runs (same pid and start time).
 func memberAlive(record string) (int, bool) {
 	pid, start, ok := member.ReadPid(record)
 	if !ok {

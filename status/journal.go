@@ -11,9 +11,9 @@ import (
 
 // withJournal corrects the manifest's rows with the journal beside it (package journal). The manifest
 // is a snapshot rewritten at most every 200 ms and not at all once its driver is killed; the journal
-// is appended at every launch and end, and a local member's wrapper records its exit code even when no
-// driver watches. So a member whose end the manifest lacks is shown as the journal and the wrapper's files say:
-// its recorded end; else the code its wrapper wrote; else Running while its process (pid and start
+// is appended at every launch and end, and a local member's supervisor records its exit code even when no
+// driver watches. So a member whose end the manifest lacks is shown as the journal and the supervisor's files say:
+// its recorded end; else the code its supervisor wrote; else Running while its process (pid and start
 // time) lives; else what the manifest said, or Unknown.
 func withJournal(rows []Row, manifestPath string) ([]Row, error) {
 	recs, err := journal.Read(filepath.Join(filepath.Dir(manifestPath), journal.FileName))

@@ -32,7 +32,9 @@ type Options struct {
 	// Grace is the time between SIGTERM and SIGKILL when a job is stopped; zero means DefaultGrace.
 	Grace time.Duration
 	// Recorder is the command prefix of `ssrun member` (the ssrun binary and "member"); with it, a job
-	// that names a Record runs under that wrapper, which records its pid and exit code in files.
+	// that names a Record is started by the member supervisor (`ssrun member --serve`, one per
+	// launcher, started at the first such job), which records its pid and exit code in files and
+	// outlives the driver (supervised.go).
 	Recorder []string
 }
 
@@ -46,8 +48,18 @@ type Launcher struct {
 	launching sync.RWMutex
 	closed    bool
 
+	supOnce sync.Once
+	sup     *supervisor
+	supErr  error
+
 	mu      sync.Mutex
-	running map[*process]struct{}
+	running map[runningJob]struct{}
+}
+
+// runningJob is what Close stops: a job this launcher started, or one its supervisor started.
+type runningJob interface {
+	requestStop() error
+	Done() <-chan struct{}
 }
 
 var _ launchers.Launcher = (*Launcher)(nil)
@@ -58,7 +70,7 @@ func New(opts Options) *Launcher {
 	if grace <= 0 {
 		grace = DefaultGrace
 	}
-	return &Launcher{grace: grace, recorder: opts.Recorder, running: make(map[*process]struct{})}
+	return &Launcher{grace: grace, recorder: opts.Recorder, running: make(map[runningJob]struct{})}
 }
 
 // Name is "local", as Experiment(launcher="local") spells it.
@@ -78,6 +90,9 @@ func (l *Launcher) Launch(ctx context.Context, job launchers.Job) (launchers.Han
 	defer l.launching.RUnlock()
 	if l.closed {
 		return nil, launchError(job, launchers.ErrClosed)
+	}
+	if len(l.recorder) > 0 && job.Record != "" {
+		return l.launchSupervised(job)
 	}
 	p, err := l.start(job)
 	if err != nil {
@@ -110,10 +125,6 @@ func (l *Launcher) start(job launchers.Job) (*process, error) {
 		Dir:         job.Dir,
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
-	if len(l.recorder) > 0 && job.Record != "" { // the program resolved above, so a bad command still fails the launch
-		cmd.Path = l.recorder[0]
-		cmd.Args = append(append(append([]string(nil), l.recorder...), "--record", job.Record, "--exec", path, "--"), job.Argv...)
-	}
 	// Assign only non-nil files: a typed nil *os.File in an io.Writer would not read as "discard".
 	if out.stdout != nil {
 		cmd.Stdout = out.stdout
@@ -138,10 +149,38 @@ func (l *Launcher) track(p *process) {
 	l.mu.Unlock()
 	go func() {
 		p.await()
-		l.mu.Lock()
-		delete(l.running, p)
-		l.mu.Unlock()
+		l.untrack(p)
 	}()
+}
+
+func (l *Launcher) untrack(j runningJob) {
+	l.mu.Lock()
+	delete(l.running, j)
+	l.mu.Unlock()
+}
+
+// launchSupervised starts job through the member supervisor, starting the supervisor first if needed.
+// The job is validated here, so a bad job fails as it would without one.
+func (l *Launcher) launchSupervised(job launchers.Job) (launchers.Handle, error) {
+	if err := job.Validate(); err != nil {
+		return nil, launchError(job, err)
+	}
+	l.supOnce.Do(func() { l.sup, l.supErr = startSupervisor(l.recorder, l.grace.String()) })
+	if l.supErr != nil {
+		return nil, launchError(job, l.supErr)
+	}
+	h, err := l.sup.launch(job)
+	if err != nil {
+		return nil, launchError(job, err)
+	}
+	l.mu.Lock()
+	l.running[h] = struct{}{}
+	l.mu.Unlock()
+	go func() {
+		<-h.Done()
+		l.untrack(h)
+	}()
+	return h, nil
 }
 
 // Close refuses further launches, stops every running job at once (SIGTERM to each group, SIGKILL
@@ -153,7 +192,7 @@ func (l *Launcher) Close() error {
 	l.launching.Unlock()
 
 	l.mu.Lock()
-	jobs := make([]*process, 0, len(l.running))
+	jobs := make([]runningJob, 0, len(l.running))
 	for p := range l.running {
 		jobs = append(jobs, p)
 	}
@@ -169,7 +208,12 @@ func (l *Launcher) Close() error {
 		stopping = append(stopping, p)
 	}
 	for _, p := range stopping {
-		<-p.done
+		<-p.Done()
+	}
+	if l.sup != nil {
+		if err := l.sup.close(); err != nil {
+			errs = append(errs, fmt.Errorf("member supervisor: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }
