@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ssrun/ssrun/orchestrator/ai"
+	"github.com/ssrun/ssrun/resp"
 )
 
 // ReadyLinePrefix starts the one line `ssrun db` prints on stdout once it accepts connections. The rest
@@ -220,7 +221,7 @@ func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Confi
 	if cfg.MaxMemory, err = ParseMemory(maxmemory); err != nil {
 		return cfg, 2, fmt.Errorf("--maxmemory: %v", err)
 	}
-	if cfg.MaxBulkLen, err = ParseMemory(maxBulk); err != nil || cfg.MaxBulkLen < 1 || cfg.MaxBulkLen > defaultMaxBulkLen {
+	if cfg.MaxBulkLen, err = ParseMemory(maxBulk); err != nil || cfg.MaxBulkLen < 1 || cfg.MaxBulkLen > resp.DefaultMaxBulkLen {
 		return cfg, 2, fmt.Errorf("--proto-max-bulk-len: want a size between 1 and 512mb, got %q", maxBulk)
 	}
 	if cfg.Threads < 0 {

@@ -53,7 +53,7 @@ func (s *Server) checkPassword(pass []byte) bool {
 
 func (s *Server) authenticate(c *client) {
 	c.authenticated = true
-	c.rd.authenticated = true
+	c.rd.SetAuthenticated(true)
 }
 
 // cmdAuth is AUTH password or AUTH default password (the only user is "default").

@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/resp"
 )
 
 // client is one connection: its reader, writer, authentication state and CLIENT metadata.
 type client struct {
 	id      int64
 	netConn net.Conn
-	rd      *requestReader
-	wr      *replyWriter
+	rd      *resp.Reader
+	wr      *resp.Writer
 	ctx     context.Context
 	cancel  context.CancelFunc
 	cmdCtx  command.Ctx // reused for every command of this connection
@@ -53,14 +54,14 @@ func (s *Server) newClient(nc net.Conn) *client {
 	c := &client{
 		id:      s.nextClientID.Add(1),
 		netConn: nc,
-		rd:      newRequestReader(nc, &s.maxBulkLen),
-		wr:      newReplyWriter(nc),
+		rd:      resp.NewReader(nc, &s.maxBulkLen),
+		wr:      resp.NewWriter(nc),
 		created: time.Now(),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(s.ctx, clientKey{}, c))
 	c.cmdCtx = command.Ctx{Context: c.ctx, Keys: s.keys, Reply: c.wr}
 	c.authenticated = *s.requirePass.Load() == ""
-	c.rd.authenticated = c.authenticated
+	c.rd.SetAuthenticated(c.authenticated)
 	return c
 }
 
@@ -82,7 +83,7 @@ func (s *Server) serve(c *client) {
 		}
 		args, err := c.rd.Read()
 		if err != nil {
-			var pe *protocolError
+			var pe *resp.ProtocolError
 			if errors.As(err, &pe) {
 				c.wr.Error("ERR " + pe.Error())
 				c.wr.Flush()
@@ -122,7 +123,7 @@ func (s *Server) execute(c *client, args [][]byte) {
 	c.lastCmd.Store(&spec.Name)
 	s.run(c, spec, args)
 	if releasesArgs(spec) {
-		c.rd.release(args)
+		c.rd.Release(args)
 	}
 }
 
@@ -188,7 +189,7 @@ func (c *client) watchDisconnect() (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if _, err := c.rd.br.Peek(1); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		if err := c.rd.Await(); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			c.cancel()
 		}
 	}()

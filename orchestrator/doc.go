@@ -62,11 +62,11 @@
 // connection is closed. HELLO answers protocol 2 and rejects 3 with "-NOPROTO unsupported protocol
 // version" (go-redis v9 then falls back to RESP2).
 //
-// The codec is hand-written rather than github.com/tidwall/redcon because redcon has no bulk length
-// limit (a client can make it grow its buffer without bound), copies every request into a raw buffer
-// and reuses argument memory (so stored values must be copied again), and answers "*0" with an error
-// where Redis ignores it. BenchmarkRequestParsing (resp_bench_test.go) measures both on the same
-// pipelines: about 2x faster for small SETs and 10x for 1 MiB arguments (bench/db/README.md).
+// The codec is package resp, hand-written rather than github.com/tidwall/redcon because redcon has no
+// bulk length limit (a client can make it grow its buffer without bound), copies every request into a
+// raw buffer and reuses argument memory (so stored values must be copied again), and answers "*0" with
+// an error where Redis ignores it. BenchmarkRequestParsing (resp/bench_test.go) measures both on the
+// same pipelines: about 2x faster for small SETs and 10x for 1 MiB arguments (bench/db/README.md).
 //
 // # Keyspace
 //

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssrun/ssrun/resp"
 )
 
 // startServer starts an in-process shard on a free loopback port and stops it when the test ends.
@@ -52,14 +54,7 @@ func dial(t testing.TB, network, addr string) *testConn {
 	return &testConn{t: t, nc: nc, br: bufio.NewReader(nc)}
 }
 
-func encodeCommand(args ...string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	return []byte(b.String())
-}
+func encodeCommand(args ...string) []byte { return resp.Command(args...) }
 
 // Do sends one command and returns its raw reply.
 func (c *testConn) Do(args ...string) string {

@@ -58,6 +58,9 @@ func TestPipelinedRepliesInOrder(t *testing.T) {
 	}
 }
 
+// upfrontLimit is package resp's largest argument buffer allocated before its bytes arrive (16 MiB).
+const upfrontLimit = 16 << 20
+
 func TestBinarySafeLargeValues(t *testing.T) {
 	srv := startServer(t, Config{})
 	c := dial(t, "tcp", srv.Addr())

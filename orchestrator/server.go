@@ -14,6 +14,7 @@ import (
 
 	"github.com/ssrun/ssrun/orchestrator/ai"
 	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/resp"
 )
 
 // Server is one `ssrun db` shard: listeners, connections, the keyspace and the command table.
@@ -74,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Name = "db"
 	}
 	if cfg.MaxBulkLen <= 0 {
-		cfg.MaxBulkLen = defaultMaxBulkLen
+		cfg.MaxBulkLen = resp.DefaultMaxBulkLen
 	}
 	if cfg.MaxMemory < 0 {
 		return nil, fmt.Errorf("maxmemory must not be negative")

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/resp"
 )
 
 // setting is one CONFIG parameter: how to read it and, if it can change at run time, how to set it.
@@ -68,7 +69,7 @@ func newSettings(s *Server) *settings {
 		{name: "proto-max-bulk-len", get: func() string { return strconv.FormatInt(s.maxBulkLen.Load(), 10) },
 			set: func(v string) string {
 				n, err := ParseMemory(v)
-				if err != nil || n < 1024*1024 || n > defaultMaxBulkLen {
+				if err != nil || n < 1024*1024 || n > resp.DefaultMaxBulkLen {
 					return "argument must be a memory value between 1mb and 512mb"
 				}
 				s.maxBulkLen.Store(n)

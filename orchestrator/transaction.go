@@ -94,8 +94,8 @@ func (s *Server) cmdExec(ctx *command.Ctx, _ [][]byte) {
 		ctx.Reply.Error("CROSSSLOT Keys in request don't hash to the same slot")
 		return
 	}
-	c.wr.holding = true
-	defer func() { c.wr.holding = false }() // after the locks are released: deferred calls run last-in first-out
+	c.wr.Hold(true)
+	defer c.wr.Hold(false) // after the locks are released: deferred calls run last-in first-out
 	view := s.keys.lockAll()
 	defer s.keys.unlockAll()
 	if !view.unchanged(watched) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/resp"
 )
 
 // No other client's command runs between a transaction's commands.
@@ -101,7 +102,7 @@ func TestExecReplies(t *testing.T) {
 	}
 	defer srv.Close()
 	c := dial(t, "tcp", srv.Addr())
-	big := strings.Repeat("v", 3*flushThreshold)
+	big := strings.Repeat("v", 3*resp.FlushThreshold)
 	steps := []struct {
 		args []string
 		want string

@@ -1,4 +1,4 @@
-package orchestrator
+package resp
 
 import (
 	"bytes"
@@ -25,11 +25,11 @@ func FuzzRequestReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var limit atomic.Int64
 		limit.Store(1 << 20)
-		rd := newRequestReader(bytes.NewReader(data), &limit)
+		rd := NewReader(bytes.NewReader(data), &limit)
 		for i := 0; i < len(data)+1; i++ {
 			args, err := rd.Read()
 			if err != nil {
-				var pe *protocolError
+				var pe *ProtocolError
 				if !errors.As(err, &pe) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 					t.Fatalf("unexpected error type %T: %v", err, err)
 				}
@@ -46,8 +46,8 @@ func FuzzRequestReader(f *testing.F) {
 			}
 			// Re-read as an authenticated client: an inline command is not bound by the pre-AUTH
 			// argument count that a multibulk is (as in Redis), and the round trip checks framing.
-			rr := newRequestReader(bytes.NewReader(encodeCommand(enc...)), &limit)
-			rr.authenticated = true
+			rr := NewReader(bytes.NewReader(Command(enc...)), &limit)
+			rr.SetAuthenticated(true)
 			again, err := rr.Read()
 			if err != nil || !reflect.DeepEqual(normalArgs(again), normalArgs(kept)) {
 				t.Fatalf("request %q re-read as %q (%v)", kept, again, err)

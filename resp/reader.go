@@ -1,13 +1,15 @@
-package orchestrator
+package resp
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"strconv"
 	"sync/atomic"
 	"unsafe"
 )
+
+// DefaultMaxBulkLen is Redis's default proto-max-bulk-len (512 MiB), also the largest a server accepts.
+const DefaultMaxBulkLen = 512 * 1024 * 1024
 
 // Limits Redis applies to a request's framing. Before a client authenticates, Redis accepts only small
 // requests so that an unauthenticated peer cannot make the server allocate much; we do the same.
@@ -16,30 +18,29 @@ const (
 	maxUnauthMultibulk    = 10        // arguments per request before AUTH
 	maxUnauthBulkLen      = 16384     // bytes per argument before AUTH
 	maxMultibulkLen       = 1024 * 1024 * 1024
-	defaultMaxBulkLen     = 512 * 1024 * 1024
-	readBufferSize        = 64 * 1024
-	largeArgumentOverhead = 2 // the CRLF after each bulk
+	readBufferSize        = maxInlineLen // a longer line fills the buffer and is refused
+	largeArgumentOverhead = 2            // the CRLF after each bulk
 )
 
-// protocolError is a malformed request. The connection answers "-ERR Protocol error: <msg>" and is
-// closed, as Redis does; other connections are unaffected.
-type protocolError struct{ msg string }
+// ProtocolError is a malformed request. A server answers "-ERR Protocol error: <msg>" and closes the
+// connection, as Redis does; other connections are unaffected.
+type ProtocolError struct{ msg string }
 
-func (e *protocolError) Error() string { return "Protocol error: " + e.msg }
+func (e *ProtocolError) Error() string { return "Protocol error: " + e.msg }
 
-// requestReader parses RESP2 multibulk requests and inline commands from one connection. Every argument
+// Reader parses RESP2 multibulk requests and inline commands from one connection. Every argument
 // after the command name is a fresh allocation owned by the caller, so handlers may keep argument slices
 // as stored values without copying them again. The argument array and the command name are fresh too,
-// unless the server released an earlier request's (see release), which it does only after commands
+// unless the caller released an earlier request's (see Release), which it does only after commands
 // that keep neither.
-type requestReader struct {
+type Reader struct {
 	br *bufio.Reader
 	// maxBulk is the largest argument accepted (proto-max-bulk-len); CONFIG SET changes it for every
 	// connection at once.
 	maxBulk *atomic.Int64
-	// authenticated lifts the pre-AUTH limits.
+	// authenticated lifts the pre-AUTH limits (SetAuthenticated).
 	authenticated bool
-	// spare is a released request's argument array, reused by the next request (see release): with
+	// spare is a released request's argument array, reused by the next request (see Release): with
 	// the command name, it is the per-request allocation GET and SET need beyond their key and value,
 	// and it holds pointers, the most expensive kind to allocate.
 	spare [][]byte
@@ -52,10 +53,10 @@ type requestReader struct {
 // nameBufSize fits every command name (the longest, with its CRLF, is under 32 bytes).
 const nameBufSize = 32
 
-// release hands back a request's argument array and its command-name buffer once the command has
+// Release hands back a request's argument array and its command-name buffer once the command has
 // run, for the next request to reuse. The caller guarantees that nothing kept either (the other
 // arguments may have been kept: they are not reused).
-func (r *requestReader) release(args [][]byte) {
+func (r *Reader) Release(args [][]byte) {
 	if len(args) == 0 || cap(args) > 64 {
 		return
 	}
@@ -66,17 +67,30 @@ func (r *requestReader) release(args [][]byte) {
 	r.spare = args[:0]
 }
 
-func newRequestReader(r io.Reader, maxBulk *atomic.Int64) *requestReader {
-	return &requestReader{br: bufio.NewReaderSize(r, readBufferSize), maxBulk: maxBulk}
+// NewReader reads requests from r, refusing arguments longer than maxBulk (which the caller may change
+// at any time, for every reader sharing it). A new reader applies the pre-AUTH limits.
+func NewReader(r io.Reader, maxBulk *atomic.Int64) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, readBufferSize), maxBulk: maxBulk}
 }
+
+// SetAuthenticated lifts (true) or restores (false) the limits Redis applies before AUTH: ten
+// arguments of 16 KiB at most per multibulk request.
+func (r *Reader) SetAuthenticated(ok bool) { r.authenticated = ok }
 
 // Buffered reports whether more request bytes are already waiting: the server flushes replies only when
 // none are, so a pipeline is answered with one write.
-func (r *requestReader) Buffered() int { return r.br.Buffered() }
+func (r *Reader) Buffered() int { return r.br.Buffered() }
+
+// Await blocks until a byte of the next request has arrived (it stays buffered for Read) or reading
+// fails: a server watches this way for a peer that hangs up while a long command runs.
+func (r *Reader) Await() error {
+	_, err := r.br.Peek(1)
+	return err
+}
 
 // Read returns the next request's arguments. Empty requests ("*0", blank inline lines) are skipped.
-// I/O errors are returned as they are; malformed input gives a *protocolError.
-func (r *requestReader) Read() ([][]byte, error) {
+// I/O errors are returned as they are; malformed input gives a *ProtocolError.
+func (r *Reader) Read() ([][]byte, error) {
 	for {
 		first, err := r.br.Peek(1)
 		if err != nil {
@@ -99,10 +113,10 @@ func (r *requestReader) Read() ([][]byte, error) {
 
 // readLine returns one CRLF- (or LF-) terminated line without its terminator. The slice is only valid
 // until the next read.
-func (r *requestReader) readLine(tooBig string) ([]byte, error) {
+func (r *Reader) readLine(tooBig string) ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
-		return nil, &protocolError{tooBig}
+		return nil, &ProtocolError{tooBig}
 	}
 	if err != nil {
 		return nil, err
@@ -114,17 +128,17 @@ func (r *requestReader) readLine(tooBig string) ([]byte, error) {
 	return line, nil
 }
 
-func (r *requestReader) readMultibulk() ([][]byte, error) {
+func (r *Reader) readMultibulk() ([][]byte, error) {
 	line, err := r.readLine("too big mbulk count string")
 	if err != nil {
 		return nil, err
 	}
 	count, ok := parseRequestInt(line[1:])
 	if !ok || count > maxMultibulkLen {
-		return nil, &protocolError{"invalid multibulk length"}
+		return nil, &ProtocolError{"invalid multibulk length"}
 	}
 	if !r.authenticated && count > maxUnauthMultibulk {
-		return nil, &protocolError{"unauthenticated multibulk length"}
+		return nil, &ProtocolError{"unauthenticated multibulk length"}
 	}
 	if count <= 0 {
 		return nil, nil
@@ -154,7 +168,7 @@ func (r *requestReader) readMultibulk() ([][]byte, error) {
 }
 
 // readBulk reads one "$n" argument, into reuse when it is large enough, else into a new slice.
-func (r *requestReader) readBulk(reuse []byte) ([]byte, error) {
+func (r *Reader) readBulk(reuse []byte) ([]byte, error) {
 	line, err := r.readLine("too big bulk count string")
 	if err != nil {
 		return nil, err
@@ -164,14 +178,14 @@ func (r *requestReader) readBulk(reuse []byte) ([]byte, error) {
 		if len(line) > 0 {
 			got = string(line[:1])
 		}
-		return nil, &protocolError{"expected '$', got '" + got + "'"}
+		return nil, &ProtocolError{"expected '$', got '" + got + "'"}
 	}
 	size, ok := parseRequestInt(line[1:])
 	if !ok || size < 0 || size > r.maxBulk.Load() {
-		return nil, &protocolError{"invalid bulk length"}
+		return nil, &ProtocolError{"invalid bulk length"}
 	}
 	if !r.authenticated && size > maxUnauthBulkLen {
-		return nil, &protocolError{"unauthenticated bulk length"}
+		return nil, &ProtocolError{"unauthenticated bulk length"}
 	}
 	var arg []byte
 	if n := int(size) + largeArgumentOverhead; n <= cap(reuse) {
@@ -187,7 +201,7 @@ func (r *requestReader) readBulk(reuse []byte) ([]byte, error) {
 		return nil, err
 	}
 	if arg[size] != '\r' || arg[size+1] != '\n' {
-		return nil, &protocolError{"invalid bulk length"}
+		return nil, &ProtocolError{"invalid bulk length"}
 	}
 	return arg[:size:size], nil
 }
@@ -197,7 +211,7 @@ func (r *requestReader) readBulk(reuse []byte) ([]byte, error) {
 const upfrontLimit = 16 << 20
 
 // readExactly reads n bytes into a new slice.
-func (r *requestReader) readExactly(n int) ([]byte, error) {
+func (r *Reader) readExactly(n int) ([]byte, error) {
 	buf := make([]byte, min(n, upfrontLimit))
 	for filled := 0; ; {
 		m, err := io.ReadFull(r.br, buf[filled:])
@@ -217,14 +231,14 @@ func (r *requestReader) readExactly(n int) ([]byte, error) {
 	}
 }
 
-func (r *requestReader) readInline() ([][]byte, error) {
+func (r *Reader) readInline() ([][]byte, error) {
 	line, err := r.readLine("too big inline request")
 	if err != nil {
 		return nil, err
 	}
-	args, ok := splitInlineArgs(line)
+	args, ok := SplitInline(line)
 	if !ok {
-		return nil, &protocolError{"unbalanced quotes in request"}
+		return nil, &ProtocolError{"unbalanced quotes in request"}
 	}
 	return args, nil
 }
@@ -236,119 +250,4 @@ func parseRequestInt(b []byte) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	return n, err == nil
-}
-
-// splitInlineArgs splits an inline command line the way Redis's sdssplitargs does: whitespace separates
-// arguments; "double quotes" understand \n \r \t \b \a \\ \" and \xHH; 'single quotes' understand \'.
-// A closing quote must be followed by whitespace or the end of the line.
-func splitInlineArgs(line []byte) ([][]byte, bool) {
-	var args [][]byte
-	p := 0
-	for {
-		for p < len(line) && isInlineSpace(line[p]) {
-			p++
-		}
-		if p >= len(line) {
-			return args, true
-		}
-		var cur []byte
-		inDouble, inSingle, done := false, false, false
-		for !done {
-			if inDouble {
-				if p >= len(line) {
-					return nil, false
-				}
-				c := line[p]
-				switch {
-				case c == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
-					cur = append(cur, hexVal(line[p+2])<<4|hexVal(line[p+3]))
-					p += 3
-				case c == '\\' && p+1 < len(line):
-					p++
-					cur = append(cur, unescapeInline(line[p]))
-				case c == '"':
-					if p+1 < len(line) && !isInlineSpace(line[p+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, c)
-				}
-			} else if inSingle {
-				if p >= len(line) {
-					return nil, false
-				}
-				c := line[p]
-				switch {
-				case c == '\\' && p+1 < len(line) && line[p+1] == '\'':
-					p++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if p+1 < len(line) && !isInlineSpace(line[p+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, c)
-				}
-			} else {
-				if p >= len(line) {
-					break
-				}
-				switch c := line[p]; {
-				case isInlineSpace(c):
-					done = true
-				case c == '"':
-					inDouble = true
-				case c == '\'':
-					inSingle = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if p < len(line) {
-				p++
-			}
-		}
-		if cur == nil {
-			cur = []byte{}
-		}
-		args = append(args, cur)
-	}
-}
-
-func isInlineSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0 || c == '\v' || c == '\f'
-}
-
-func isHex(c byte) bool {
-	return bytes.IndexByte([]byte("0123456789abcdefABCDEF"), c) >= 0
-}
-
-func hexVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
-}
-
-func unescapeInline(c byte) byte {
-	switch c {
-	case 'n':
-		return '\n'
-	case 'r':
-		return '\r'
-	case 't':
-		return '\t'
-	case 'b':
-		return '\b'
-	case 'a':
-		return '\a'
-	default:
-		return c
-	}
 }

@@ -1,0 +1,139 @@
+package resp
+
+import (
+	"io"
+	"strconv"
+)
+
+// FlushThreshold is how many reply bytes a Writer buffers before it writes them without waiting for
+// Flush (unless held): replies accumulate in one byte slice that is written when the pipeline being
+// answered has been read, or when it passes this size.
+const FlushThreshold = 64 * 1024
+
+// directWriteMin is the smallest bulk written straight to the connection after what precedes it,
+// never copied into the buffer.
+const directWriteMin = 32 * 1024
+
+// Writer encodes RESP2 replies into one buffer, written to the connection by Flush (or once the buffer
+// passes FlushThreshold, unless held). It implements the orchestrator's command.Reply.
+type Writer struct {
+	w   io.Writer
+	buf []byte
+	err error
+	// holding keeps every reply in the buffer (see Hold).
+	holding bool
+}
+
+// NewWriter writes replies to w.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{w: w, buf: make([]byte, 0, 4096)}
+}
+
+// Hold keeps every reply in the buffer until Hold(false) (no intermediate writes, large bulks
+// included): a server answering while it holds locks (EXEC) must not be stalled by a client slow to
+// read.
+func (w *Writer) Hold(on bool) { w.holding = on }
+
+func (w *Writer) line(prefix byte, s string) {
+	w.buf = append(w.buf, prefix)
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, '\r', '\n')
+	w.maybeFlush()
+}
+
+func (w *Writer) header(prefix byte, n int64) {
+	w.buf = append(w.buf, prefix)
+	w.buf = strconv.AppendInt(w.buf, n, 10)
+	w.buf = append(w.buf, '\r', '\n')
+}
+
+func (w *Writer) maybeFlush() {
+	if len(w.buf) >= FlushThreshold && !w.holding {
+		w.Flush()
+	}
+}
+
+// SimpleString writes +s. Line breaks would corrupt the stream, so they become spaces, as Redis does for
+// status and error replies.
+func (w *Writer) SimpleString(s string) { w.line('+', singleLine(s)) }
+
+// Error writes -msg; msg carries its own prefix ("ERR ", "WRONGTYPE ", ...).
+func (w *Writer) Error(msg string) { w.line('-', singleLine(msg)) }
+
+// Int writes :n.
+func (w *Writer) Int(n int64) {
+	w.header(':', n)
+	w.maybeFlush()
+}
+
+// Bulk writes $len then b; a large b is written straight to the connection after what precedes it.
+func (w *Writer) Bulk(b []byte) {
+	w.header('$', int64(len(b)))
+	if len(b) >= directWriteMin && !w.holding {
+		w.Flush()
+		w.write(b)
+	} else {
+		w.buf = append(w.buf, b...)
+	}
+	w.buf = append(w.buf, '\r', '\n')
+	w.maybeFlush()
+}
+
+// BulkString writes s as a bulk.
+func (w *Writer) BulkString(s string) {
+	w.header('$', int64(len(s)))
+	w.buf = append(w.buf, s...)
+	w.buf = append(w.buf, '\r', '\n')
+	w.maybeFlush()
+}
+
+// Null writes the null bulk, $-1.
+func (w *Writer) Null() {
+	w.buf = append(w.buf, "$-1\r\n"...)
+	w.maybeFlush()
+}
+
+// Array writes the header of an array of n replies, which the caller writes next.
+func (w *Writer) Array(n int) {
+	w.header('*', int64(n))
+	w.maybeFlush()
+}
+
+// NullArray writes the null array, *-1.
+func (w *Writer) NullArray() {
+	w.buf = append(w.buf, "*-1\r\n"...)
+	w.maybeFlush()
+}
+
+func (w *Writer) write(b []byte) {
+	if w.err == nil {
+		_, w.err = w.w.Write(b)
+	}
+}
+
+// Flush sends everything buffered and reports the first write error of the connection.
+func (w *Writer) Flush() error {
+	if len(w.buf) > 0 {
+		w.write(w.buf)
+		w.buf = w.buf[:0]
+		if cap(w.buf) > 4*FlushThreshold {
+			w.buf = make([]byte, 0, 4096) // don't keep a huge buffer for an idle connection
+		}
+	}
+	return w.err
+}
+
+func singleLine(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\r' || s[i] == '\n' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] == '\r' || b[j] == '\n' {
+					b[j] = ' '
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
