@@ -278,7 +278,13 @@ func TestLiveUpdates(t *testing.T) {
 		t.Errorf("a half-written manifest lost the last good state")
 	}
 
+	// The manifest removed, the journal still says what ran: the members stay, with the journal's
+	// statuses (bad ended Failed, whatever the edited manifest said).
 	os.Remove(manifest)
+	if patch := events.next(t, "patch", 5*time.Second); !strings.Contains(patch, `"status":"Failed"`) {
+		t.Errorf("without the manifest, the journal's status is not shown: %s", patch)
+	}
+	os.Remove(filepath.Join(filepath.Dir(manifest), "journal.jsonl"))
 	events.next(t, "reload", 5*time.Second)
 	if _, frag := get(t, ts.URL+"/fragment/experiment?exp=0"); !strings.Contains(frag, "no manifest at") {
 		t.Errorf("a removed manifest is not shown as missing:\n%s", frag)

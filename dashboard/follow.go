@@ -17,9 +17,18 @@ import (
 )
 
 // settle is how long the follower waits after a change before reading: the runtime rewrites the
-// manifest at most every 200 ms, and a burst of events (rename, write, chmod) becomes one read and
-// one batched update to the pages.
+// manifest at most every 200 ms, and a burst of events (rename, write, chmod, journal appends) becomes
+// one read and one batched update to the pages.
 const settle = 40 * time.Millisecond
+
+// minGap is the least time between two reads of one experiment, and a read never starts sooner than
+// twice the last one took after it: a burst of changes in a 10,000-member run (a manifest rewrite
+// and thousands of journal lines) becomes at most a few patches a second, and the server spends at
+// most a third of a core following, however large the experiment.
+const minGap = 250 * time.Millisecond
+
+// nextRead is when the follower may read again after a read that ended at end and took took.
+func nextRead(end time.Time, took time.Duration) time.Time { return end.Add(max(minGap, 2*took)) }
 
 // Follow keeps the experiments current until ctx is done. It watches each experiment's telemetry
 // directory (and the directories above it until they exist, so an experiment that has not run yet is
@@ -43,6 +52,7 @@ func (s *Server) Follow(ctx context.Context) error {
 	}
 	dirty := map[int]bool{}
 	var timer <-chan time.Time
+	var notBefore time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -58,19 +68,21 @@ func (s *Server) Follow(ctx context.Context) error {
 					}
 					dirty[i] = true
 				}
-				if name == status.ManifestPath(s.roots[i]) {
+				if manifest := status.ManifestPath(s.roots[i]); name == manifest || name == journalPath(manifest) {
 					dirty[i] = true
 				}
 			}
 			if len(dirty) > 0 && timer == nil {
-				timer = time.After(settle)
+				timer = time.After(max(settle, time.Until(notBefore)))
 			}
 		case <-timer:
 			timer = nil
+			start := time.Now()
 			for i := range dirty {
 				s.refresh(i)
 			}
 			clear(dirty)
+			notBefore = nextRead(time.Now(), time.Since(start))
 		}
 	}
 }
@@ -99,7 +111,7 @@ func (s *Server) refresh(i int) {
 		s.hub.publish(sseMessage("reload", version, map[string]int{"exp": i}))
 		return
 	}
-	patch.Runs = s.runCounts(x, patch.runs)
+	s.summaries(x, patch.Runs)
 	s.hub.publish(sseMessage("patch", version, patch))
 }
 
@@ -108,13 +120,17 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// patchMsg is a `patch` event: rows to update in place, and per run its new counts (HTML) and that
-// its timeline needs fetching again.
+// patchRowsMax is the most changed rows one patch carries per run (a page of the table): past it the
+// run is marked `more` and each page fetches its visible table page instead, so a burst of 10,000
+// status changes is one small message, not a megabyte of rows most pages do not show.
+const patchRowsMax = pageSize
+
+// patchMsg is a `patch` event: rows to update in place, and per run its new summary (HTML), whether
+// it changed more rows than the patch carries, and that its timeline needs fetching again.
 type patchMsg struct {
 	Exp  int        `json:"exp"`
 	Rows []rowPatch `json:"rows"`
 	Runs []runPatch `json:"runs"`
-	runs []string
 }
 
 type rowPatch struct {
@@ -128,9 +144,11 @@ type rowPatch struct {
 }
 
 type runPatch struct {
-	Run    string `json:"run"`
-	ID     string `json:"id"`
-	Counts string `json:"counts"`
+	Run     string `json:"run"`
+	ID      string `json:"id"`
+	Summary string `json:"summary"`
+	Changed int    `json:"changed"` // rows of the run that changed
+	More    bool   `json:"more"`    // more than the patch carries: fetch the visible page
 }
 
 // diff compares two states of one experiment: structural when the set or order of jobs changed (or
@@ -146,21 +164,27 @@ func diff(old, cur *Experiment) (*patchMsg, bool) {
 		if len(a) != len(b) || old.Runs[r].ID != cur.Runs[r].ID {
 			return nil, true
 		}
-		changed := false
+		var rows []rowPatch
+		changed := 0
 		for k := range b {
 			if a[k].Key != b[k].Key {
 				return nil, true
 			}
 			if shownChanged(a[k], b[k]) {
-				p.Rows = append(p.Rows, rowOf(b[k], now))
-				changed = true
+				if changed++; changed <= patchRowsMax {
+					rows = append(rows, rowOf(b[k], now))
+				}
 			}
 		}
-		if changed {
-			p.runs = append(p.runs, cur.Runs[r].ID)
+		if changed == 0 {
+			continue
+		}
+		p.Runs = append(p.Runs, runPatch{Run: cur.Runs[r].ID, ID: runDOMID(cur.Index, cur.Runs[r].ID), Changed: changed, More: changed > patchRowsMax})
+		if changed <= patchRowsMax {
+			p.Rows = append(p.Rows, rows...)
 		}
 	}
-	if len(p.Rows) == 0 {
+	if len(p.Runs) == 0 {
 		return nil, false
 	}
 	return p, false
@@ -183,21 +207,21 @@ func rowOf(j *JobView, now time.Time) rowPatch {
 		Start: clockOf(j.Start), Duration: j.Duration(now)}
 }
 
-// runCounts renders the counts of the runs a patch touched with the page's own template.
-func (s *Server) runCounts(x *Experiment, ids []string) []runPatch {
-	var out []runPatch
-	for r := range x.Runs {
-		run := &x.Runs[r]
-		if !slices.Contains(ids, run.ID) {
-			continue
+// summaries renders the summary (counts, progress bar) of the runs a patch touched with the page's
+// own template.
+func (s *Server) summaries(x *Experiment, runs []runPatch) {
+	for i := range runs {
+		for r := range x.Runs {
+			if x.Runs[r].ID != runs[i].Run {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := s.tmpl.ExecuteTemplate(&buf, "summary", &x.Runs[r]); err != nil {
+				s.log.Error("rendering a run's summary", "error", err)
+			}
+			runs[i].Summary = buf.String()
 		}
-		var buf bytes.Buffer
-		if err := s.tmpl.ExecuteTemplate(&buf, "counts", run); err != nil {
-			s.log.Error("rendering counts", "error", err)
-		}
-		out = append(out, runPatch{Run: run.ID, ID: runDOMID(x.Index, run.ID), Counts: buf.String()})
 	}
-	return out
 }
 
 // handleJobEvents streams `changed` whenever a file of one job changes: its .out/.err, or a shard's

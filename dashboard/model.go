@@ -1,7 +1,10 @@
 package dashboard
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,8 +20,11 @@ type Experiment struct {
 	Dir      string // as given on the command line, made absolute
 	Manifest *status.Manifest
 	Err      error
-	Runs     []RunView
-	byKey    map[string]*JobView
+	// JournalErr: the journal beside the manifest could not be read; the page shows the manifest's
+	// word and says why the journal's is missing.
+	JournalErr error
+	Runs       []RunView
+	byKey      map[string]*JobView
 }
 
 // RunView is one start() call: its entities and the jobs they launched.
@@ -242,11 +248,15 @@ func (x *Experiment) Launcher() string {
 // not an error of the dashboard: the experiment is shown with the reason.
 func loadExperiment(index int, dir string) *Experiment {
 	x := &Experiment{Index: index, Dir: dir, byKey: map[string]*JobView{}}
-	m, err := status.ReadManifest(status.ManifestPath(dir))
-	if err != nil {
+	path := status.ManifestPath(dir)
+	var m *status.Manifest
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && journalExists(path) {
+		m = &status.Manifest{} // a driver killed before its first manifest write: the journal is all there is
+	} else if m, err = status.ReadManifest(path); err != nil {
 		x.Err = err
 		return x
 	}
+	x.JournalErr = mergeJournal(m, path)
 	x.Manifest = m
 	for _, run := range m.Runs {
 		rv := RunView{ID: run.ID}

@@ -75,6 +75,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /static/{name}", s.handleStatic)
 	mux.HandleFunc("GET /fragment/experiment", s.handleExperimentFragment)
 	mux.HandleFunc("GET /fragment/gantt", s.handleGanttFragment)
+	mux.HandleFunc("GET /fragment/table", s.handleTableFragment)
 	mux.HandleFunc("GET /fragment/job", s.handleJobFragment)
 	mux.HandleFunc("GET /file", s.handleFile)
 	mux.HandleFunc("GET /events", s.handleEvents)
@@ -130,9 +131,34 @@ func (s *Server) experiment(r *http.Request) (*Experiment, bool) {
 	return s.exps[i], true
 }
 
+// handlePage serves the page: per run its summary, timeline and the first page of its table (or the
+// page ?exp=&run=&status=&q=&page= asks for, so the table's links work without the script).
 func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	exps, version := s.snapshot()
-	s.render(w, "page", s.pageData(exps, version, false))
+	p := s.pageData(exps, version, false)
+	if q, ok := parseTableQuery(r.URL.Query()); ok {
+		p.Query = &q
+	}
+	s.render(w, "page", p)
+}
+
+// handleTableFragment serves one page of a run's table (?exp=&run=&status=&q=&page=), which the
+// script swaps in when the reader pages, filters or searches, or when a patch touched more rows than
+// it carries.
+func (s *Server) handleTableFragment(w http.ResponseWriter, r *http.Request) {
+	q, ok := parseTableQuery(r.URL.Query())
+	x, found := s.experiment(r)
+	if !ok || !found {
+		http.Error(w, "no such experiment", http.StatusNotFound)
+		return
+	}
+	for i := range x.Runs {
+		if x.Runs[i].ID == q.Run {
+			s.render(w, "table", x.Runs[i].table(q, s.now()))
+			return
+		}
+	}
+	http.Error(w, "no such run", http.StatusNotFound)
 }
 
 func (s *Server) pageData(exps []*Experiment, version uint64, static bool) *pageData {

@@ -5,6 +5,8 @@ import (
 	"html"
 	"html/template"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -126,8 +128,9 @@ func formatValue(v float64, unit string) string {
 func clock(ms int64) string { return time.UnixMilli(ms).UTC().Format("15:04:05") }
 
 // gantt draws one bar per job of a run from its start to its end (to now while it runs), coloured by
-// status, with the job's name, status and duration in a tooltip. Rows shrink as the run grows, so a
-// 10,000-member run is a density picture of bounded size rather than a page a kilometre long.
+// status, with the job's name, status and duration in a tooltip. Rows shrink as the run grows; past
+// ganttMaxBars jobs the run is drawn by buckets of members (ganttBuckets), so a 100,000-member run
+// costs the browser a few hundred shapes, not 100,000.
 func gantt(jobs []*JobView, now time.Time) template.HTML {
 	const w, labelW, axisH, maxH = 900, 150, 22, 520
 	var timed []*JobView
@@ -148,6 +151,9 @@ func gantt(jobs []*JobView, now time.Time) template.HTML {
 	var b strings.Builder
 	if len(timed) == 0 {
 		return template.HTML(`<p class="muted">No start times recorded for this run (a manifest written before ssrun recorded them).</p>`)
+	}
+	if len(timed) > ganttMaxBars {
+		return ganttBuckets(timed, tMin, tMax, now)
 	}
 	rowH := math.Min(16, float64(maxH)/float64(len(timed)))
 	h := int(math.Ceil(rowH*float64(len(timed)))) + axisH
@@ -201,4 +207,109 @@ func cssToken(s string) string {
 		}
 		return '-'
 	}, s)
+}
+
+// ganttMaxBars is the most jobs the timeline draws one bar each; beyond, it draws buckets.
+const ganttMaxBars = 300
+
+// ganttBuckets draws a large run as at most ganttRows rows, each a bucket of consecutive members (in
+// manifest order, so a row is ens_0…ens_199). Within a row, each status present gets a bar from the
+// earliest start to the latest end of the bucket's jobs in that status, its thickness the status's
+// share of the bucket: where the run spent its time and how it ended, at a glance, in a few hundred
+// shapes whatever the size. The tooltip gives the names, counts and times.
+func ganttBuckets(timed []*JobView, tMin, tMax, now time.Time) template.HTML {
+	const w, labelW, axisH, rowH = 900, 190, 22, 10
+	per := (len(timed) + ganttRows - 1) / ganttRows
+	rows := (len(timed) + per - 1) / per
+	h := rows*rowH + axisH
+	span := tMax.Sub(tMin).Seconds()
+	if span <= 0 {
+		span = 1
+	}
+	x := func(t time.Time) float64 { return float64(labelW) + float64(w-labelW-8)*t.Sub(tMin).Seconds()/span }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="gantt buckets" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="timeline of %d jobs in %d rows of %d" data-bars="%d" data-buckets="%d">`,
+		w, h, w, h, len(timed), rows, per, len(timed), rows)
+	type group struct {
+		n          int
+		start, end time.Time
+	}
+	for r := 0; r < rows; r++ {
+		bucket := timed[r*per : min((r+1)*per, len(timed))]
+		groups := map[string]*group{}
+		for _, j := range bucket {
+			g := groups[j.Status()]
+			if g == nil {
+				g = &group{start: j.Start, end: j.barEnd(now)}
+				groups[j.Status()] = g
+			}
+			g.n++
+			if j.Start.Before(g.start) {
+				g.start = j.Start
+			}
+			if e := j.barEnd(now); e.After(g.end) {
+				g.end = e
+			}
+		}
+		names := bucket[0].Name + " … " + bucket[len(bucket)-1].Name
+		y := float64(r*rowH) + 1
+		for _, st := range orderedStatuses(groups) {
+			g := groups[st]
+			th := float64(rowH-2) * float64(g.n) / float64(len(bucket))
+			x1, x2 := x(g.start), x(g.end)
+			fmt.Fprintf(&b, `<rect class="bar status-%s" x="%.1f" y="%.2f" width="%.1f" height="%.2f"><title>%s: %d %s, %s–%s</title></rect>`,
+				cssToken(st), x1, y, math.Max(x2-x1, 1), math.Max(th, 0.5), html.EscapeString(names), g.n, html.EscapeString(st),
+				g.start.UTC().Format("15:04:05"), g.end.UTC().Format("15:04:05"))
+			y += th
+		}
+		if r%max(rows/10, 1) == 0 {
+			fmt.Fprintf(&b, `<text class="label" x="%d" y="%d">%s</text>`, labelW-6, r*rowH+rowH-1, html.EscapeString(names))
+		}
+	}
+	axisY := h - axisH + 15
+	fmt.Fprintf(&b, `<text class="axis" x="%d" y="%d">%s</text>`, labelW, axisY, tMin.UTC().Format("15:04:05"))
+	fmt.Fprintf(&b, `<text class="axis" x="%d" y="%d" text-anchor="middle">%s · %d members a row</text>`, (labelW+w)/2, axisY, formatDuration(tMax.Sub(tMin)), per)
+	fmt.Fprintf(&b, `<text class="axis" x="%d" y="%d" text-anchor="end">%s</text>`, w-8, axisY, tMax.UTC().Format("15:04:05"))
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// ganttRows is the most rows ganttBuckets draws.
+const ganttRows = 50
+
+// orderedStatuses lists the keys of m in display order (statusOrder, then the rest sorted).
+func orderedStatuses[V any](m map[string]V) []string {
+	var out []string
+	for _, s := range statusOrder {
+		if _, ok := m[s]; ok {
+			out = append(out, s)
+		}
+	}
+	var rest []string
+	for s := range m {
+		if !slices.Contains(statusOrder, s) {
+			rest = append(rest, s)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+// progressBar draws a run's counts as one horizontal bar split by status (an SVG: the page's policy
+// allows no inline style, and the report needs no script).
+func progressBar(counts [][2]string, total int) template.HTML {
+	if total == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="progress" viewBox="0 0 1000 10" preserveAspectRatio="none" width="100%%" height="10" role="img" aria-label="%d jobs by status">`, total)
+	x := 0.0
+	for _, c := range counts {
+		n, _ := strconv.Atoi(c[1])
+		w := 1000 * float64(n) / float64(total)
+		fmt.Fprintf(&b, `<rect class="bar status-%s" x="%.2f" y="0" width="%.2f" height="10"><title>%s %s</title></rect>`, cssToken(c[0]), x, w, html.EscapeString(c[0]), c[1])
+		x += w
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
 }

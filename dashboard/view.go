@@ -14,6 +14,7 @@ type pageData struct {
 	Static  bool
 	CSS     template.CSS
 	Now     time.Time
+	Query   *tableQuery // the table page a link or form asked for (other runs show their first page)
 	srv     *Server
 }
 
@@ -38,6 +39,52 @@ func (d expData) RunsNewestFirst() []*RunView {
 
 // Gantt draws a run's timeline.
 func (d expData) Gantt(r *RunView) template.HTML { return gantt(r.Jobs, d.P.Now) }
+
+// Table is the page of the run's table to show: the one asked for, else the first.
+func (d expData) Table(r *RunView) *tableView {
+	q := tableQuery{Exp: d.X.Index, Run: r.ID}
+	if p := d.P.Query; p != nil && p.Exp == d.X.Index && p.Run == r.ID {
+		q = *p
+	}
+	return r.table(q, d.P.Now)
+}
+
+// Summary is the run's counts and progress bar; a patch carries it rendered the same way.
+func (d expData) Summary(r *RunView) *RunView { return r }
+
+// Large reports whether the report shows the run summarised (completed jobs folded, details only
+// for the jobs that did not complete) rather than every job in full.
+func (d expData) Large(r *RunView) bool { return len(r.Jobs) > pageSize }
+
+// Unfinished are the run's jobs that did not complete (failed, cancelled, still running, unknown),
+// which the report of a large run lists in full.
+func (d expData) Unfinished(r *RunView) []*JobView {
+	var out []*JobView
+	for _, j := range r.Jobs {
+		if j.Status() != "Completed" {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// CompletedJobs are the run's completed jobs, folded in the report of a large run.
+func (d expData) CompletedJobs(r *RunView) []*JobView {
+	var out []*JobView
+	for _, j := range r.Jobs {
+		if j.Status() == "Completed" {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// reportDetails is how many unfinished jobs of a large run the report details (configuration, log
+// tails): enough to diagnose a failure pattern, bounded so 5,000 failures do not make a 100 MB file.
+const reportDetails = 50
+
+// Detailed is the first reportDetails of jobs.
+func (d expData) Detailed(jobs []*JobView) []*JobView { return jobs[:min(len(jobs), reportDetails)] }
 
 // Detail is one job's detail section for the static report.
 func (d expData) Detail(j *JobView) *jobDetail {
@@ -94,7 +141,10 @@ func parseTemplates() *template.Template {
 			}
 			return t.Local().Format("2006-01-02 15:04:05.000 MST")
 		},
-		"dur": func(j *JobView, now time.Time) string { return j.Duration(now) },
+		"dur":       func(j *JobView, now time.Time) string { return j.Duration(now) },
+		"progress":  func(r *RunView) template.HTML { return progressBar(r.Counts(), len(r.Jobs)) },
+		"thousands": thousands,
+		"row":       func(j *JobView, now time.Time, link bool) rowData { return rowData{j, now, link} },
 		"plural": func(n int, word string) string {
 			if n == 1 {
 				return fmt.Sprintf("1 %s", word)
@@ -103,4 +153,12 @@ func parseTemplates() *template.Template {
 		},
 	}
 	return template.Must(template.New("").Funcs(funcs).ParseFS(assets, "assets/*.html"))
+}
+
+// rowData is one row of a jobs table; Link: its name opens its details (the report links only the
+// jobs it details).
+type rowData struct {
+	J    *JobView
+	Now  time.Time
+	Link bool
 }

@@ -82,6 +82,44 @@
     }, 250);
   }
 
+  // The member table shows one page of a run (server-rendered, 200 rows); its state lives on its box
+  // (data-status, data-q, data-page) and is what the pager, the filter and a large patch fetch again.
+  function tableQuery(box, over) {
+    const q = new URLSearchParams({ exp: box.dataset.exp, run: box.dataset.run });
+    const st = Object.assign({ status: box.dataset.status, q: box.dataset.q, page: box.dataset.page }, over || {});
+    if (st.status) q.set("status", st.status);
+    if (st.q) q.set("q", st.q);
+    if (st.page && st.page !== "0") q.set("page", st.page);
+    return q;
+  }
+
+  const tableBusy = new Map(); // box id -> {again: query or null}
+  async function loadTable(box, q) {
+    const id = box.id;
+    const busy = tableBusy.get(id);
+    if (busy) { busy.again = q; return; }
+    tableBusy.set(id, { again: null });
+    try {
+      const html = await fetchText("/fragment/table?" + q.toString());
+      const cur = document.getElementById(id);
+      if (cur) {
+        const tpl = document.createElement("template");
+        tpl.innerHTML = html;
+        const active = document.activeElement && cur.contains(document.activeElement) ? document.activeElement.name : null;
+        const caret = active === "q" ? document.activeElement.selectionStart : null;
+        cur.replaceWith(tpl.content.firstElementChild);
+        markSelected();
+        if (active) { // keep typing in the search box while the rows come in
+          const el = document.getElementById(id).querySelector('[name="' + active + '"]');
+          if (el) { el.focus(); if (caret !== null) el.setSelectionRange(caret, caret); }
+        }
+      }
+    } catch (e) { setLive(false, "table: " + e.message); }
+    const again = tableBusy.get(id).again;
+    tableBusy.delete(id);
+    if (again) { const b = document.getElementById(id); if (b) loadTable(b, again); }
+  }
+
   function applyPatch(p) {
     let focused = false;
     for (const row of p.rows) {
@@ -99,8 +137,11 @@
     }
     for (const run of p.runs) {
       const sec = document.getElementById(run.id);
-      if (sec) sec.querySelector(".counts").innerHTML = run.counts;
+      if (sec) sec.querySelector(".summary").innerHTML = run.summary;
       scheduleGantt(p.exp, run.run);
+      const box = document.getElementById("t-" + run.id);
+      // Rows the patch does not carry, or a filter whose set of rows may have changed: fetch the page.
+      if (box && (run.more || box.dataset.status || box.dataset.q)) loadTable(box, tableQuery(box));
     }
     if (focused) loadDetail();
   }
@@ -109,20 +150,56 @@
     try {
       const html = await fetchText("/fragment/experiment?exp=" + exp);
       const old = document.getElementById("exp-" + exp);
+      const kept = [...old.querySelectorAll(".jobs-box")].map((b) => [b.id, tableQuery(b)]);
       const tpl = document.createElement("template");
       tpl.innerHTML = html;
       old.replaceWith(tpl.content.firstElementChild);
+      for (const [id, q] of kept) { // keep each table on the page, filter and search the reader chose
+        const b = document.getElementById(id);
+        if (b && q.toString() !== tableQuery(b).toString()) loadTable(b, q);
+      }
       markSelected();
       if (focus && focus.exp === String(exp)) loadDetail();
     } catch (e) { setLive(false, "reload failed: " + e.message); }
   }
 
   document.addEventListener("click", (ev) => {
+    const pg = ev.target.closest(".jobs-box a.page");
+    if (pg) {
+      ev.preventDefault();
+      const box = pg.closest(".jobs-box");
+      const url = new URL(pg.href);
+      history.replaceState(null, "", url.pathname + url.search + url.hash);
+      loadTable(box, url.searchParams);
+      return;
+    }
     const a = ev.target.closest("a.open");
     if (!a) return;
     ev.preventDefault();
     history.replaceState(null, "", a.getAttribute("href"));
     select(a.dataset.exp, a.dataset.key);
+  });
+
+  function filterFrom(form) {
+    const box = form.closest(".jobs-box");
+    const q = tableQuery(box, { status: form.elements.status.value, q: form.elements.q.value.trim(), page: "0" });
+    history.replaceState(null, "", "/?" + q.toString() + "#" + box.id);
+    loadTable(box, q);
+  }
+  document.addEventListener("submit", (ev) => {
+    if (!ev.target.matches(".jobs-box form.filter")) return;
+    ev.preventDefault();
+    filterFrom(ev.target);
+  });
+  document.addEventListener("change", (ev) => {
+    if (ev.target.matches('.jobs-box form.filter select[name="status"]')) filterFrom(ev.target.form);
+  });
+  let searchTimer = null;
+  document.addEventListener("input", (ev) => {
+    if (!ev.target.matches('.jobs-box form.filter input[name="q"]')) return;
+    clearTimeout(searchTimer);
+    const form = ev.target.form;
+    searchTimer = setTimeout(() => filterFrom(form), 200);
   });
 
   const events = new EventSource("/events?since=" + document.body.dataset.version);
