@@ -6,7 +6,7 @@ import (
 	"github.com/ssrun/ssrun/runtime/journal"
 )
 
-// MemberState is what the journal and a local member's wrapper files say of one member's latest run,
+// MemberState is what the journal and a local member's supervisor files say of one member's latest run,
 // for readers that show the whole manifest rather than `ssrun status` rows (the dashboard, the report).
 type MemberState struct {
 	Row
@@ -16,7 +16,7 @@ type MemberState struct {
 
 // JournalStates replays the journal beside the manifest at manifestPath and returns the state of each
 // member it knows, in first-seen order, with the same precedence as `ssrun status`: a recorded end,
-// else the exit code the wrapper wrote, else Running while its process lives; Status is "" when none of
+// else the exit code its supervisor recorded, else Running while its process lives; Status is "" when none of
 // these says anything. settled, if not nil, names the members whose end the caller already read from
 // the manifest for that run: they are left out without reading their files, so a reader refreshing a
 // 10,000-member experiment reads the files of the unfinished members only. No journal: nil, nil.
