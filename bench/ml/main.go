@@ -50,10 +50,29 @@ func main() {
 	intra := flag.Int("intra-op-threads", 1, "in-process ONNX Runtime intra-op threads (match the server's)")
 	clientList := flag.String("clients", "1,8,32", "concurrent clients per cell")
 	roundCount := flag.Int("rounds", 3, "rounds over all cells; each cell reports its median")
+	redisAddr := flag.String("redis", "", "redis-server address for the request-pattern baseline (empty: no pattern table)")
+	patternClients := flag.Int("pattern-clients", 32, "concurrent clients of the request-pattern table")
+	tables := flag.String("tables", "cost,pattern,modelexecute", "tables to measure: cost (one in-process run at batch 1, 8, 32), pattern (TENSORSET, MODELEXECUTE, TENSORGET), modelexecute (MODELEXECUTE alone)")
+	only := flag.String("modes", "", "measure only the batching modes whose names contain one of these comma-separated words (e.g. off,adaptive)")
 	flag.Parse()
+	if *only != "" {
+		modes = filterModes(modes, strings.Split(*only, ","))
+	}
 	blob, err := os.ReadFile(*model)
 	if err != nil {
 		fail(err)
+	}
+	for i, m := range modes {
+		store(*addr, fmt.Sprintf("{ml}mlp%d", i), blob, m.options)
+	}
+	if strings.Contains(*tables, "cost") && *lib != "" {
+		modelCostTable(*lib, blob, *intra, *duration)
+	}
+	if strings.Contains(*tables, "pattern") && *redisAddr != "" {
+		patternTable(*addr, *redisAddr, *patternClients, *duration, *roundCount)
+	}
+	if !strings.Contains(*tables, "modelexecute") {
+		return
 	}
 	var counts []int
 	for _, f := range strings.Split(*clientList, ",") {
@@ -64,8 +83,7 @@ func main() {
 	// Rounds interleave the modes so that a shared machine's load drifts over all of them alike; each
 	// cell reports the median of its rounds.
 	rounds := map[string]map[int][]result{}
-	for i, m := range modes {
-		store(*addr, fmt.Sprintf("{ml}mlp%d", i), blob, m.options)
+	for _, m := range modes {
 		rounds[m.name] = map[int][]result{}
 	}
 	limit := "in-process onnxruntime_go (the limit)"
@@ -248,4 +266,121 @@ func median(rs []result) result {
 		p50: time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
 		p99: time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
 	}
+}
+
+// patternTable measures the SmartRedis request pattern (pattern.go) from n clients on every batching
+// mode of ssrun db and its baseline on redis-server, in interleaved rounds, and prints each cell's
+// median with its ratio to redis-server and to batching off.
+func patternTable(addr, redisAddr string, n int, d time.Duration, rounds int) {
+	baseline := "redis-server: SET, SET, GET of the same sizes"
+	names := []string{baseline}
+	cells := map[string][]pattern{}
+	servers := map[string]string{baseline: redisAddr}
+	for i, m := range modes {
+		name := "ssrun db, " + m.name
+		names = append(names, name)
+		servers[name] = addr
+		for c := 0; c < n; c++ {
+			p := aiPattern(fmt.Sprintf("{ml}mlp%d", i), c, input(uint64(c)))
+			if err := learnReplies(addr, &p); err != nil {
+				fail(fmt.Errorf("%s: %w", name, err))
+			}
+			cells[name] = append(cells[name], p)
+		}
+	}
+	for c := 0; c < n; c++ {
+		p := redisPattern(c, cells[names[1]][c])
+		if err := learnReplies(redisAddr, &p); err != nil {
+			fail(fmt.Errorf("redis-server: %w", err))
+		}
+		cells[baseline] = append(cells[baseline], p)
+	}
+	got := map[string][]result{}
+	for r := 0; r < rounds; r++ {
+		// The order rotates each round, so that no cell always follows the same one.
+		for k := range names {
+			name := names[(k+r)%len(names)]
+			got[name] = append(got[name], measurePattern(servers[name], cells[name], d))
+		}
+	}
+	fmt.Printf("Request pattern (put_tensor, run_model, unpack_tensor: AI.TENSORSET of [1,256] FLOAT, "+
+		"AI.MODELEXECUTE, AI.TENSORGET META BLOB), %d clients, median of %d rounds of %s:\n\n", n, rounds, d)
+	fmt.Printf("| server and mode | req/s | p50 µs | p99 µs | vs redis-server | vs batching off |\n|---|---:|---:|---:|---:|---:|\n")
+	base, off := median(got[baseline]).rps, 0.0
+	if modes[0].options == nil {
+		off = median(got[names[1]]).rps
+	}
+	for _, name := range names {
+		m := median(got[name])
+		vsOff := "–"
+		if off > 0 && name != baseline {
+			vsOff = fmt.Sprintf("%.2fx", m.rps/off)
+		}
+		fmt.Printf("| %s | %.0f | %d | %d | %.2fx | %s |\n", name, m.rps, m.p50.Microseconds(), m.p99.Microseconds(), m.rps/base, vsOff)
+	}
+	fmt.Println()
+}
+
+func filterModes(all []mode, words []string) []mode {
+	var out []mode
+	for _, m := range all {
+		for _, w := range words {
+			if w != "" && strings.Contains(m.name, w) {
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		fail(fmt.Errorf("--modes %s matches no batching mode", strings.Join(words, ",")))
+	}
+	return out
+}
+
+// modelCostTable prints what one run of the model costs in-process at batch 1, 8 and 32 (one
+// goroutine, one intra-op thread, the inputs and outputs allocated once): what batching can save per
+// request is the difference between a run at batch 1 and one sample of a larger batch; everything
+// else a request costs (the network, RESP, the keyspace) it cannot.
+func modelCostTable(lib string, blob []byte, intra int, d time.Duration) {
+	if !ort.IsInitialized() {
+		ort.SetSharedLibraryPath(lib)
+		if err := ort.InitializeEnvironment(); err != nil {
+			fail(err)
+		}
+	}
+	opts, err := ort.NewSessionOptions()
+	if err != nil {
+		fail(err)
+	}
+	if intra > 0 {
+		opts.SetIntraOpNumThreads(intra)
+	}
+	session, err := ort.NewDynamicAdvancedSessionWithONNXData(blob, []string{"x"}, []string{"y"}, opts)
+	if err != nil {
+		fail(err)
+	}
+	defer session.Destroy()
+	fmt.Printf("In-process cost of one run (onnxruntime_go, one goroutine, %d intra-op thread):\n\n", intra)
+	fmt.Printf("| batch | runs/s | µs per run | µs per sample |\n|---:|---:|---:|---:|\n")
+	for _, batch := range []int64{1, 8, 32} {
+		data := make([]float32, batch*256)
+		for k := range data {
+			data[k] = float32(k%7) / 7
+		}
+		x, _ := ort.NewTensor(ort.NewShape(batch, 256), data)
+		y, _ := ort.NewEmptyTensor[float32](ort.NewShape(batch, 10))
+		runs := 0
+		start := time.Now()
+		for time.Since(start) < d {
+			if err := session.Run([]ort.Value{x}, []ort.Value{y}); err != nil {
+				fail(err)
+			}
+			runs++
+		}
+		per := time.Since(start).Seconds() * 1e6 / float64(runs)
+		fmt.Printf("| %d | %.0f | %.1f | %.2f |\n", batch, float64(runs)/time.Since(start).Seconds(), per, per/float64(batch))
+		x.Destroy()
+		y.Destroy()
+	}
+	fmt.Println()
 }

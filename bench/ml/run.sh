@@ -2,8 +2,13 @@
 # bench/ml/run.sh: ML serving through `ssrun db` (make bench-ml). Starts ssrun db with ONNX Runtime on
 # a free loopback port (one queue worker, one intra-op thread), runs bench/ml (MLP 256→512→10 at batch
 # 1 from 1, 8 and 32 clients: batching off, static, opportunistic and adaptive batching, and the
-# in-process onnxruntime_go limit), prints the table and saves it under bench/results/. The server is
-# stopped on exit. DURATION (default 2s) is the measuring time per cell and round, ROUNDS (default 3) the rounds.
+# in-process onnxruntime_go limit), prints the table and saves it under bench/results/. Beside it,
+# redis-server (--save '' --appendonly no) runs on another free port as the baseline of the request
+# pattern table: 32 clients doing SmartRedis's put_tensor / run_model / unpack_tensor on ssrun db
+# against the same clients doing three SET/GET round trips of the same sizes on redis-server. The
+# servers are stopped on exit. DURATION (default 2s) is the measuring time per cell and round, ROUNDS
+# (default 3) the rounds, TABLES (default "cost,pattern,modelexecute") the tables, PATTERN_CLIENTS (32) the
+# clients of the pattern table. SSRUN_CPUPROFILE=PATH profiles ssrun db over the whole run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -16,25 +21,38 @@ if [[ -n "${SSRUN:-}" ]]; then
 elif [[ -x ./ssrun ]] && ./ssrun db --help 2>&1 | grep -q onnxruntime; then
   db_cmd=(./ssrun db)
 else
-  go build -o /tmp/ssrun-bench-db ./orchestrator/testdata/ssrundb
-  db_cmd=(/tmp/ssrun-bench-db)
+  db_cmd=(build-db)
 fi
-go build -o /tmp/ssrun-bench-ml ./bench/ml
+
+command -v redis-server >/dev/null || { echo "bench/ml: redis-server not found (apt-get install redis-server)" >&2; exit 1; }
 
 work=$(mktemp -d)
 pid=
+rpid=
 cleanup() {
   [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  [[ -n "$rpid" ]] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
+if [[ "${db_cmd[0]}" == build-db ]]; then
+  go build -o "$work/ssrundb" ./orchestrator/testdata/ssrundb
+  db_cmd=("$work/ssrundb")
+fi
+go build -o "$work/bench-ml" ./bench/ml
 
-port=
-for _ in $(seq 100); do
-  p=$((20000 + RANDOM % 30000))
-  if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then port=$p; break; fi
-done
-[[ -n "$port" ]] || { echo "bench/ml: no free port" >&2; exit 1; }
+free_port() {
+  for _ in $(seq 100); do
+    local p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "bench/ml: no free port" >&2; exit 1
+}
+port=$(free_port)
+rport=$(free_port)
+[[ "$rport" != "$port" ]] || rport=$(free_port)
+redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+rpid=$!
 
 "${db_cmd[@]}" --port "$port" --name bench-ml --onnxruntime "$lib" --threads-per-queue 1 \
   --intra-op-threads 1 >"$work/db.out" 2>"$work/db.err" &
@@ -44,9 +62,18 @@ for _ in $(seq 200); do
   kill -0 "$pid" 2>/dev/null || { cat "$work/db.err" >&2; exit 1; }
   sleep 0.05
 done
+for _ in $(seq 200); do
+  [[ "$(redis-cli -p "$rport" ping 2>/dev/null)" == PONG ]] && break
+  sleep 0.05
+done
 
 mkdir -p bench/results
 {
   echo "# bench/ml $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; ssrun db: 1 queue worker, 1 intra-op thread"
-  /tmp/ssrun-bench-ml --addr "127.0.0.1:$port" --onnxruntime "$lib" --duration "${DURATION:-2s}" --rounds "${ROUNDS:-3}"
+  echo "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') (--save '' --appendonly no); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  "$work/bench-ml" --addr "127.0.0.1:$port" --redis "127.0.0.1:$rport" --onnxruntime "$lib" \
+    --duration "${DURATION:-2s}" --rounds "${ROUNDS:-3}" --tables "${TABLES:-cost,pattern,modelexecute}" \
+    --pattern-clients "${PATTERN_CLIENTS:-32}" --modes "${MODES:-}"
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee bench/results/ml.md
