@@ -43,8 +43,8 @@ func onnxTypeName(t ort.TensorElementDataType) string {
 	return fmt.Sprintf("element type %d", int(t))
 }
 
-// toValue copies t into an ONNX Runtime value. The copy gives ONNX Runtime aligned memory whatever
-// the tensor's byte slice is (a stored argument or a slice of one).
+// toValue makes an ONNX Runtime value of t: over t's own bytes when they are aligned for its type
+// (a fresh allocation of n elements is), else over an aligned copy.
 func toValue(t *tensor.Tensor) (ort.Value, error) {
 	switch t.DType {
 	case tensor.Float:
@@ -72,6 +72,9 @@ func toValue(t *tensor.Tensor) (ort.Value, error) {
 }
 
 func newValue[T ort.TensorData](t *tensor.Tensor) (ort.Value, error) {
+	if len(t.Shape) > 0 && alignedFor[T](t.Data) {
+		return tensorOver[T](t)
+	}
 	var zero T
 	size := int(unsafe.Sizeof(zero))
 	n := len(t.Data) / size
@@ -83,6 +86,50 @@ func newValue[T ort.TensorData](t *tensor.Tensor) (ort.Value, error) {
 		return ort.NewScalar(data[0])
 	}
 	return ort.NewTensor(ort.Shape(append([]int64(nil), t.Shape...)), data)
+}
+
+// alignedFor reports whether b can be read as a []T in place: ONNX Runtime's kernels assume their
+// element type's alignment, which a slice of a larger buffer may lack.
+func alignedFor[T any](b []byte) bool {
+	var zero T
+	return len(b) == 0 || uintptr(unsafe.Pointer(&b[0]))%unsafe.Alignof(zero) == 0
+}
+
+// tensorOver makes an ONNX Runtime tensor over t's own bytes, without a copy: an input ONNX Runtime
+// only reads, or an output it writes in place. t.Data must be aligned for T, and t must outlive the
+// value (ONNX Runtime holds the address; Go's collector does not move heap objects).
+func tensorOver[T ort.TensorData](t *tensor.Tensor) (ort.Value, error) {
+	data := []T{}
+	if len(t.Data) > 0 {
+		var zero T
+		data = unsafe.Slice((*T)(unsafe.Pointer(&t.Data[0])), len(t.Data)/int(unsafe.Sizeof(zero)))
+	}
+	return ort.NewTensor(ort.Shape(t.Shape), data) // NewTensor copies the shape
+}
+
+// valueOver is tensorOver for t's type (any but STRING).
+func valueOver(t *tensor.Tensor) (ort.Value, error) {
+	switch t.DType {
+	case tensor.Float:
+		return tensorOver[float32](t)
+	case tensor.Double:
+		return tensorOver[float64](t)
+	case tensor.Int8:
+		return tensorOver[int8](t)
+	case tensor.Int16:
+		return tensorOver[int16](t)
+	case tensor.Int32:
+		return tensorOver[int32](t)
+	case tensor.Int64:
+		return tensorOver[int64](t)
+	case tensor.Uint8:
+		return tensorOver[uint8](t)
+	case tensor.Uint16:
+		return tensorOver[uint16](t)
+	case tensor.Bool:
+		return tensorOver[bool](t)
+	}
+	return nil, fmt.Errorf("onnx: tensor type %s cannot be written in place", t.DType)
 }
 
 func newStringValue(t *tensor.Tensor) (ort.Value, error) {

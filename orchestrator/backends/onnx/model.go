@@ -20,6 +20,8 @@ type model struct {
 	session           *ort.DynamicAdvancedSession
 	inputs, outputs   []ort.InputOutputInfo
 	inNames, outNames []string
+	outTypes          []tensor.DType // the outputs' RedisAI types when predictable (see output_shapes.go)
+	shapes            *outputShapes  // nil when the outputs cannot be preallocated
 }
 
 // Prepare builds a session for spec.Blob. Its errors are ONNX Runtime's, which RedisAI passes on.
@@ -34,6 +36,13 @@ func (b *Backend) Prepare(spec ai.ModelSpec) (ai.PreparedModel, error) {
 	}
 	defer options.Destroy()
 	m := &model{inputs: inputs, outputs: outputs, inNames: names(inputs), outNames: names(outputs)}
+	if predictable(outputs) {
+		m.shapes = &outputShapes{}
+		for _, info := range outputs {
+			d, _ := dtypeOf(info.DataType)
+			m.outTypes = append(m.outTypes, d)
+		}
+	}
 	m.session, err = ort.NewDynamicAdvancedSessionWithONNXData(spec.Blob, m.inNames, m.outNames, options)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: cannot load the model: %w", err)
@@ -76,7 +85,8 @@ func (m *model) Inputs() []string  { return m.inNames }
 func (m *model) Outputs() []string { return m.outNames }
 
 // Run runs the session once. A cancelled ctx (server shutdown) terminates the run in ONNX Runtime,
-// which checks for it between operators (one long operator runs to its end).
+// which checks for it between operators (one long operator runs to its end). Inputs are passed in
+// place; outputs are written in place when their shapes are known (output_shapes.go).
 func (m *model) Run(ctx context.Context, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if len(in) != len(m.inNames) {
 		return nil, fmt.Errorf("onnx: the model has %d inputs, %d given", len(m.inNames), len(in))
@@ -93,6 +103,47 @@ func (m *model) Run(ctx context.Context, in []*tensor.Tensor) ([]*tensor.Tensor,
 		}
 		values[i] = v
 	}
+	if m.shapes == nil {
+		return m.runAllocating(ctx, values)
+	}
+	var buf [64]byte
+	key := inputKey(buf[:0], in)
+	predicted := m.shapes.predict(key)
+	if predicted != nil {
+		result, err := m.runInPlace(ctx, values, predicted)
+		if err == nil || ctx != nil && ctx.Err() != nil {
+			return result, err
+		}
+		// ONNX Runtime refuses an output of the wrong shape: run again with outputs it allocates.
+	}
+	result, err := m.runAllocating(ctx, values)
+	if err != nil {
+		return nil, err
+	}
+	if predicted != nil {
+		// The same input shapes gave other output shapes (a data-dependent model): stop guessing.
+		m.shapes.stopPredicting()
+	} else {
+		m.shapes.remember(key, result)
+	}
+	return result, nil
+}
+
+// runInPlace runs with outputs of the given shapes allocated as the result tensors' own bytes.
+func (m *model) runInPlace(ctx context.Context, values []ort.Value, shapes [][]int64) ([]*tensor.Tensor, error) {
+	result, outs, err := m.preallocate(shapes)
+	if err != nil {
+		return nil, err
+	}
+	defer destroyAll(outs)
+	if err := m.runValues(ctx, values, outs); err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+// runAllocating runs with outputs ONNX Runtime allocates, then copied into RedisAI tensors.
+func (m *model) runAllocating(ctx context.Context, values []ort.Value) ([]*tensor.Tensor, error) {
 	outs := make([]ort.Value, len(m.outNames))
 	defer destroyAll(outs)
 	for i, info := range m.outputs {

@@ -108,9 +108,22 @@ def dtypes():
     save("dtypes", graph, values, values)
 
 
+def nonzero():
+    """The indices of x's non-zero elements: output shape [1, count] depends on the data, not only on
+    the input shape (the ONNX backend must not trust output shapes remembered from earlier runs)."""
+    graph = helper.make_graph(
+        [helper.make_node("NonZero", ["x"], ["y"])],
+        "nonzero",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N"])],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, [1, "M"])])
+    x = np.array([1, 0, 2], np.float32)
+    save("nonzero", graph, [x], [np.stack(np.nonzero(x)).astype(np.int64)])
+
+
 if __name__ == "__main__":
     mlp()
     add_mul()
     sum_rows()
     square()
     dtypes()
+    nonzero()
