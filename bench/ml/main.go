@@ -40,6 +40,7 @@ var modes = []mode{
 type result struct {
 	rps      float64
 	p50, p99 time.Duration
+	cpu      time.Duration // the server's CPU time per request (pattern table; 0 if unknown)
 }
 
 func main() {
@@ -52,6 +53,8 @@ func main() {
 	roundCount := flag.Int("rounds", 3, "rounds over all cells; each cell reports its median")
 	redisAddr := flag.String("redis", "", "redis-server address for the request-pattern baseline (empty: no pattern table)")
 	patternClients := flag.Int("pattern-clients", 32, "concurrent clients of the request-pattern table")
+	ssrunPID := flag.Int("ssrun-pid", 0, "ssrun db's process id, to report its CPU time per request")
+	redisPID := flag.Int("redis-pid", 0, "redis-server's process id, to report its CPU time per request")
 	tables := flag.String("tables", "cost,pattern,modelexecute", "tables to measure: cost (one in-process run at batch 1, 8, 32), pattern (TENSORSET, MODELEXECUTE, TENSORGET), modelexecute (MODELEXECUTE alone)")
 	only := flag.String("modes", "", "measure only the batching modes whose names contain one of these comma-separated words (e.g. off,adaptive)")
 	flag.Parse()
@@ -69,7 +72,7 @@ func main() {
 		modelCostTable(*lib, blob, *intra, *duration)
 	}
 	if strings.Contains(*tables, "pattern") && *redisAddr != "" {
-		patternTable(*addr, *redisAddr, *patternClients, *duration, *roundCount)
+		patternTable(*addr, *redisAddr, *ssrunPID, *redisPID, *patternClients, *duration, *roundCount)
 	}
 	if !strings.Contains(*tables, "modelexecute") {
 		return
@@ -265,21 +268,24 @@ func median(rs []result) result {
 		rps: pick(func(r result) float64 { return r.rps }),
 		p50: time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
 		p99: time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
+		cpu: time.Duration(pick(func(r result) float64 { return float64(r.cpu) })),
 	}
 }
 
 // patternTable measures the SmartRedis request pattern (pattern.go) from n clients on every batching
 // mode of ssrun db and its baseline on redis-server, in interleaved rounds, and prints each cell's
 // median with its ratio to redis-server and to batching off.
-func patternTable(addr, redisAddr string, n int, d time.Duration, rounds int) {
+func patternTable(addr, redisAddr string, ssrunPID, redisPID, n int, d time.Duration, rounds int) {
 	baseline := "redis-server: SET, SET, GET of the same sizes"
 	names := []string{baseline}
 	cells := map[string][]pattern{}
 	servers := map[string]string{baseline: redisAddr}
+	pids := map[string]int{baseline: redisPID}
 	for i, m := range modes {
 		name := "ssrun db, " + m.name
 		names = append(names, name)
 		servers[name] = addr
+		pids[name] = ssrunPID
 		for c := 0; c < n; c++ {
 			p := aiPattern(fmt.Sprintf("{ml}mlp%d", i), c, input(uint64(c)))
 			if err := learnReplies(addr, &p); err != nil {
@@ -300,12 +306,12 @@ func patternTable(addr, redisAddr string, n int, d time.Duration, rounds int) {
 		// The order rotates each round, so that no cell always follows the same one.
 		for k := range names {
 			name := names[(k+r)%len(names)]
-			got[name] = append(got[name], measurePattern(servers[name], cells[name], d))
+			got[name] = append(got[name], measurePattern(servers[name], pids[name], cells[name], d))
 		}
 	}
 	fmt.Printf("Request pattern (put_tensor, run_model, unpack_tensor: AI.TENSORSET of [1,256] FLOAT, "+
 		"AI.MODELEXECUTE, AI.TENSORGET META BLOB), %d clients, median of %d rounds of %s:\n\n", n, rounds, d)
-	fmt.Printf("| server and mode | req/s | p50 µs | p99 µs | vs redis-server | vs batching off |\n|---|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("| server and mode | req/s | p50 µs | p99 µs | server CPU µs/req | vs redis-server | vs batching off |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	base, off := median(got[baseline]).rps, 0.0
 	if modes[0].options == nil {
 		off = median(got[names[1]]).rps
@@ -316,7 +322,8 @@ func patternTable(addr, redisAddr string, n int, d time.Duration, rounds int) {
 		if off > 0 && name != baseline {
 			vsOff = fmt.Sprintf("%.2fx", m.rps/off)
 		}
-		fmt.Printf("| %s | %.0f | %d | %d | %.2fx | %s |\n", name, m.rps, m.p50.Microseconds(), m.p99.Microseconds(), m.rps/base, vsOff)
+		fmt.Printf("| %s | %.0f | %d | %d | %.1f | %.2fx | %s |\n", name, m.rps, m.p50.Microseconds(), m.p99.Microseconds(),
+			float64(m.cpu.Nanoseconds())/1e3, m.rps/base, vsOff)
 	}
 	fmt.Println()
 }

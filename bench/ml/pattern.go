@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -180,11 +182,20 @@ func learnReplies(addr string, p *pattern) error {
 // measurePattern runs one client per pattern, each on its own connection, repeating its three round
 // trips; a request's latency is the three together. Every reply is checked. The first fifth of the
 // time is warm-up.
-func measurePattern(addr string, patterns []pattern, d time.Duration) result {
+func measurePattern(addr string, pid int, patterns []pattern, d time.Duration) result {
 	var wg sync.WaitGroup
 	lat := make([][]time.Duration, len(patterns))
 	start := time.Now()
 	warm, end := start.Add(d/5), start.Add(d/5+d)
+	var cpu [2]time.Duration
+	wg.Add(1)
+	go func() { // the server's CPU time over the measured window
+		defer wg.Done()
+		time.Sleep(time.Until(warm))
+		cpu[0] = cpuTime(pid)
+		time.Sleep(time.Until(end))
+		cpu[1] = cpuTime(pid)
+	}()
 	for i := range patterns {
 		wg.Add(1)
 		go func() {
@@ -216,7 +227,31 @@ func measurePattern(addr string, patterns []pattern, d time.Duration) result {
 		}()
 	}
 	wg.Wait()
-	return summarize(lat, d)
+	r := summarize(lat, d)
+	if n := r.rps * d.Seconds(); n > 0 && pid > 0 {
+		r.cpu = (cpu[1] - cpu[0]) / time.Duration(n)
+	}
+	return r
+}
+
+// cpuTime is the user and system time process pid has used (0 if unknown: no pid or no /proc).
+func cpuTime(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) start at its closing parenthesis;
+	// utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(fields[11], 10, 64)
+	s, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
 }
 
 func truncate(b []byte) []byte {

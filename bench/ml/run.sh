@@ -74,6 +74,6 @@ mkdir -p bench/results
   echo
   "$work/bench-ml" --addr "127.0.0.1:$port" --redis "127.0.0.1:$rport" --onnxruntime "$lib" \
     --duration "${DURATION:-2s}" --rounds "${ROUNDS:-3}" --tables "${TABLES:-cost,pattern,modelexecute}" \
-    --pattern-clients "${PATTERN_CLIENTS:-32}" --modes "${MODES:-}"
+    --pattern-clients "${PATTERN_CLIENTS:-32}" --modes "${MODES:-}" --ssrun-pid "$pid" --redis-pid "$rpid"
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee bench/results/ml.md

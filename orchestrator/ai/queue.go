@@ -25,6 +25,8 @@ type request struct {
 	err      string
 	timedOut bool
 	done     chan struct{}
+
+	scan uint64 // the queue scan that last put r in a waiting batch (runQueue.pick)
 }
 
 func (r *request) finish() { close(r.done) }
@@ -111,6 +113,8 @@ type runQueue struct {
 	items   []*request
 	closed  bool
 	workers sync.WaitGroup
+	scans   uint64      // counts pick's scans, to mark the requests a scan put in a waiting batch
+	timer   *time.Timer // wakes the workers when a waiting batch's time is up; reused
 }
 
 // submit enqueues r; it reports false if the queue is closed (r is then finished with an error).
@@ -140,6 +144,9 @@ func (q *runQueue) submit(r *request) bool {
 func (q *runQueue) stop() {
 	q.mu.Lock()
 	q.closed = true
+	if q.timer != nil {
+		q.timer.Stop()
+	}
 	pending := q.items
 	q.items = nil
 	q.cond.Broadcast()
@@ -174,28 +181,36 @@ func (q *runQueue) next() []*request {
 			return batch
 		}
 		if !wake.IsZero() {
-			t := time.AfterFunc(time.Until(wake), func() {
-				q.mu.Lock()
-				q.cond.Broadcast()
-				q.mu.Unlock()
-			})
-			q.cond.Wait()
-			t.Stop()
-		} else {
-			q.cond.Wait()
+			q.wakeAt(wake)
 		}
+		q.cond.Wait()
 	}
+}
+
+// wakeAt makes the workers look again at wake (q.mu held). One timer serves the queue: a worker that
+// waits sets it to its own earliest deadline, and a worker woken early rescans and sets it again, so
+// one timer per queue replaces one per wait.
+func (q *runQueue) wakeAt(wake time.Time) {
+	if q.timer == nil {
+		q.timer = time.AfterFunc(time.Until(wake), func() {
+			q.mu.Lock()
+			q.cond.Broadcast()
+			q.mu.Unlock()
+		})
+		return
+	}
+	q.timer.Reset(time.Until(wake))
 }
 
 // pick scans the queue in order (q.mu held). It answers expired requests TIMEDOUT, returns the first
 // ready request or batch, or reports when the earliest waiting batch times out.
 func (q *runQueue) pick(now time.Time) ([]*request, time.Time) {
 	var wake time.Time
-	waiting := map[*request]bool{}
+	q.scans++
 	for i := 0; i < len(q.items); i++ {
 		r := q.items[i]
-		if waiting[r] {
-			continue
+		if r.scan == q.scans {
+			continue // part of a batch this scan already found waiting
 		}
 		if r.timeout > 0 && now.Sub(r.enqueued) > r.timeout {
 			q.remove(r)
@@ -220,7 +235,7 @@ func (q *runQueue) pick(now time.Time) ([]*request, time.Time) {
 			return batch, time.Time{}
 		}
 		for _, b := range batch {
-			waiting[b] = true
+			b.scan = q.scans
 		}
 		if !deadline.IsZero() && (wake.IsZero() || deadline.Before(wake)) {
 			wake = deadline
