@@ -195,7 +195,7 @@ func (s *Server) clusterCommand(ctx *command.Ctx, args [][]byte) {
 	wantArgs := map[string]int{"SLOTS": 2, "SHARDS": 2, "NODES": 2, "INFO": 2, "MYID": 2, "KEYSLOT": 3,
 		"COUNTKEYSINSLOT": 3, "GETKEYSINSLOT": 4, "MYSHARDID": 2}
 	if n, ok := wantArgs[sub]; ok && len(args) != n {
-		r.Error("ERR wrong number of arguments for 'cluster|" + strings.ToLower(sub) + "' command")
+		r.Error(command.WrongArity("cluster|" + strings.ToLower(sub)))
 		return
 	}
 	switch sub {
@@ -379,7 +379,7 @@ func (s *Server) clusterShards(r command.Reply, hostOf func(*clusterNode) string
 func (s *Server) clusterSetNodes(ctx *command.Ctx, args [][]byte) {
 	old := s.cluster.Load()
 	if len(args) == 0 || len(args)%3 != 0 {
-		ctx.Reply.Error("ERR wrong number of arguments for 'cluster|setnodes' command: want ID HOST:PORT START-END triples")
+		ctx.Reply.Error(command.WrongArity("cluster|setnodes") + ": want ID HOST:PORT START-END triples")
 		return
 	}
 	cc := &ClusterConfig{NodeID: old.self.id, Announce: old.self.addr()}

@@ -188,7 +188,7 @@ func (s *Server) cmdClient(ctx *command.Ctx, args [][]byte) {
 	sub := upper(string(args[1]))
 	arity := map[string]int{"ID": 2, "SETNAME": 3, "GETNAME": 2, "SETINFO": 4, "INFO": 2}
 	if n, ok := arity[sub]; ok && len(args) != n {
-		r.Error("ERR wrong number of arguments for 'client|" + strings.ToLower(sub) + "' command")
+		r.Error(command.WrongArity("client|" + strings.ToLower(sub)))
 		return
 	}
 	switch sub {

@@ -116,7 +116,7 @@ func (s *Server) cmdConfig(ctx *command.Ctx, args [][]byte) {
 	switch sub {
 	case "GET":
 		if len(args) < 3 {
-			r.Error("ERR wrong number of arguments for 'config|get' command")
+			r.Error(command.WrongArity("config|get"))
 			return
 		}
 		var out []string
@@ -146,7 +146,7 @@ func (s *Server) cmdConfig(ctx *command.Ctx, args [][]byte) {
 		}
 	case "SET":
 		if len(args) < 4 || len(args)%2 != 0 {
-			r.Error("ERR wrong number of arguments for 'config|set' command")
+			r.Error(command.WrongArity("config|set"))
 			return
 		}
 		s.configSet(r, args[2:])

@@ -29,22 +29,22 @@ import (
 const activeWindow = 100 * time.Millisecond
 
 // parseAdaptive reads the optional ADAPTIVE <us> after RedisAI's batching options.
-func parseAdaptive(c *cursor, model *ModelValue) string {
+func parseAdaptive(c *cursor, model *ModelValue) error {
 	if !c.advanceIf("ADAPTIVE") {
-		return ""
+		return nil
 	}
 	us, ok := parseUnsigned(c.next())
 	if !ok || us == 0 || us > uint64(time.Minute/time.Microsecond) {
-		return "ERR Invalid argument for ADAPTIVE: want a wait budget in microseconds, 1 to 60000000"
+		return replyError("ERR Invalid argument for ADAPTIVE: want a wait budget in microseconds, 1 to 60000000")
 	}
 	if model.BatchSize == 0 {
-		return "ERR ADAPTIVE specified without BATCHSIZE"
+		return replyError("ERR ADAPTIVE specified without BATCHSIZE")
 	}
 	if model.MinBatchSize > 0 {
-		return "ERR ADAPTIVE replaces MINBATCHSIZE and MINBATCHTIMEOUT: give one or the other"
+		return replyError("ERR ADAPTIVE replaces MINBATCHSIZE and MINBATCHTIMEOUT: give one or the other")
 	}
 	model.AdaptiveWait = us
-	return ""
+	return nil
 }
 
 // adaptiveBatchReady is the ADAPTIVE rule for a batch of total samples led by r (see above).

@@ -100,15 +100,15 @@ const scriptEngineMissing = "ERR Backend not loaded: TORCH. ssrun runs scripts a
 
 // prepare returns the model's session, building it on first use with the backend now loaded; it
 // answers the client-facing error when the backend is missing or refuses the model.
-func (m *Module) prepare(model *ModelValue) (PreparedModel, string) {
+func (m *Module) prepare(model *ModelValue) (PreparedModel, error) {
 	model.mu.Lock()
 	defer model.mu.Unlock()
 	if model.prepared != nil {
-		return model.prepared, ""
+		return model.prepared, nil
 	}
 	b := m.backend(model.Backend)
 	if b == nil {
-		return nil, backendNotLoaded(model.Backend)
+		return nil, replyError(backendNotLoaded(model.Backend))
 	}
 	spec := ModelSpec{Device: model.Device, Blob: model.Blob, BatchSize: model.BatchSize}
 	if model.Backend == "TF" {
@@ -116,10 +116,10 @@ func (m *Module) prepare(model *ModelValue) (PreparedModel, string) {
 	}
 	p, err := b.Prepare(spec)
 	if err != nil {
-		return nil, oneLine(err.Error())
+		return nil, replyError(oneLine(err.Error()))
 	}
 	model.prepared = p
-	return p, ""
+	return p, nil
 }
 
 func (m *Module) backend(name string) Backend {

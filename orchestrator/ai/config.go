@@ -7,14 +7,14 @@ import (
 // config is AI.CONFIG BACKENDSPATH p | LOADBACKEND b path | MODEL_CHUNK_SIZE n | GET name.
 func (m *Module) config(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 2 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
 	sub := args[1]
 	switch {
 	case isWord(sub, "LOADBACKEND"):
 		if len(args) < 4 {
-			ctx.Reply.Error(wrongArity(args[0]))
+			replyErr(ctx.Reply, wrongArity(args[0]))
 			return
 		}
 		name, ok := parseBackend(args[2])
@@ -53,7 +53,7 @@ func (m *Module) config(ctx *command.Ctx, args [][]byte) {
 		ctx.Reply.SimpleString("OK")
 	case isWord(sub, "GET"):
 		if len(args) < 3 {
-			ctx.Reply.Error(wrongArity(args[0]))
+			replyErr(ctx.Reply, wrongArity(args[0]))
 			return
 		}
 		switch {

@@ -27,15 +27,15 @@ func (c *cursor) advanceIf(word string) bool {
 }
 
 // countedNames reads "<n> name..." after TF's INPUTS or OUTPUTS with RedisAI's messages.
-func (c *cursor) countedNames(what string) ([]string, string) {
+func (c *cursor) countedNames(what string) ([]string, error) {
 	n, ok := parseUnsigned(c.next())
 	if !ok || n == 0 {
-		return nil, "ERR Invalid argument for " + what + "_count"
+		return nil, replyError("ERR Invalid argument for " + what + "_count")
 	}
 	if uint64(len(c.args)-c.pos) < n {
-		return nil, "ERR number of model " + what + "s does not match the number of given arguments"
+		return nil, replyError("ERR number of model " + what + "s does not match the number of given arguments")
 	}
 	names := toStrings(c.args[c.pos : c.pos+int(n)])
 	c.pos += int(n)
-	return names, ""
+	return names, nil
 }

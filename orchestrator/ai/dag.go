@@ -36,22 +36,22 @@ type dag struct {
 // Tensors live in the DAG; only PERSIST keys are written, after every op succeeded.
 func (m *Module) dagExecute(readOnly bool) func(*command.Ctx, [][]byte) {
 	return func(ctx *command.Ctx, args [][]byte) {
-		d, errMsg := parseDAG(ctx.Keys, args, readOnly)
-		if errMsg != "" {
-			ctx.Reply.Error(errMsg)
+		d, err := parseDAG(ctx.Keys, args, readOnly)
+		if err != nil {
+			replyErr(ctx.Reply, err)
 			return
 		}
 		m.runDAG(ctx, d)
 	}
 }
 
-func parseDAG(ks command.Keyspace, args [][]byte, readOnly bool) (*dag, string) {
+func parseDAG(ks command.Keyspace, args [][]byte, readOnly bool) (*dag, error) {
 	name := "AI.DAGEXECUTE"
 	if readOnly {
 		name = "AI.DAGEXECUTE_RO"
 	}
 	if len(args) < 6 {
-		return nil, "ERR missing arguments for '" + name + "' command"
+		return nil, replyError("ERR missing arguments for '" + name + "' command")
 	}
 	d := &dag{loaded: map[string]*tensor.Tensor{}}
 	loadDone, persistDone, timeoutDone := false, false, false
@@ -61,36 +61,36 @@ func parseDAG(ks command.Keyspace, args [][]byte, readOnly bool) (*dag, string) 
 		noOps := len(opArgs) == 0
 		switch {
 		case isWord(word, "LOAD") && !loadDone && noOps:
-			n, msg := parseDAGLoad(ks, args[pos:], d)
-			if msg != "" {
-				return nil, msg
+			n, err := parseDAGLoad(ks, args[pos:], d)
+			if err != nil {
+				return nil, err
 			}
 			pos += n
 			loadDone = true
 		case isWord(word, "PERSIST") && !persistDone && noOps:
 			if readOnly {
-				return nil, "ERR PERSIST cannot be specified in a read-only DAG"
+				return nil, replyError("ERR PERSIST cannot be specified in a read-only DAG")
 			}
-			n, msg := parseDAGPersist(args[pos:], d)
-			if msg != "" {
-				return nil, msg
+			n, err := parseDAGPersist(args[pos:], d)
+			if err != nil {
+				return nil, err
 			}
 			pos += n
 			persistDone = true
 		case isWord(word, "ROUTING") && !d.routing && noOps:
 			pos++
 			if pos == len(args) {
-				return nil, "ERR Missing ROUTING value"
+				return nil, replyError("ERR Missing ROUTING value")
 			}
 			pos++
 			d.routing = true
 		case isWord(word, "TIMEOUT") && !timeoutDone && noOps:
 			if len(args)-pos < 2 {
-				return nil, "ERR No value provided for TIMEOUT"
+				return nil, replyError("ERR No value provided for TIMEOUT")
 			}
 			n, ok := parseLongLong(args[pos+1])
 			if !ok || n <= 0 {
-				return nil, errInvalidTimeout
+				return nil, replyError(errInvalidTimeout)
 			}
 			d.timeout = n
 			pos += 2
@@ -103,19 +103,19 @@ func parseDAG(ks command.Keyspace, args [][]byte, readOnly bool) (*dag, string) 
 			}
 			opArgs = append(opArgs, args[start:pos])
 		default:
-			return nil, oneLine("ERR Invalid DAG command. Unexpected argument:  " + string(word)) // sic: two spaces; an echoed newline would break the reply
+			return nil, replyError(oneLine("ERR Invalid DAG command. Unexpected argument:  " + string(word))) // sic: two spaces; an echoed newline would break the reply
 		}
 	}
 	if !loadDone && !persistDone && !d.routing {
-		return nil, "ERR AI.DAGEXECUTE and AI.DAGEXECUTE_RO commands must contain at least one out of ROUTING, LOAD, PERSIST keywords"
+		return nil, replyError("ERR AI.DAGEXECUTE and AI.DAGEXECUTE_RO commands must contain at least one out of ROUTING, LOAD, PERSIST keywords")
 	}
 	if len(opArgs) == 0 {
-		return nil, "ERR DAG is empty"
+		return nil, replyError("ERR DAG is empty")
 	}
 	for _, a := range opArgs {
-		op, msg := parseDAGOp(ks, a, readOnly)
-		if msg != "" {
-			return nil, msg
+		op, err := parseDAGOp(ks, a, readOnly)
+		if err != nil {
+			return nil, err
 		}
 		d.ops = append(d.ops, op)
 	}
@@ -123,117 +123,117 @@ func parseDAG(ks command.Keyspace, args [][]byte, readOnly bool) (*dag, string) 
 }
 
 // parseDAGLoad reads LOAD n k... and loads the tensors; it returns the number of arguments used.
-func parseDAGLoad(ks command.Keyspace, sub [][]byte, d *dag) (int, string) {
+func parseDAGLoad(ks command.Keyspace, sub [][]byte, d *dag) (int, error) {
 	if len(sub) < 3 {
-		return 0, "ERR missing arguments after LOAD keyword in DAG command"
+		return 0, replyError("ERR missing arguments after LOAD keyword in DAG command")
 	}
 	n, ok := parseLongLong(sub[1])
 	if !ok || n <= 0 {
-		return 0, "ERR invalid or negative value found in number of keys to LOAD"
+		return 0, replyError("ERR invalid or negative value found in number of keys to LOAD")
 	}
 	loaded := int64(0)
 	for pos := 2; pos < len(sub) && loaded < n; pos++ {
-		t, msg := getTensor(ks, sub[pos])
-		if msg != "" {
-			return 0, msg
+		t, err := getTensor(ks, sub[pos])
+		if err != nil {
+			return 0, err
 		}
 		d.loaded[string(sub[pos])] = t
 		loaded++
 	}
 	if loaded != n {
-		return 0, "ERR number of keys to LOAD into DAG does not match the number of given arguments"
+		return 0, replyError("ERR number of keys to LOAD into DAG does not match the number of given arguments")
 	}
-	return int(n) + 2, ""
+	return int(n) + 2, nil
 }
 
 // parseDAGPersist reads PERSIST n k...; it returns the number of arguments used.
-func parseDAGPersist(sub [][]byte, d *dag) (int, string) {
+func parseDAGPersist(sub [][]byte, d *dag) (int, error) {
 	if len(sub) < 3 {
-		return 0, "ERR missing arguments after PERSIST keyword in DAG command"
+		return 0, replyError("ERR missing arguments after PERSIST keyword in DAG command")
 	}
 	n, ok := parseLongLong(sub[1])
 	if !ok || n <= 0 {
-		return 0, "ERR invalid or negative value found in number of keys to PERSIST"
+		return 0, replyError("ERR invalid or negative value found in number of keys to PERSIST")
 	}
 	count := int64(0)
 	for pos := 2; pos < len(sub) && count < n; pos++ {
 		for _, k := range d.persist {
 			if bytes.Equal(k, sub[pos]) {
-				return 0, "ERR PERSIST keys must be unique"
+				return 0, replyError("ERR PERSIST keys must be unique")
 			}
 		}
 		d.persist = append(d.persist, sub[pos])
 		count++
 	}
 	if count != n {
-		return 0, "ERR number of keys to PERSIST after DAG execution does not match the number of given arguments"
+		return 0, replyError("ERR number of keys to PERSIST after DAG execution does not match the number of given arguments")
 	}
-	return int(n) + 2, ""
+	return int(n) + 2, nil
 }
 
-func parseDAGOp(ks command.Keyspace, a [][]byte, readOnly bool) (*dagOp, string) {
+func parseDAGOp(ks command.Keyspace, a [][]byte, readOnly bool) (*dagOp, error) {
 	if len(a) == 0 {
-		return nil, "Unsupported command within DAG"
+		return nil, replyError("Unsupported command within DAG")
 	}
 	op := &dagOp{}
 	switch {
 	case isWord(a[0], "AI.TENSORGET"):
 		op.kind = "AI.TENSORGET"
-		format, msg := parseTensorGetFormat(a)
-		if msg != "" {
-			return nil, msg
+		format, err := parseTensorGetFormat(a)
+		if err != nil {
+			return nil, err
 		}
 		op.format, op.inKeys = format, [][]byte{a[1]}
 	case isWord(a[0], "AI.TENSORSET"):
 		op.kind = "AI.TENSORSET"
-		t, msg := parseTensorSet(a)
-		if msg != "" {
-			return nil, msg
+		t, err := parseTensorSet(a)
+		if err != nil {
+			return nil, err
 		}
 		op.tensor, op.outKeys = t, [][]byte{a[1]}
 	case isWord(a[0], "AI.MODELEXECUTE"):
 		op.kind = "AI.MODELEXECUTE"
-		mc, msg := parseModelExecute(ks, a)
-		if msg != "" {
-			return nil, msg
+		mc, err := parseModelExecute(ks, a)
+		if err != nil {
+			return nil, err
 		}
 		if mc.timeout > 0 {
-			return nil, "ERR TIMEOUT not allowed within a DAG command"
+			return nil, replyError("ERR TIMEOUT not allowed within a DAG command")
 		}
 		op.model, op.inKeys, op.outKeys = mc, mc.inKeys, mc.outKeys
 	case isWord(a[0], "AI.SCRIPTEXECUTE"):
 		op.kind = "AI.SCRIPTEXECUTE"
 		if readOnly {
-			return nil, "ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG"
+			return nil, replyError("ERR AI.SCRIPTEXECUTE command cannot be specified in a read-only DAG")
 		}
 		if len(a) < 3 {
-			return nil, "ERR wrong number of arguments for 'AI.SCRIPTEXECUTE' command"
+			return nil, wrongArity("AI.SCRIPTEXECUTE")
 		}
-		script, msg := getScript(ks, a[1])
-		if msg != "" {
-			return nil, msg
+		script, err := getScript(ks, a[1])
+		if err != nil {
+			return nil, err
 		}
 		sc := &scriptCall{script: script, call: ScriptCall{Function: string(a[2]), Variadic: -1}}
-		if msg := parseScriptExecuteScopes(a, sc, false); msg != "" {
-			return nil, msg
+		if err := parseScriptExecuteScopes(a, sc, false); err != nil {
+			return nil, err
 		}
 		if sc.timeout > 0 {
-			return nil, "ERR TIMEOUT not allowed within a DAG command"
+			return nil, replyError("ERR TIMEOUT not allowed within a DAG command")
 		}
 		op.script, op.inKeys, op.outKeys = sc, sc.inKeys, sc.outKeys
 	case isWord(a[0], "AI.MODELRUN"):
-		return nil, "Deprecated AI.MODELRUN cannot be used in AI.DAGEXECUTE command"
+		return nil, replyError("Deprecated AI.MODELRUN cannot be used in AI.DAGEXECUTE command")
 	case isWord(a[0], "AI.SCRIPTRUN"):
-		return nil, "Deprecated AI.SCRIPTRUN cannot be used in AI.DAGEXECUTE command"
+		return nil, replyError("Deprecated AI.SCRIPTRUN cannot be used in AI.DAGEXECUTE command")
 	default:
-		return nil, "Unsupported command within DAG"
+		return nil, replyError("Unsupported command within DAG")
 	}
-	return op, ""
+	return op, nil
 }
 
 // checkDAGKeys verifies, before anything runs, that every op input was loaded or made by an earlier
 // op and that every PERSIST key is made somewhere in the DAG.
-func checkDAGKeys(d *dag) string {
+func checkDAGKeys(d *dag) error {
 	known := map[string]bool{}
 	for k := range d.loaded {
 		known[k] = true
@@ -241,7 +241,7 @@ func checkDAGKeys(d *dag) string {
 	for _, op := range d.ops {
 		for _, k := range op.inKeys {
 			if !known[string(k)] {
-				return "ERR INPUT key cannot be found in DAG"
+				return replyError("ERR INPUT key cannot be found in DAG")
 			}
 		}
 		for _, k := range op.outKeys {
@@ -250,10 +250,10 @@ func checkDAGKeys(d *dag) string {
 	}
 	for _, k := range d.persist {
 		if !known[string(k)] {
-			return "ERR PERSIST key cannot be found in DAG"
+			return replyError("ERR PERSIST key cannot be found in DAG")
 		}
 	}
-	return ""
+	return nil
 }
 
 // runDAG runs the ops in order; after a failed op the later model and script ops are not run ("NA").

@@ -1,5 +1,7 @@
 package ai
 
+import "github.com/ssrun/ssrun/orchestrator/command"
+
 // RedisAI's reply texts, byte for byte. Most carry "ERR "; the ones RedisAI sends without a prefix
 // (the model-definition count mismatches, "Invalid argument: <w>", DAG op errors) are kept that way,
 // because clients match on the exact text.
@@ -29,9 +31,28 @@ const (
 	errBatchSize = "Model did not generate the expected batch size"
 )
 
-// wrongArity is the module-style arity error: RedisAI echoes argv[0] as the client typed it.
-func wrongArity(name []byte) string {
-	return "ERR wrong number of arguments for '" + string(name) + "' command"
+// replyError is an error reply of the AI.* commands, its text exactly what the client reads. The
+// parsers return it as an error and the command answers with its text (replyErr), so what a parser
+// refuses and how the client is told stay in one place.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+
+// replyErr answers err as an error reply, its text as it is.
+func replyErr(r command.Reply, err error) { r.Error(err.Error()) }
+
+// wrongArity is the module-style arity error. RedisAI echoes argv[0] as the client typed it (name is
+// then args[0]); the execute commands name themselves in upper case whatever was typed.
+func wrongArity[N ~string | ~[]byte](name N) error {
+	return replyError("ERR " + arityText(string(name)))
+}
+
+// wrongArityInDAG is the arity error of a TENSORSET or TENSORGET op inside a DAG, which RedisAI sends
+// without "ERR ".
+func wrongArityInDAG(name string) error { return replyError(arityText(name)) }
+
+func arityText(name string) string {
+	return "wrong number of arguments for '" + name + "' command"
 }
 
 // oneLine is RedisAI's RAI_Chomp: backend errors are sent on one line, newlines become spaces.

@@ -13,52 +13,52 @@ import (
 // backends. ADAPTIVE is ssrun's (adaptive.go).
 func (m *Module) modelStore(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 6 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
-	model, errMsg := parseModelStore(args)
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	model, err := parseModelStore(args)
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	m.storeModel(ctx, args[1], model)
 }
 
-func parseModelStore(args [][]byte) (*ModelValue, string) {
+func parseModelStore(args [][]byte) (*ModelValue, error) {
 	backend, ok := parseBackend(args[2])
 	if !ok {
-		return nil, errUnsupportedBackend
+		return nil, replyError(errUnsupportedBackend)
 	}
 	if !validDevice(args[3]) {
-		return nil, errInvalidDevice
+		return nil, replyError(errInvalidDevice)
 	}
 	model := &ModelValue{Backend: backend, Device: string(args[3])}
 	c := &cursor{args: args, pos: 4}
 	if c.advanceIf("TAG") {
 		model.Tag = c.next()
 	}
-	if msg := parseBatchOptions(c, model); msg != "" {
-		return nil, msg
+	if err := parseBatchOptions(c, model); err != nil {
+		return nil, err
 	}
 	if c.atEnd() {
-		return nil, errMissingModelBlob
+		return nil, replyError(errMissingModelBlob)
 	}
 	word := c.next()
 	if backend == "TF" {
 		if !isWord(word, "INPUTS") {
-			return nil, "ERR INPUTS not specified for TF"
+			return nil, replyError("ERR INPUTS not specified for TF")
 		}
-		names, msg := c.countedNames("input")
-		if msg != "" {
-			return nil, msg
+		names, err := c.countedNames("input")
+		if err != nil {
+			return nil, err
 		}
 		model.Inputs = names
 		word = c.next()
 		if word == nil || !isWord(word, "OUTPUTS") {
-			return nil, "ERR OUTPUTS not specified for TF"
+			return nil, replyError("ERR OUTPUTS not specified for TF")
 		}
-		if names, msg = c.countedNames("output"); msg != "" {
-			return nil, msg
+		if names, err = c.countedNames("output"); err != nil {
+			return nil, err
 		}
 		model.Outputs = names
 		model.IOKnown = true
@@ -66,16 +66,16 @@ func parseModelStore(args [][]byte) (*ModelValue, string) {
 			word = c.next()
 		}
 	} else if isWord(word, "INPUTS") {
-		return nil, "ERR INPUTS argument should not be specified for this backend"
+		return nil, replyError("ERR INPUTS argument should not be specified for this backend")
 	}
 	if !isWord(word, "BLOB") {
-		return nil, errExpectedBlob
+		return nil, replyError(errExpectedBlob)
 	}
 	if c.atEnd() {
-		return nil, errMissingModelBlob
+		return nil, replyError(errMissingModelBlob)
 	}
 	model.Blob = joinChunks(args[c.pos:])
-	return model, ""
+	return model, nil
 }
 
 // joinChunks concatenates the BLOB chunks; a single chunk is kept as it is (the server hands
@@ -88,27 +88,27 @@ func joinChunks(chunks [][]byte) []byte {
 }
 
 // parseBatchOptions reads BATCHSIZE, MINBATCHSIZE and MINBATCHTIMEOUT in that order (MODELSTORE rules).
-func parseBatchOptions(c *cursor, model *ModelValue) string {
+func parseBatchOptions(c *cursor, model *ModelValue) error {
 	var ok bool
 	if c.advanceIf("BATCHSIZE") {
 		if model.BatchSize, ok = parseUnsigned(c.next()); !ok {
-			return "ERR Invalid argument for BATCHSIZE"
+			return replyError("ERR Invalid argument for BATCHSIZE")
 		}
 	}
 	if c.advanceIf("MINBATCHSIZE") {
 		if model.MinBatchSize, ok = parseUnsigned(c.next()); !ok {
-			return "ERR Invalid argument for MINBATCHSIZE"
+			return replyError("ERR Invalid argument for MINBATCHSIZE")
 		}
 		if model.BatchSize == 0 && model.MinBatchSize > 0 {
-			return "ERR MINBATCHSIZE specified without BATCHSIZE"
+			return replyError("ERR MINBATCHSIZE specified without BATCHSIZE")
 		}
 	}
 	if c.advanceIf("MINBATCHTIMEOUT") {
 		if model.MinBatchTimeout, ok = parseUnsigned(c.next()); !ok {
-			return "ERR Invalid argument for MINBATCHTIMEOUT"
+			return replyError("ERR Invalid argument for MINBATCHTIMEOUT")
 		}
 		if model.MinBatchSize == 0 && model.MinBatchTimeout > 0 {
-			return "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE"
+			return replyError("ERR MINBATCHTIMEOUT specified without MINBATCHSIZE")
 		}
 	}
 	return parseAdaptive(c, model)
@@ -135,29 +135,29 @@ func validDevice(d []byte) bool {
 // [MINBATCHTIMEOUT ms]]] [INPUTS i... OUTPUTS o...] BLOB chunk... (no counts).
 func (m *Module) modelSet(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 4 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
-	model, errMsg := parseModelSet(args)
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	model, err := parseModelSet(args)
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	m.storeModel(ctx, args[1], model)
 }
 
-func parseModelSet(args [][]byte) (*ModelValue, string) {
+func parseModelSet(args [][]byte) (*ModelValue, error) {
 	backend, ok := parseBackend(args[2])
 	if !ok {
-		return nil, errUnsupportedBackend
+		return nil, replyError(errUnsupportedBackend)
 	}
 	device := args[3]
 	if len(device) > 10 {
-		return nil, errInvalidDevice
+		return nil, replyError(errInvalidDevice)
 	}
 	for _, w := range []string{"INPUTS", "OUTPUTS", "TAG", "BATCHSIZE", "MINBATCHSIZE", "MINBATCHTIMEOUT", "BLOB"} {
 		if isWord(device, w) {
-			return nil, errInvalidDevice
+			return nil, replyError(errInvalidDevice)
 		}
 	}
 	model := &ModelValue{Backend: backend, Device: string(device)}
@@ -168,33 +168,33 @@ func parseModelSet(args [][]byte) (*ModelValue, string) {
 	var valid bool
 	if c.advanceIf("BATCHSIZE") {
 		if backend == "TFLITE" {
-			return nil, "ERR Auto-batching not supported by the TFLITE backend"
+			return nil, replyError("ERR Auto-batching not supported by the TFLITE backend")
 		}
 		if model.BatchSize, valid = parseUnsigned(c.next()); !valid {
-			return nil, "ERR Invalid argument for BATCHSIZE"
+			return nil, replyError("ERR Invalid argument for BATCHSIZE")
 		}
 	}
 	if c.advanceIf("MINBATCHSIZE") {
 		if model.BatchSize == 0 {
-			return nil, "ERR MINBATCHSIZE specified without BATCHSIZE"
+			return nil, replyError("ERR MINBATCHSIZE specified without BATCHSIZE")
 		}
 		if model.MinBatchSize, valid = parseUnsigned(c.next()); !valid {
-			return nil, "ERR Invalid argument for MINBATCHSIZE"
+			return nil, replyError("ERR Invalid argument for MINBATCHSIZE")
 		}
 	}
 	if c.advanceIf("MINBATCHTIMEOUT") {
 		if model.BatchSize == 0 {
-			return nil, "ERR MINBATCHTIMEOUT specified without BATCHSIZE"
+			return nil, replyError("ERR MINBATCHTIMEOUT specified without BATCHSIZE")
 		}
 		if model.MinBatchSize == 0 {
-			return nil, "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE"
+			return nil, replyError("ERR MINBATCHTIMEOUT specified without MINBATCHSIZE")
 		}
 		if model.MinBatchTimeout, valid = parseUnsigned(c.next()); !valid {
-			return nil, "ERR Invalid argument for MINBATCHTIMEOUT"
+			return nil, replyError("ERR Invalid argument for MINBATCHTIMEOUT")
 		}
 	}
 	if c.atEnd() {
-		return nil, errMissingModelBlob
+		return nil, replyError(errMissingModelBlob)
 	}
 	blobAt := len(args)
 	for i := c.pos; i < len(args); i++ {
@@ -206,10 +206,10 @@ func parseModelSet(args [][]byte) (*ModelValue, string) {
 	options := args[c.pos:blobAt]
 	if backend == "TF" {
 		if len(options) == 0 {
-			return nil, "ERR Insufficient arguments, INPUTS and OUTPUTS not specified"
+			return nil, replyError("ERR Insufficient arguments, INPUTS and OUTPUTS not specified")
 		}
 		if !isWord(options[0], "INPUTS") {
-			return nil, "ERR INPUTS not specified"
+			return nil, replyError("ERR INPUTS not specified")
 		}
 		outAt := len(options)
 		for i := 1; i < len(options); i++ {
@@ -219,17 +219,17 @@ func parseModelSet(args [][]byte) (*ModelValue, string) {
 			}
 		}
 		if outAt == len(options) {
-			return nil, "ERR OUTPUTS not specified"
+			return nil, replyError("ERR OUTPUTS not specified")
 		}
 		model.Inputs = toStrings(options[1:outAt])
 		model.Outputs = toStrings(options[outAt+1:])
 		model.IOKnown = true
 	}
 	if blobAt+1 >= len(args) {
-		return nil, errMissingModelBlob
+		return nil, replyError(errMissingModelBlob)
 	}
 	model.Blob = joinChunks(args[blobAt+1:])
-	return model, ""
+	return model, nil
 }
 
 // variadicModel is a prepared model whose input or output count is not fixed (TorchScript lists).
@@ -270,12 +270,12 @@ func (m *Module) storeModel(ctx *command.Ctx, key []byte, model *ModelValue) {
 // modelGet is AI.MODELGET key [META] [BLOB]: BLOB alone is the blob, META alone 16 fields, else 18.
 func (m *Module) modelGet(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 2 || len(args) > 4 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
-	model, errMsg := getModel(ctx.Keys, args[1])
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	model, err := getModel(ctx.Keys, args[1])
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	meta, blob := false, false
@@ -336,11 +336,11 @@ func replyChunks(r command.Reply, blob []byte, chunk int64) {
 // modelDel is AI.MODELDEL key.
 func (m *Module) modelDel(ctx *command.Ctx, args [][]byte) {
 	if len(args) != 2 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
-	if _, errMsg := getModel(ctx.Keys, args[1]); errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	if _, err := getModel(ctx.Keys, args[1]); err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	ctx.Keys.Delete(args[1])
@@ -354,7 +354,7 @@ func (m *Module) modelScan(ctx *command.Ctx, args [][]byte) {
 
 func (m *Module) scan(ctx *command.Ctx, args [][]byte, kind string) {
 	if len(args) != 1 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
 	entries := m.stats.live(ctx.Keys, kind)

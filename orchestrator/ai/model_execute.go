@@ -15,111 +15,110 @@ type modelCall struct {
 
 // modelExecute is AI.MODELEXECUTE key INPUTS n in... OUTPUTS m out... [TIMEOUT ms].
 func (m *Module) modelExecute(ctx *command.Ctx, args [][]byte) {
-	mc, errMsg := parseModelExecute(ctx.Keys, args)
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	mc, err := parseModelExecute(ctx.Keys, args)
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	m.runModelCall(ctx, mc)
 }
 
-func parseModelExecute(ks command.Keyspace, args [][]byte) (*modelCall, string) {
+func parseModelExecute(ks command.Keyspace, args [][]byte) (*modelCall, error) {
 	if len(args) < 8 {
-		return nil, "ERR wrong number of arguments for 'AI.MODELEXECUTE' command"
+		return nil, wrongArity("AI.MODELEXECUTE")
 	}
-	model, errMsg := getModel(ks, args[1])
-	if errMsg != "" {
-		return nil, errMsg
+	model, err := getModel(ks, args[1])
+	if err != nil {
+		return nil, err
 	}
 	mc := &modelCall{model: model}
 	if !isWord(args[2], "INPUTS") {
-		return nil, "ERR INPUTS not specified"
+		return nil, replyError("ERR INPUTS not specified")
 	}
 	n, ok := parseLongLong(args[3])
 	if !ok {
-		return nil, "ERR Invalid argument for input_count"
+		return nil, replyError("ERR Invalid argument for input_count")
 	}
 	if n <= 0 {
-		return nil, "ERR Input count must be a positive integer"
+		return nil, replyError("ERR Input count must be a positive integer")
 	}
 	if model.IOKnown && !model.InputsVariadic && int64(len(model.Inputs)) != n {
-		return nil, errInputsMismatch
+		return nil, replyError(errInputsMismatch)
 	}
 	pos := 4
 	if int64(len(args)-pos) < n {
-		return nil, "ERR number of input keys to AI.MODELEXECUTE command does not match the number of given arguments"
+		return nil, replyError("ERR number of input keys to AI.MODELEXECUTE command does not match the number of given arguments")
 	}
 	mc.inKeys = args[pos : pos+int(n)]
 	pos += int(n)
 	if pos == len(args) || !isWord(args[pos], "OUTPUTS") {
-		return nil, "ERR OUTPUTS not specified"
+		return nil, replyError("ERR OUTPUTS not specified")
 	}
 	pos++
 	if pos == len(args) {
-		return nil, "ERR Invalid argument for output_count"
+		return nil, replyError("ERR Invalid argument for output_count")
 	}
 	if n, ok = parseLongLong(args[pos]); !ok {
-		return nil, "ERR Invalid argument for output_count"
+		return nil, replyError("ERR Invalid argument for output_count")
 	}
 	pos++
 	if n <= 0 {
-		return nil, "ERR Output count must be a positive integer"
+		return nil, replyError("ERR Output count must be a positive integer")
 	}
 	if model.IOKnown && !model.OutputsVariadic && int64(len(model.Outputs)) != n {
-		return nil, errOutputsMismatch
+		return nil, replyError(errOutputsMismatch)
 	}
 	if int64(len(args)-pos) < n {
-		return nil, "ERR number of output keys to AI.MODELEXECUTE command does not match the number of given arguments"
+		return nil, replyError("ERR number of output keys to AI.MODELEXECUTE command does not match the number of given arguments")
 	}
 	mc.outKeys = args[pos : pos+int(n)]
 	pos += int(n)
 	if pos == len(args) {
-		return mc, ""
+		return mc, nil
 	}
 	word := args[pos]
 	pos++
 	if !isWord(word, "TIMEOUT") {
-		return nil, "Invalid argument: " + string(word)
+		return nil, replyError("Invalid argument: " + string(word))
 	}
 	if pos == len(args) {
-		return nil, "ERR No value provided for TIMEOUT"
+		return nil, replyError("ERR No value provided for TIMEOUT")
 	}
-	var msg string
-	if mc.timeout, msg = parseTimeout(args[pos]); msg != "" {
-		return nil, msg
+	if mc.timeout, err = parseTimeout(args[pos]); err != nil {
+		return nil, err
 	}
 	pos++
 	if pos != len(args) {
-		return nil, "Invalid argument: " + string(args[pos])
+		return nil, replyError("Invalid argument: " + string(args[pos]))
 	}
-	return mc, ""
+	return mc, nil
 }
 
 // parseTimeout reads a TIMEOUT value: a positive integer of milliseconds.
-func parseTimeout(b []byte) (time.Duration, string) {
+func parseTimeout(b []byte) (time.Duration, error) {
 	n, ok := parseLongLong(b)
 	if !ok || n <= 0 {
-		return 0, errInvalidTimeout
+		return 0, replyError(errInvalidTimeout)
 	}
-	return time.Duration(n) * time.Millisecond, ""
+	return time.Duration(n) * time.Millisecond, nil
 }
 
 // modelRun is the deprecated AI.MODELRUN key [TIMEOUT t] INPUTS in... OUTPUTS out... (no counts).
 func (m *Module) modelRun(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 6 {
-		ctx.Reply.Error("ERR wrong number of arguments for 'AI.MODELRUN' command")
+		replyErr(ctx.Reply, wrongArity("AI.MODELRUN"))
 		return
 	}
-	model, errMsg := getModel(ctx.Keys, args[1])
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	model, err := getModel(ctx.Keys, args[1])
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	mc := &modelCall{model: model}
 	pos := 2
 	if isWord(args[pos], "TIMEOUT") {
-		if mc.timeout, errMsg = parseTimeout(args[pos+1]); errMsg != "" {
-			ctx.Reply.Error(errMsg)
+		if mc.timeout, err = parseTimeout(args[pos+1]); err != nil {
+			replyErr(ctx.Reply, err)
 			return
 		}
 		pos += 2

@@ -11,9 +11,9 @@ import (
 // runModelCall fetches the inputs, queues the run on the model's device, waits, stores the outputs
 // and answers +OK, +TIMEDOUT or the error.
 func (m *Module) runModelCall(ctx *command.Ctx, mc *modelCall) {
-	inputs, errMsg := fetchTensors(ctx.Keys, mc.inKeys)
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	inputs, err := fetchTensors(ctx.Keys, mc.inKeys)
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	r := &request{timeout: mc.timeout, model: mc.model, inputs: inputs, client: ctx.Context, done: make(chan struct{})}
@@ -25,16 +25,16 @@ func (m *Module) runModelCall(ctx *command.Ctx, mc *modelCall) {
 	m.replyRun(ctx, r, mc.outKeys)
 }
 
-func fetchTensors(ks command.Keyspace, keys [][]byte) ([]*tensor.Tensor, string) {
+func fetchTensors(ks command.Keyspace, keys [][]byte) ([]*tensor.Tensor, error) {
 	out := make([]*tensor.Tensor, len(keys))
 	for i, k := range keys {
-		t, errMsg := getTensor(ks, k)
-		if errMsg != "" {
-			return nil, errMsg
+		t, err := getTensor(ks, k)
+		if err != nil {
+			return nil, err
 		}
 		out[i] = t
 	}
-	return out, ""
+	return out, nil
 }
 
 // replyRun answers a finished run and stores its outputs under outKeys.
@@ -89,9 +89,9 @@ func (m *Module) runBatch(batch []*request) {
 			model.stats.record(durationUS, 0, true)
 		}
 	}
-	prepared, errMsg := m.prepare(model)
-	if errMsg != "" {
-		fail(errMsg, 0)
+	prepared, err := m.prepare(model)
+	if err != nil {
+		fail(err.Error(), 0)
 		return
 	}
 	if v, ok := prepared.(variadicModel); ok && v.VariadicInputs() {
@@ -175,9 +175,9 @@ func samplesOf(outputs []*tensor.Tensor) int64 {
 
 // runScriptCall queues a script run on the script's device and answers like a model run.
 func (m *Module) runScriptCall(ctx *command.Ctx, sc *scriptCall) {
-	inputs, errMsg := fetchTensors(ctx.Keys, sc.inKeys)
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	inputs, err := fetchTensors(ctx.Keys, sc.inKeys)
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	sc.call.Inputs = inputs

@@ -10,7 +10,7 @@ import (
 // device is not validated and arguments after the source are ignored.
 func (m *Module) scriptStore(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 8 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
 	script := &ScriptValue{Device: string(args[2])}
@@ -44,7 +44,7 @@ func (m *Module) scriptStore(ctx *command.Ctx, args [][]byte) {
 // scriptSet is the deprecated AI.SCRIPTSET key device [TAG t] SOURCE src, which SmartRedis sends.
 func (m *Module) scriptSet(ctx *command.Ctx, args [][]byte) {
 	if len(args) != 5 && len(args) != 7 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
 	script := &ScriptValue{Device: string(args[2])}
@@ -64,9 +64,9 @@ func (m *Module) scriptSet(ctx *command.Ctx, args [][]byte) {
 // key's type, and stores the script with a fresh stats entry. A uniformly indented source (Python's
 // inspect.getsource of a nested function) compiles dedented; SCRIPTGET returns it as it was sent.
 func (m *Module) storeScript(ctx *command.Ctx, key []byte, script *ScriptValue) {
-	engine, name, errMsg := m.scriptEngineNow()
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	engine, name, err := m.scriptEngineNow()
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	if engine != nil {
@@ -85,12 +85,12 @@ func (m *Module) storeScript(ctx *command.Ctx, key []byte, script *ScriptValue) 
 // anything else 8.
 func (m *Module) scriptGet(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 2 || len(args) > 4 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
-	script, errMsg := getScript(ctx.Keys, args[1])
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	script, err := getScript(ctx.Keys, args[1])
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	meta, source := false, false
@@ -124,11 +124,11 @@ func (m *Module) scriptGet(ctx *command.Ctx, args [][]byte) {
 // scriptDel is AI.SCRIPTDEL key.
 func (m *Module) scriptDel(ctx *command.Ctx, args [][]byte) {
 	if len(args) != 2 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
-	if _, errMsg := getScript(ctx.Keys, args[1]); errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	if _, err := getScript(ctx.Keys, args[1]); err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	ctx.Keys.Delete(args[1])

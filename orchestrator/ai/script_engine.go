@@ -32,24 +32,24 @@ func ValidScriptEngine(choice string) bool {
 
 // scriptEngineNow is the engine a script stored now compiles with, and its INFO name; with the
 // "torch" choice and no backend it answers the client-facing error instead.
-func (m *Module) scriptEngineNow() (ScriptEngine, string, string) {
+func (m *Module) scriptEngineNow() (ScriptEngine, string, error) {
 	torch, _ := m.backend("TORCH").(ScriptEngine)
 	switch m.opts.ScriptEngine {
 	case ScriptEngineTorch:
 		if torch == nil {
-			return nil, "", torchScriptsNeedBackend
+			return nil, "", replyError(torchScriptsNeedBackend)
 		}
-		return torch, engineTorchScript, ""
+		return torch, engineTorchScript, nil
 	case ScriptEngineStarlark:
 	default:
 		if torch != nil {
-			return torch, engineTorchScript, ""
+			return torch, engineTorchScript, nil
 		}
 	}
 	if m.opts.Scripts == nil {
-		return nil, engineNone, ""
+		return nil, engineNone, nil
 	}
-	return m.opts.Scripts, engineStarlark, ""
+	return m.opts.Scripts, engineStarlark, nil
 }
 
 // torchScriptsNeedBackend is the store error of a server started with --script-engine torch before its

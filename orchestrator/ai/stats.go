@@ -127,7 +127,7 @@ func statsOf(ks command.Keyspace, key []byte) *Stats {
 // info is AI.INFO key [RESETSTAT].
 func (m *Module) info(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 2 || len(args) > 3 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
 	s := m.stats.lookup(ctx.Keys, args[1])

@@ -11,16 +11,16 @@ import (
 // tensorSet is AI.TENSORSET key type dim... [BLOB data | VALUES v...].
 func (m *Module) tensorSet(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 4 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
 	if holdsOtherType(ctx.Keys, args[1], TensorTypeName) {
 		ctx.Reply.Error(command.WrongType)
 		return
 	}
-	t, errMsg := parseTensorSet(args)
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	t, err := parseTensorSet(args)
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	if put(ctx, args[1], TensorValue{t}) {
@@ -30,13 +30,13 @@ func (m *Module) tensorSet(ctx *command.Ctx, args [][]byte) {
 
 // parseTensorSet builds the tensor of AI.TENSORSET args (args[0] is the command, args[1] the key), with
 // RedisAI's checks in its order: type, each dimension, then the data.
-func parseTensorSet(args [][]byte) (*tensor.Tensor, string) {
+func parseTensorSet(args [][]byte) (*tensor.Tensor, error) {
 	if len(args) < 4 {
-		return nil, "wrong number of arguments for 'AI.TENSORSET' command" // sic: no ERR inside a DAG
+		return nil, wrongArityInDAG("AI.TENSORSET") // sic: no ERR inside a DAG
 	}
 	dtype, ok := tensor.ParseDType(string(args[2]))
 	if !ok {
-		return nil, tensor.ErrInvalidDType.Error()
+		return nil, tensor.ErrInvalidDType
 	}
 	shape := []int64{}
 	count := int64(1)
@@ -44,45 +44,45 @@ func parseTensorSet(args [][]byte) (*tensor.Tensor, string) {
 		switch {
 		case isWord(args[pos], "BLOB"):
 			if len(args)-1-pos != 1 {
-				return nil, errSingleBlob
+				return nil, replyError(errSingleBlob)
 			}
 			// The blob is kept without a copy: the server hands each argument over as a fresh
 			// allocation the handler owns (orchestrator's request reader guarantees it), and
 			// copying a large tensor again would halve TENSORSET's throughput.
 			t, err := tensor.New(dtype, shape, args[pos+1])
 			if err != nil {
-				return nil, err.Error()
+				return nil, err
 			}
-			return t, ""
+			return t, nil
 		case isWord(args[pos], "VALUES"):
 			if int64(len(args)-1-pos) != count {
-				return nil, tensor.ErrValueCount.Error()
+				return nil, tensor.ErrValueCount
 			}
 			t, err := tensor.ParseValues(dtype, shape, args[pos+1:])
 			if err != nil {
-				return nil, err.Error()
+				return nil, err
 			}
-			return t, ""
+			return t, nil
 		default:
 			d, ok := parseLongLong(args[pos])
 			if !ok || d <= 0 {
-				return nil, tensor.ErrInvalidShape.Error()
+				return nil, tensor.ErrInvalidShape
 			}
 			if count > tensor.MaxElements/d {
-				return nil, "ERR tensor shape is too large"
+				return nil, replyError("ERR tensor shape is too large")
 			}
 			count *= d
 			shape = append(shape, d)
 		}
 	}
 	if size := max(int64(dtype.Size()), 1); count > maxZeroTensorBytes/size {
-		return nil, "ERR tensor shape is too large"
+		return nil, replyError("ERR tensor shape is too large")
 	}
 	t, err := tensor.Zeros(dtype, shape)
 	if err != nil {
-		return nil, err.Error()
+		return nil, err
 	}
-	return t, ""
+	return t, nil
 }
 
 // maxZeroTensorBytes bounds the tensor AI.TENSORSET allocates when given neither BLOB nor VALUES, so
@@ -100,28 +100,28 @@ const (
 // tensorGet is AI.TENSORGET key [META] [BLOB|VALUES]; the key is checked before the format words.
 func (m *Module) tensorGet(ctx *command.Ctx, args [][]byte) {
 	if len(args) < 2 || len(args) > 4 {
-		ctx.Reply.Error(wrongArity(args[0]))
+		replyErr(ctx.Reply, wrongArity(args[0]))
 		return
 	}
-	t, errMsg := getTensor(ctx.Keys, args[1])
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	t, err := getTensor(ctx.Keys, args[1])
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
-	format, errMsg := parseTensorGetFormat(args)
-	if errMsg != "" {
-		ctx.Reply.Error(errMsg)
+	format, err := parseTensorGetFormat(args)
+	if err != nil {
+		replyErr(ctx.Reply, err)
 		return
 	}
 	replyTensor(ctx.Reply, t, format)
 }
 
-func parseTensorGetFormat(args [][]byte) (int, string) {
+func parseTensorGetFormat(args [][]byte) (int, error) {
 	if len(args) < 2 || len(args) > 4 {
-		return 0, "wrong number of arguments for 'AI.TENSORGET' command"
+		return 0, wrongArityInDAG("AI.TENSORGET")
 	}
 	if len(args) == 2 {
-		return fmtMeta | fmtBlob, ""
+		return fmtMeta | fmtBlob, nil
 	}
 	format := 0
 	for _, w := range args[2:] {
@@ -133,13 +133,13 @@ func parseTensorGetFormat(args [][]byte) (int, string) {
 		case isWord(w, "META"):
 			format |= fmtMeta
 		default:
-			return 0, errUnsupportedFormat
+			return 0, replyError(errUnsupportedFormat)
 		}
 	}
 	if format&fmtBlob != 0 && format&fmtValues != 0 {
-		return 0, errBlobAndValues
+		return 0, replyError(errBlobAndValues)
 	}
-	return format, ""
+	return format, nil
 }
 
 // replyTensor writes RedisAI's layouts: a bare blob or value array without META, otherwise the

@@ -97,40 +97,40 @@ func (s *ScriptValue) MemSize() int64 {
 }
 
 // getTensor looks a tensor up with RedisAI's errors: a missing key, then a key of another type.
-func getTensor(ks command.Keyspace, key []byte) (*tensor.Tensor, string) {
+func getTensor(ks command.Keyspace, key []byte) (*tensor.Tensor, error) {
 	v, ok := ks.Get(key)
 	if !ok {
-		return nil, errTensorKeyEmpty
+		return nil, replyError(errTensorKeyEmpty)
 	}
 	tv, ok := v.(TensorValue)
 	if !ok {
-		return nil, command.WrongType
+		return nil, replyError(command.WrongType)
 	}
-	return tv.Tensor, ""
+	return tv.Tensor, nil
 }
 
-func getModel(ks command.Keyspace, key []byte) (*ModelValue, string) {
+func getModel(ks command.Keyspace, key []byte) (*ModelValue, error) {
 	v, ok := ks.Get(key)
 	if !ok {
-		return nil, errModelKeyEmpty
+		return nil, replyError(errModelKeyEmpty)
 	}
 	m, ok := v.(*ModelValue)
 	if !ok {
-		return nil, command.WrongType
+		return nil, replyError(command.WrongType)
 	}
-	return m, ""
+	return m, nil
 }
 
-func getScript(ks command.Keyspace, key []byte) (*ScriptValue, string) {
+func getScript(ks command.Keyspace, key []byte) (*ScriptValue, error) {
 	v, ok := ks.Get(key)
 	if !ok {
-		return nil, errScriptKeyEmpty
+		return nil, replyError(errScriptKeyEmpty)
 	}
 	s, ok := v.(*ScriptValue)
 	if !ok {
-		return nil, command.WrongType
+		return nil, replyError(command.WrongType)
 	}
-	return s, ""
+	return s, nil
 }
 
 // holdsOtherType reports whether key exists with a type other than typeName (WRONGTYPE for a store).
