@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"bufio"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,11 +15,20 @@ import (
 // runs (kept, so the journal accumulates across invocations) and the run ids already used (so a new
 // start never writes into an earlier run's output directory). A dry run reads it too, so its plan
 // names the run ids the real run would use; in a fresh directory that is run-000 onwards.
+//
+// The earlier runs are not held in memory (a 100,000-member run is about 100 MB of JSON): history
+// keeps the manifest file it read open and the byte range of each run in it, and every rewrite copies
+// those ranges from it. The rewrite renames a new file over the old name; the open descriptor keeps
+// the old file readable for as long as this driver runs.
 type history struct {
 	once    sync.Once
-	prior   []json.RawMessage
+	file    *os.File    // the manifest as it was read, nil when there was none
+	prior   []byteRange // each earlier run's JSON within file
 	nextRun int
 }
+
+// byteRange is [off, off+n) of a file.
+type byteRange struct{ off, n int64 }
 
 // loadHistory reads the history once, at the first start.
 func (e *Experiment) loadHistory() {
@@ -25,20 +36,12 @@ func (e *Experiment) loadHistory() {
 		if e.opts.Hermetic && e.opts.DryRun {
 			return // a hermetic dry run starts from a clean experiment directory
 		}
-		if data, err := os.ReadFile(e.ManifestPath()); err == nil {
-			var doc struct {
-				Runs []json.RawMessage `json:"runs"`
-			}
-			if json.Unmarshal(data, &doc) == nil {
-				e.history.prior = doc.Runs
-			}
-			for _, raw := range doc.Runs {
-				var run struct {
-					RunID string `json:"run_id"`
-				}
-				if json.Unmarshal(raw, &run) == nil {
-					e.history.bump(run.RunID)
-				}
+		if f, err := os.Open(e.ManifestPath()); err == nil {
+			e.history.readRuns(f)
+			if len(e.history.prior) > 0 && !e.opts.DryRun {
+				e.history.file = f // copied from by every manifest rewrite
+			} else {
+				f.Close()
 			}
 		}
 		entries, _ := os.ReadDir(filepath.Join(e.telemetryDir(), e.Name))
@@ -46,6 +49,53 @@ func (e *Experiment) loadHistory() {
 			e.history.bump(ent.Name())
 		}
 	})
+}
+
+// readRuns finds each element of the manifest's "runs" array, one at a time, noting its byte range and
+// run id. A manifest that does not parse contributes the runs read before the fault.
+func (h *history) readRuns(f *os.File) {
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return
+		}
+		if key != "runs" {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return
+		}
+		for dec.More() {
+			var raw json.RawMessage
+			if dec.Decode(&raw) != nil {
+				return
+			}
+			end := dec.InputOffset()
+			h.prior = append(h.prior, byteRange{off: end - int64(len(raw)), n: int64(len(raw))})
+			var run struct {
+				RunID string `json:"run_id"`
+			}
+			if json.Unmarshal(raw, &run) == nil {
+				h.bump(run.RunID)
+			}
+		}
+		return
+	}
+}
+
+// copyRun writes earlier run i, as it was read, to w.
+func (h *history) copyRun(w io.Writer, i int) error {
+	r := h.prior[i]
+	_, err := io.Copy(w, io.NewSectionReader(h.file, r.off, r.n))
+	return err
 }
 
 // bump moves nextRun past a used id of the form run-NNN.

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -37,8 +36,6 @@ type job struct {
 	result  launchers.Result
 	ended   time.Time
 	stopped bool
-	// manifestCache is the job's encoded manifest entry once it has ended.
-	manifestCache json.RawMessage
 	// onSettle records the final result in the journal (run_log.go); resumeNote says why resume did not
 	// launch it ("skipped: unchanged since run-003", "re-attached: ..."), attachedFrom the run whose
 	// execution it follows when it was re-attached.

@@ -1,8 +1,7 @@
 package runtime
 
 import (
-	"encoding/json"
-	"github.com/ssrun/ssrun/launchers"
+	"bufio"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,8 +11,10 @@ import (
 // The manifest is the experiment's journal: .smartsim/telemetry/manifest.json in SmartSim's 0.0.4
 // layout, with ssrun's additions (each job's status, return code and job id; the expansion seed), so
 // `ssrun status` and a re-run can see what ran, where and how it ended. It is rewritten atomically
-// (temp file + rename) after every start and every status change; bursts of changes are coalesced by
-// one writer goroutine so a 1,000-member ensemble does not rewrite it 1,000 times in a row.
+// (temp file + rename, streamed one entry at a time) when start, stop, poll and Close return, and in
+// the background after status changes: coalesced by one writer goroutine and paced by the cost of the
+// previous rewrite (manifestPacing), so its total cost stays linear in members while the journal beside
+// it (run_log.go) records every launch and end as it happens.
 
 // manifestRun is one start() call. Everything in it is a snapshot taken at launch, so the writer
 // goroutine never reads entities the script may be changing.
@@ -55,15 +56,26 @@ func snapModel(m *Model) modelSnap {
 // they return, so the script never observes a stale journal.
 const journalMinInterval = 200 * time.Millisecond
 
+// manifestPacing keeps background rewrites under 1/manifestPacing of the time: after a rewrite that
+// took d, the next waits at least manifestPacing*d. A rewrite costs O(members), so rewriting at a fixed
+// rate would make a 100,000-member run quadratic; paced, the manifest's total cost stays a fixed share
+// of the run. Live status does not wait for it: every launch and end is appended to the journal at
+// once (journal.jsonl, group-committed every journalMinInterval), and `ssrun status` and the dashboard
+// read the journal over the manifest.
+const manifestPacing = 20
+
 // journal coalesces manifest rewrites: a change marks it dirty; one writer goroutine, started on
-// demand, rewrites (at most every journalMinInterval) until nothing is pending and then exits. bg
-// counts it and the job watchers, so Close can wait for both before its final write.
+// demand, rewrites (paced by manifestWait) until nothing is pending and then exits. bg counts it and
+// the job watchers, so Close can wait for both before its final write.
 type journal struct {
 	state   sync.Mutex
 	dirty   bool
 	running bool
 	mu      sync.Mutex // serialises writes
 	bg      sync.WaitGroup
+
+	lastWrite time.Duration // how long the latest rewrite took (under mu)
+	lastEnd   time.Time     // when it ended (under mu)
 }
 
 // journalChanged schedules a manifest rewrite (real runs only).
@@ -83,19 +95,53 @@ func (e *Experiment) journalChanged() {
 	j.state.Unlock()
 	go func() {
 		defer j.bg.Done()
-		for {
-			j.state.Lock()
-			if !j.dirty {
-				j.running = false
-				j.state.Unlock()
-				return
+		for j.pending() {
+			if wait := e.manifestWait(); wait > 0 {
+				e.journalSync() // the journal's group commit does not wait for the manifest
+				if !e.pause(min(wait, journalMinInterval)) {
+					break
+				}
+				continue
 			}
+			j.state.Lock()
 			j.dirty = false
 			j.state.Unlock()
 			e.writeManifestLogged()
-			time.Sleep(journalMinInterval)
+			if !e.pause(journalMinInterval) {
+				break
+			}
 		}
+		j.state.Lock()
+		j.running = false
+		j.state.Unlock()
 	}()
+}
+
+// pending reports whether a rewrite is wanted; when not, the writer goroutine ends.
+func (j *journal) pending() bool {
+	j.state.Lock()
+	defer j.state.Unlock()
+	return j.dirty
+}
+
+// pause sleeps d, or returns false at once when the experiment is closing (Close writes last).
+func (e *Experiment) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-e.closing:
+		return false
+	}
+}
+
+// manifestWait is how long the next background rewrite must wait to respect manifestPacing.
+func (e *Experiment) manifestWait() time.Duration {
+	e.journal.mu.Lock()
+	last, took := e.journal.lastEnd, e.journal.lastWrite
+	e.journal.mu.Unlock()
+	return time.Until(last.Add(max(journalMinInterval, manifestPacing*took)))
 }
 
 // flushJournal writes the manifest now, so callers returning to the script leave it current.
@@ -122,19 +168,29 @@ func (e *Experiment) runsSnapshot() []*manifestRun {
 // ManifestPath is where the manifest is written.
 func (e *Experiment) ManifestPath() string { return filepath.Join(e.telemetryDir(), "manifest.json") }
 
+// writeManifest streams the manifest to a temporary file and renames it into place. It reports how
+// long the write took, which spaces the next background rewrite (manifestPacing).
 func (e *Experiment) writeManifest() error {
 	e.journal.mu.Lock()
 	defer e.journal.mu.Unlock()
-	data, err := json.MarshalIndent(e.manifestDoc(), "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(e.ManifestPath(), append(data, '\n'))
+	began := time.Now()
+	err := writeFileAtomicFunc(e.ManifestPath(), e.streamManifest)
+	e.journal.lastEnd = time.Now()
+	e.journal.lastWrite = e.journal.lastEnd.Sub(began)
+	return err
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it over path, so readers
 // see the old or the new content, never a partial one.
 func writeFileAtomic(path string, data []byte) error {
+	return writeFileAtomicFunc(path, func(w *bufio.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeFileAtomicFunc is writeFileAtomic for content produced by write, through a buffer.
+func writeFileAtomicFunc(path string, write func(*bufio.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -142,49 +198,50 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
 	}
-	if err := tmp.Sync(); err != nil { // the rename must never publish a file whose data is not on disk
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	if err == nil {
+		err = tmp.Sync() // the rename must never publish a file whose data is not on disk
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
 	}
-	return nil
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
 
-type manifestDoc struct {
-	Schema     map[string]string `json:"schema info"`
-	Experiment map[string]any    `json:"experiment"`
-	Runs       []any             `json:"runs"`
-}
-
-func (e *Experiment) manifestDoc() manifestDoc {
+// streamManifest writes the whole manifest: SmartSim's header, the runs of earlier invocations copied
+// from the manifest they left, then this driver's runs, one entry at a time.
+func (e *Experiment) streamManifest(w *bufio.Writer) error {
 	logs := filepath.Join(e.telemetryDir(), "logs")
-	doc := manifestDoc{
-		Schema: map[string]string{"schema_name": "entity manifest", "version": "0.0.4"},
-		Experiment: map[string]any{"name": e.Name, "path": e.Path, "launcher": launcherTitle(e.LauncherName),
-			"out_file": filepath.Join(logs, "smartsim.out"), "err_file": filepath.Join(logs, "smartsim.err"),
-			"seed": e.opts.Seed},
-		Runs: []any{},
-	}
-	for _, raw := range e.history.prior {
-		doc.Runs = append(doc.Runs, raw)
+	s := newManifestStream(w)
+	s.open('{')
+	s.field("schema info", map[string]string{"schema_name": "entity manifest", "version": "0.0.4"})
+	s.field("experiment", map[string]any{"name": e.Name, "path": e.Path, "launcher": launcherTitle(e.LauncherName),
+		"out_file": filepath.Join(logs, "smartsim.out"), "err_file": filepath.Join(logs, "smartsim.err"),
+		"seed": e.opts.Seed})
+	s.key("runs")
+	s.open('[')
+	for i := range e.history.prior {
+		s.next()
+		s.raw(func(w *bufio.Writer) error { return e.history.copyRun(w, i) })
 	}
 	for _, run := range e.runsSnapshot() {
-		doc.Runs = append(doc.Runs, e.manifestRunDoc(run))
+		s.next()
+		e.streamRun(s, run)
 	}
-	return doc
+	s.close(']')
+	s.close('}')
+	s.write("\n")
+	return s.err
 }
 
 func launcherTitle(name string) string {
@@ -194,59 +251,62 @@ func launcherTitle(name string) string {
 	return string(name[0]-32) + name[1:]
 }
 
-func (e *Experiment) manifestRunDoc(run *manifestRun) map[string]any {
+// streamRun writes one start() call's manifest entry, keys sorted as MarshalIndent sorts a map's.
+func (e *Experiment) streamRun(s *manifestStream, run *manifestRun) {
 	e.runsMu.Lock()
 	jobs := append([]*job(nil), run.jobs...)
 	databases := append([]*dbJob(nil), run.databases...)
 	e.runsMu.Unlock()
-	models, ensembles, orchestrators := []any{}, []any{}, []any{}
-	for _, d := range databases {
-		orchestrators = append(orchestrators, e.addShardTelemetry(d.manifestEntry()))
-	}
-	members := map[string][]any{}
+	members := map[string][]*job{}
+	var models []*job
 	for _, j := range jobs {
 		if j.ensemble == "" {
-			models = append(models, e.manifestEntry(j))
+			models = append(models, j)
 		} else {
-			members[j.ensemble] = append(members[j.ensemble], e.manifestEntry(j))
+			members[j.ensemble] = append(members[j.ensemble], j)
 		}
 	}
+	s.open('{')
+	s.key("ensemble")
+	s.open('[')
 	for _, x := range run.ensembles {
-		ms := members[x.name]
-		if ms == nil {
-			ms = []any{}
-		}
-		ensembles = append(ensembles, map[string]any{
-			"name": x.name, "path": x.path, "perm_strategy": x.strategy, "seed": x.seed,
-			"batch_settings": batchDoc(x.batch), "models": ms,
-			"telemetry_metadata": map[string]any{
-				"status_dir": filepath.Join(e.telemetryDir(), e.Name, run.id, "ensemble", x.name),
-				"step_id":    nil, "task_id": nil, "managed": false},
-		})
+		s.next()
+		s.open('{')
+		s.field("batch_settings", batchDoc(x.batch))
+		s.key("models")
+		e.streamEntries(s, members[x.name])
+		s.field("name", x.name)
+		s.field("path", x.path)
+		s.field("perm_strategy", x.strategy)
+		s.field("seed", x.seed)
+		s.field("telemetry_metadata", map[string]any{
+			"status_dir": filepath.Join(e.telemetryDir(), e.Name, run.id, "ensemble", x.name),
+			"step_id":    nil, "task_id": nil, "managed": false})
+		s.close('}')
 	}
-	return map[string]any{"run_id": run.id, "timestamp": run.timestamp, "model": models,
-		"orchestrator": orchestrators, "ensemble": ensembles}
+	s.close(']')
+	s.key("model")
+	e.streamEntries(s, models)
+	s.key("orchestrator")
+	s.open('[')
+	for _, d := range databases {
+		s.next()
+		s.value(e.addShardTelemetry(d.manifestEntry()))
+	}
+	s.close(']')
+	s.field("run_id", run.id)
+	s.field("timestamp", run.timestamp)
+	s.close('}')
 }
 
-// manifestEntry is a job's manifest entry. Once the job has ended its entry cannot change, so it is
-// encoded once and reused by every later rewrite (a 1,000-member journal is mostly cached bytes).
-func (e *Experiment) manifestEntry(j *job) any {
-	j.mu.Lock()
-	cached := j.manifestCache
-	j.mu.Unlock()
-	if cached != nil {
-		return cached
+// streamEntries writes jobs' entries as an array, encoding one at a time.
+func (e *Experiment) streamEntries(s *manifestStream, jobs []*job) {
+	s.open('[')
+	for _, j := range jobs {
+		s.next()
+		s.value(e.manifestModel(j))
 	}
-	entry := e.manifestModel(j)
-	if st, _ := entry["telemetry_metadata"].(map[string]any)["status"].(string); launchers.Status(st).Terminal() {
-		if data, err := json.Marshal(entry); err == nil {
-			j.mu.Lock()
-			j.manifestCache = data
-			j.mu.Unlock()
-			return json.RawMessage(data)
-		}
-	}
-	return entry
+	s.close(']')
 }
 
 func (e *Experiment) manifestModel(j *job) map[string]any {
