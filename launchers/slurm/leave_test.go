@@ -13,8 +13,9 @@ import (
 )
 
 // TestCloseLeavesARunningBatchJobInTheQueue: the end of a script (Experiment.Close, then the
-// launcher's Close) leaves a running batch job to Slurm: no scancel, Close returns at once, the job is
-// still in squeue and the manifest records it Running under its id. The test scancels it afterwards.
+// launcher's Close) leaves a running batch job to Slurm: no scancel, Close returns while the job
+// runs, the job is still in squeue and the manifest records it Running under its id. The test
+// scancels it afterwards.
 func TestCloseLeavesARunningBatchJobInTheQueue(t *testing.T) {
 	requireSlurm(t)
 	t.Parallel()
@@ -39,16 +40,35 @@ func TestCloseLeavesARunningBatchJobInTheQueue(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(500 * time.Millisecond) // two polls at 200ms: the launcher has seen it running
-	began := time.Now()
-	if err := exp.Close(); err != nil {
-		t.Fatal(err)
+	// The launcher has seen it running once a poll begun after squeue said R has ended: the second
+	// poll from now has begun (get_status alone says Running from submission until the first poll).
+	for polled := l.Queries(); l.Queries() < polled+2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the launcher stopped polling job %s", id)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(began); took > 3*time.Second {
-		t.Fatalf("Close took %s with a batch job running", took)
+	// Close must return while the job still runs (it sleeps 120 s): watch the queue until it does.
+	closed := make(chan error, 1)
+	go func() {
+		err := exp.Close()
+		if err == nil {
+			err = l.Close()
+		}
+		closed <- err
+	}()
+	for done := false; !done; {
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Fatal(err)
+			}
+			done = true
+		case <-time.After(200 * time.Millisecond):
+			if !inQueue(id, "R") {
+				t.Fatalf("Close waited for job %s to leave the queue", id)
+			}
+		}
 	}
 	if l.Cancels() != 0 {
 		t.Fatalf("Close sent %d scancel calls", l.Cancels())
@@ -59,13 +79,19 @@ func TestCloseLeavesARunningBatchJobInTheQueue(t *testing.T) {
 	if st, _ := exp.GetStatus(m); st[0] != launchers.StatusRunning {
 		t.Errorf("status after Close %s, want Running", st[0])
 	}
-	recorded := false
-	for _, md := range telemetryMetadata(t, filepath.Join(exp.Path, ".smartsim", "telemetry", "manifest.json")) {
-		recorded = recorded || (md["job_id"] == id && md["status"] == "Running")
-	}
-	if !recorded {
+	if !recordedRunning(t, filepath.Join(exp.Path, ".smartsim", "telemetry", "manifest.json"), id) {
 		t.Errorf("manifest does not record job %s as Running", id)
 	}
+}
+
+// recordedRunning reports whether the manifest records job id as Running.
+func recordedRunning(t *testing.T, manifest, id string) bool {
+	for _, md := range telemetryMetadata(t, manifest) {
+		if md["job_id"] == id && md["status"] == "Running" {
+			return true
+		}
+	}
+	return false
 }
 
 // inQueue reports whether squeue lists the job in one of the given states (squeue -t syntax).

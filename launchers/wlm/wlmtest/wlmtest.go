@@ -1,5 +1,7 @@
 // Package wlmtest holds what the scheduler launchers' tests share: recording fake scheduler commands on
-// PATH, and an experiment wired to a launcher under test. It is imported by _test.go files only.
+// PATH, and an experiment wired to a launcher under test. It is imported by _test.go files only. Its
+// own TestSchedulers runs PBS and LSF, whose fake commands are in testdata/pbs and testdata/lsf,
+// through the same table of cases; Slurm's tests run against the real cluster (launchers/slurm).
 package wlmtest
 
 import (
@@ -22,12 +24,12 @@ import (
 	"github.com/ssrun/ssrun/runtime"
 )
 
-// FakeScheduler puts the recording fake commands of the calling package's testdata/fakebin first on
-// PATH and points them, through stateVar, at a fresh directory where they keep their state and the
-// calls they received; it returns that directory.
-func FakeScheduler(t *testing.T, stateVar string) string {
+// FakeScheduler puts the recording fake commands of the directory fakebin (relative to the calling
+// package) first on PATH and points them, through stateVar, at a fresh directory where they keep their
+// state and the calls they received; it returns that directory.
+func FakeScheduler(t *testing.T, fakebin, stateVar string) string {
 	t.Helper()
-	bin, err := filepath.Abs("testdata/fakebin")
+	bin, err := filepath.Abs(fakebin)
 	if err != nil {
 		t.Fatal(err)
 	}
