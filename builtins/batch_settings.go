@@ -1,6 +1,9 @@
 package builtins
 
 import (
+	"maps"
+	"slices"
+
 	"go.starlark.net/starlark"
 
 	"github.com/ssrun/ssrun/runtime"
@@ -20,14 +23,19 @@ func NewBatchSettingsValue(bs *runtime.BatchSettings) *BatchSettings { return &B
 // Settings returns the runtime settings behind the handle.
 func (b *BatchSettings) Settings() *runtime.BatchSettings { return b.bs }
 
-var batchSettingsMethods = map[string]*starlark.Builtin{
+// batchSettingsMethods are every method of batch_settings. set_partition is sbatch's name for the queue,
+// set_project bsub's for the account; the scheduler-specific setters, one per runtime.BatchArgSetters
+// name, are in batch_settings_setters.go.
+var batchSettingsMethods = methodTable(map[string]*starlark.Builtin{
 	"format_batch_args": starlark.NewBuiltin("format_batch_args", batchSettingsFormat),
 	"add_preamble":      starlark.NewBuiltin("add_preamble", batchSettingsAddPreamble),
 	"set_nodes":         starlark.NewBuiltin("set_nodes", batchSettingsSetNodes),
 	"set_walltime":      starlark.NewBuiltin("set_walltime", batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Time = s })),
 	"set_queue":         starlark.NewBuiltin("set_queue", batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Queue = s })),
 	"set_account":       starlark.NewBuiltin("set_account", batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Account = s })),
-}
+	"set_partition":     starlark.NewBuiltin("set_partition", batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Queue = s })),
+	"set_project":       starlark.NewBuiltin("set_project", batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Account = s })),
+}, setterMethods(slices.Sorted(maps.Keys(runtime.BatchArgSetters)), batchSettingsArgSetter))
 
 var batchSettingsFields = []string{"batch_args", "batch_cmd", "preamble"}
 

@@ -1,23 +1,9 @@
 package builtins
 
-import (
-	"go.starlark.net/starlark"
+import "go.starlark.net/starlark"
 
-	"github.com/ssrun/ssrun/runtime"
-)
-
-// Setters of SmartSim's batch-settings classes beyond nodes, walltime, queue and account:
-// set_partition (sbatch's name for the queue), set_project (bsub's name for the account), and the
-// batch arguments of runtime.BatchArgSetters.
-func init() {
-	batchSettingsMethods["set_partition"] = starlark.NewBuiltin("set_partition",
-		batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Queue = s }))
-	batchSettingsMethods["set_project"] = starlark.NewBuiltin("set_project",
-		batchSettingsSetString(func(bs *runtime.BatchSettings, s string) { bs.Account = s }))
-	for name := range runtime.BatchArgSetters {
-		batchSettingsMethods[name] = starlark.NewBuiltin(name, batchSettingsArgSetter)
-	}
-}
+// Setters of SmartSim's batch-settings classes beyond nodes, walltime, queue and account: the batch
+// arguments of runtime.BatchArgSetters (batchSettingsMethods lists them).
 
 // batchSettingsArgSetter takes an int, a str or a list of str (hosts).
 func batchSettingsArgSetter(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -10,12 +10,6 @@ import (
 // (tcp, kept for old scripts). Keyword arguments other than the named ones become options of the
 // database process (--key-with-dashes value), as SmartSim passes them to redis.
 
-func init() {
-	modelMethods["colocate_db_tcp"] = starlark.NewBuiltin("colocate_db_tcp", modelColocateDBTCP)
-	modelMethods["colocate_db"] = starlark.NewBuiltin("colocate_db", modelColocateDBTCP)
-	modelMethods["colocate_db_uds"] = starlark.NewBuiltin("colocate_db_uds", modelColocateDBUDS)
-}
-
 var colocateCommon = map[string]bool{"db_cpus": true, "custom_pinning": true, "debug": true, "db_identifier": true}
 
 // splitKwargs keeps the named keyword arguments and turns the others into database options.

@@ -68,14 +68,7 @@ var entityMethods = map[string]*starlark.Builtin{
 
 // withMethods returns a method table made of entityMethods plus extra.
 func withMethods(extra map[string]*starlark.Builtin) map[string]*starlark.Builtin {
-	out := make(map[string]*starlark.Builtin, len(entityMethods)+len(extra))
-	for k, v := range entityMethods {
-		out[k] = v
-	}
-	for k, v := range extra {
-		out[k] = v
-	}
-	return out
+	return methodTable(entityMethods, extra)
 }
 
 // entityAttachGeneratorFiles is attach_generator_files(to_copy=None, to_symlink=None, to_configure=None);

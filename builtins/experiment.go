@@ -18,9 +18,11 @@ var _ starlark.HasAttrs = (*Experiment)(nil)
 // NewExperiment is the predeclared Experiment constructor.
 var NewExperiment = starlark.NewBuiltin("Experiment", newExperiment)
 
-// experimentMethods is the experiment's method table. The create_* adapters are in this file, the
-// others in experiment_generate.go, experiment_run.go and experiment_report.go.
+// experimentMethods is the experiment's method table. The create_* adapters are in this file (but
+// create_database, in orchestrator.go), the others in experiment_generate.go, experiment_run.go and
+// experiment_report.go.
 var experimentMethods = map[string]*starlark.Builtin{
+	"create_database":       starlark.NewBuiltin("create_database", experimentCreateDatabase),
 	"create_run_settings":   starlark.NewBuiltin("create_run_settings", experimentCreateRunSettings),
 	"create_batch_settings": starlark.NewBuiltin("create_batch_settings", experimentCreateBatchSettings),
 	"create_model":          starlark.NewBuiltin("create_model", experimentCreateModel),

@@ -25,7 +25,12 @@ func NewModelValue(m *runtime.Model) *Model { return &Model{m: m} }
 // Entity returns the runtime model.
 func (m *Model) Entity() runtime.Entity { return m.m }
 
+// modelMethods are every method of model: entityMethods (shared with ensembles), and the colocated
+// database's, whose adapters are in colocated.go (colocate_db is colocate_db_tcp, kept for old scripts).
 var modelMethods = withMethods(map[string]*starlark.Builtin{
+	"colocate_db_tcp":       starlark.NewBuiltin("colocate_db_tcp", modelColocateDBTCP),
+	"colocate_db":           starlark.NewBuiltin("colocate_db", modelColocateDBTCP),
+	"colocate_db_uds":       starlark.NewBuiltin("colocate_db_uds", modelColocateDBUDS),
 	"disable_key_prefixing": starlark.NewBuiltin("disable_key_prefixing", modelDisableKeyPrefixing),
 	"params_to_args":        starlark.NewBuiltin("params_to_args", modelParamsToArgs),
 	"print_attached_files":  starlark.NewBuiltin("print_attached_files", modelPrintAttachedFiles),

@@ -21,10 +21,6 @@ var (
 	_ starlark.Comparable = (*Orchestrator)(nil)
 )
 
-func init() {
-	experimentMethods["create_database"] = starlark.NewBuiltin("create_database", experimentCreateDatabase)
-}
-
 // Entity returns the runtime database.
 func (x *Orchestrator) Entity() runtime.Entity { return x.o }
 

@@ -24,14 +24,18 @@ func NewRunSettingsValue(rs *runtime.RunSettings) *RunSettings { return &RunSett
 // Settings returns the runtime settings behind the handle.
 func (r *RunSettings) Settings() *runtime.RunSettings { return r.rs }
 
-var runSettingsMethods = map[string]*starlark.Builtin{
+// runSettingsMethods are every method of run_settings: make_mpmd is in run_settings_mpmd.go, and the
+// run-command setters (set_nodes, set_tasks, set_hostlist, ...), one per runtime.RunArgSetters name,
+// in run_settings_setters.go.
+var runSettingsMethods = methodTable(map[string]*starlark.Builtin{
 	"add_exe_args":              starlark.NewBuiltin("add_exe_args", runSettingsAddExeArgs),
 	"set":                       starlark.NewBuiltin("set", runSettingsSet),
 	"update_env":                starlark.NewBuiltin("update_env", runSettingsUpdateEnv),
 	"format_run_args":           starlark.NewBuiltin("format_run_args", runSettingsFormatRunArgs),
 	"format_env_vars":           starlark.NewBuiltin("format_env_vars", runSettingsFormatEnvVars),
 	"format_comma_sep_env_vars": starlark.NewBuiltin("format_comma_sep_env_vars", runSettingsFormatCommaSepEnvVars),
-}
+	"make_mpmd":                 starlark.NewBuiltin("make_mpmd", runSettingsMakeMPMD),
+}, setterMethods(runtime.RunArgSetterNames(), runSettingsSetter))
 
 // runSettingsFields are the attributes besides methods.
 var runSettingsFields = []string{"env_vars", "exe", "exe_args", "run_args", "run_command"}

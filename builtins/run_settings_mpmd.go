@@ -1,12 +1,6 @@
 package builtins
 
-import (
-	"go.starlark.net/starlark"
-)
-
-func init() {
-	runSettingsMethods["make_mpmd"] = starlark.NewBuiltin("make_mpmd", runSettingsMakeMPMD)
-}
+import "go.starlark.net/starlark"
 
 // runSettingsMakeMPMD is rs.make_mpmd(other): other (run settings of the same class) becomes a further
 // program of rs's launch.

@@ -4,18 +4,11 @@ import (
 	"strings"
 
 	"go.starlark.net/starlark"
-
-	"github.com/ssrun/ssrun/runtime"
 )
 
-// The run-command setters (set_nodes, set_tasks, set_hostlist, ...) are added to run_settings' methods
-// here: each converts its Starlark argument to the run argument's text and lets the runtime pick the
-// option for the settings' run command (runtime.RunArgSetters).
-func init() {
-	for _, name := range runtime.RunArgSetterNames() {
-		runSettingsMethods[name] = starlark.NewBuiltin(name, runSettingsSetter)
-	}
-}
+// The run-command setters (set_nodes, set_tasks, set_hostlist, ...) of run_settings' methods: each
+// converts its Starlark argument to the run argument's text and lets the runtime pick the option for
+// the settings' run command (runtime.RunArgSetters).
 
 // runSettingsSetter accepts what SmartSim's setters accept: an int (nodes, tasks, memory in MB), a str
 // (walltime, binding, task map), a str or list of str (hosts, features, het groups, joined with
