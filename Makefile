@@ -4,7 +4,7 @@ BIN     ?= ./ssrun
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch bench-resume lint clean ci onnxruntime torch-backend torch-backend-if-available fuzz fuzz-short bench-persist
+.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch bench-resume bench-generate lint clean ci onnxruntime torch-backend torch-backend-if-available fuzz fuzz-short bench-persist
 
 # ONNX Runtime for the ONNX backend: the shared library of the npm package onnxruntime-node, loaded at
 # run time (dlopen). The 113 MB tarball is cached in ONNXRUNTIME_CACHE; only the library is extracted.
@@ -62,6 +62,10 @@ bench-ensemble: build
 ## bench-smoke: the database benchmark on tiny sizes, once (what `make test` checks through bench/db's test)
 bench-smoke:
 	$(GO) test -count=1 -run TestSmoke ./bench/db/
+
+## bench-generate: MEMBERS (1000) members with a 1 KiB tagged and a SIZE_MIB (10) MiB copied file, against cp
+bench-generate: build
+	bash bench/generate/run.sh
 
 ## bench-resume: deciding a resume of 10,000 completed members, beside a dry run of the same ensemble
 bench-resume: build

@@ -3,8 +3,8 @@ package runtime
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,15 +36,14 @@ func (e *Experiment) Generate(entities []Entity, o GenerateOptions) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	g := &generator{exp: e, fs: e.opts.FS, opts: o, hashes: map[string]string{}}
+	g := &generator{exp: e, fs: e.opts.FS, opts: o}
 	return g.run(entities)
 }
 
 type generator struct {
-	exp    *Experiment
-	fs     FS
-	opts   GenerateOptions
-	hashes map[string]string // source file → sha256, computed once per generate call
+	exp  *Experiment
+	fs   FS
+	opts GenerateOptions
 }
 
 func (g *generator) run(entities []Entity) error {
@@ -334,21 +333,17 @@ func (g *generator) addCopy(tree *memberTree, rel, path string, info fs.FileInfo
 	return tree.add(rel, &treeNode{op: FileOp{Op: "copy", Source: path, SHA256: sum, Mode: modeString(info.Mode())}, perm: info.Mode().Perm()})
 }
 
+// fileHash is a copied file's content digest for the plan, from the experiment's digest cache: a
+// source copied into 1,000 members is read once per driver run, for the plan and the member
+// identities alike (member_hash.go).
 func (g *generator) fileHash(path string) (string, error) {
-	if h, ok := g.hashes[path]; ok {
-		return h, nil
-	}
-	f, err := os.Open(path)
+	sum, err := g.exp.digests.content(path)
 	if err != nil {
-		return "", Errorf(FileNotFoundError, "File or Directory %s not found", path)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Op == "open" {
+			return "", Errorf(FileNotFoundError, "File or Directory %s not found", path)
+		}
 		return "", err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	g.hashes[path] = sum
 	return sum, nil
 }
 

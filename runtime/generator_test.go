@@ -302,3 +302,38 @@ func TestGenerateExperimentPathChecks(t *testing.T) {
 	m2, _ := exp2.CreateModel(ModelArgs{Name: "m", RunSettings: mustRS(t, exp2, "true")})
 	wantErr(t, exp2.Generate([]Entity{m2}, GenerateOptions{}), FileExistsError, "exists and is not a directory")
 }
+
+// A file copied into every member is read once per driver run: for the plan's content digest of each
+// copy and for every member's identity (resume) alike.
+func TestGenerateReadsACopiedFileOnce(t *testing.T) {
+	exp, _ := newExp(t, "")
+	data := filepath.Join(exp.Cwd(), "data.bin")
+	writeFile(t, data, strings.Repeat("d", 100_000))
+	writeFile(t, filepath.Join(exp.Cwd(), "in.txt"), "x = ;x;\n")
+	opens := 0
+	defer func(open func(string) (*os.File, error)) { openForDigest = open }(openForDigest)
+	openForDigest = func(path string) (*os.File, error) {
+		if path == data {
+			opens++
+		}
+		return os.Open(path)
+	}
+	ens, _ := exp.CreateEnsemble(EnsembleArgs{Name: "ens", RunSettings: mustRS(t, exp, "true"), Params: []ParamSpec{{"x", ints("1", "2", "3")}}})
+	ens.AttachGeneratorFiles([]string{"data.bin"}, nil, []string{"in.txt"})
+	if err := exp.Generate([]Entity{ens}, GenerateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hashes := map[string]bool{}
+	for _, m := range ens.members {
+		hashes[exp.identity(m).Hash] = true
+		if got := readFile(t, filepath.Join(m.Path, "data.bin")); len(got) != 100_000 {
+			t.Fatalf("%s: copy of %d bytes", m.Name, len(got))
+		}
+	}
+	if len(hashes) != 3 {
+		t.Fatalf("%d distinct member hashes for 3 members", len(hashes))
+	}
+	if opens != 1 {
+		t.Fatalf("data.bin opened %d times for 3 copies and 3 identities, want once", opens)
+	}
+}

@@ -43,11 +43,14 @@ type memberIdentity struct {
 }
 
 // digestCache digests each input file once per driver run: 10,000 members copying one input hash it
-// once. Files do not change under a running driver in any way resume could use.
+// once. Files do not change under a running driver in any way resume could use. Generation records
+// the same content digests in the plan (generator.go), so a copied file is read once per run for
+// both.
 type digestCache struct {
-	mu    sync.Mutex
-	files map[string]string
-	exes  map[string]string // exe → its portable form (pathExe searches PATH)
+	mu       sync.Mutex
+	files    map[string]string
+	contents map[string]string // regular file → sha256 of its content, hex
+	exes     map[string]string // exe → its portable form (pathExe searches PATH)
 }
 
 func (c *digestCache) exe(e *Experiment, exe string) string {
@@ -74,7 +77,7 @@ func (c *digestCache) file(path string) string {
 	if ok {
 		return d
 	}
-	d = digestPath(path)
+	d = c.digestPath(path)
 	c.mu.Lock()
 	if c.files == nil {
 		c.files = map[string]string{}
@@ -86,7 +89,7 @@ func (c *digestCache) file(path string) string {
 
 // digestPath digests a file's content, a directory's tree (relative names, kinds and contents), or a
 // symlink's target; a missing path digests as "missing" (generation reports it, not the hash).
-func digestPath(path string) string {
+func (c *digestCache) digestPath(path string) string {
 	info, err := os.Lstat(path)
 	if err != nil {
 		return "missing"
@@ -97,7 +100,7 @@ func digestPath(path string) string {
 		target, _ := os.Readlink(path)
 		fmt.Fprintf(h, "symlink %s\n", target)
 		if st, err := os.Stat(path); err == nil && !st.IsDir() {
-			fmt.Fprintf(h, "content %s\n", digestFile(path))
+			fmt.Fprintf(h, "content %s\n", c.digestFile(path))
 		}
 	case info.IsDir():
 		_ = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
@@ -117,27 +120,53 @@ func digestPath(path string) string {
 				if fi != nil {
 					mode = fi.Mode().Perm()
 				}
-				fmt.Fprintf(h, "f %s %04o %s\n", rel, mode, digestFile(p))
+				fmt.Fprintf(h, "f %s %04o %s\n", rel, mode, c.digestFile(p))
 			}
 			return nil
 		})
 	default:
-		fmt.Fprintf(h, "f %04o %s\n", info.Mode().Perm(), digestFile(path))
+		fmt.Fprintf(h, "f %04o %s\n", info.Mode().Perm(), c.digestFile(path))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func digestFile(path string) string {
-	f, err := os.Open(path)
+// digestFile is the content digest of a file, or "unreadable".
+func (c *digestCache) digestFile(path string) string {
+	sum, err := c.content(path)
 	if err != nil {
 		return "unreadable"
+	}
+	return sum
+}
+
+// openForDigest opens the files content digests read (tests count the reads through it).
+var openForDigest = os.Open
+
+// content is the sha256 of the file at path (following symlinks), hex, read once per driver run.
+func (c *digestCache) content(path string) (string, error) {
+	c.mu.Lock()
+	sum, ok := c.contents[path]
+	c.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	f, err := openForDigest(path)
+	if err != nil {
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "unreadable"
+		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum = hex.EncodeToString(h.Sum(nil))
+	c.mu.Lock()
+	if c.contents == nil {
+		c.contents = map[string]string{}
+	}
+	c.contents[path] = sum
+	c.mu.Unlock()
+	return sum, nil
 }
 
 // shortDigest digests the strings of one part.
