@@ -41,9 +41,33 @@ func (e *Experiment) Generate(entities []Entity, o GenerateOptions) error {
 }
 
 type generator struct {
-	exp  *Experiment
-	fs   FS
-	opts GenerateOptions
+	exp     *Experiment
+	fs      FS
+	opts    GenerateOptions
+	sources map[string][]byte // configured source files, read once per generate call (see source)
+}
+
+// maxCachedSource bounds the configured files kept in memory between members: a tagged input is
+// read once for 1,000 members, while a configured file of hundreds of MiB is read per member rather
+// than held.
+const maxCachedSource = 1 << 20
+
+// source returns a configured file's content, read once per generate call when it is small.
+func (g *generator) source(path string) ([]byte, error) {
+	if b, ok := g.sources[path]; ok {
+		return b, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) <= maxCachedSource {
+		if g.sources == nil {
+			g.sources = map[string][]byte{}
+		}
+		g.sources[path] = b
+	}
+	return b, nil
 }
 
 func (g *generator) run(entities []Entity) error {
@@ -232,7 +256,7 @@ func (g *generator) planTree(m *Model, dst string) (*memberTree, []byte, error) 
 			if d.IsDir() {
 				return tree.add(rel, &treeNode{op: FileOp{Op: "mkdir"}})
 			}
-			content, err := os.ReadFile(path)
+			content, err := g.source(path)
 			if err != nil {
 				return Errorf(ParameterWriterError, "Failed to read configuration file to write at %s", path)
 			}
