@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -52,22 +53,22 @@ type BatchSettings struct {
 
 // Job is one model, ensemble member or database shard entry of a run.
 type Job struct {
-	Name          string            `json:"name"`
-	Path          string            `json:"path"`
-	ExeArgs       []string          `json:"exe_args"`
-	RunSettings   RunSettings       `json:"run_settings"`
-	BatchSettings BatchSettings     `json:"batch_settings"`
-	Params        map[string]string `json:"params"`
-	Files         map[string][]string
-	OutFile       string `json:"out_file"`
-	ErrFile       string `json:"err_file"`
+	Name          string              `json:"name"`
+	Path          string              `json:"path"`
+	ExeArgs       []string            `json:"exe_args"`
+	RunSettings   RunSettings         `json:"run_settings"`
+	BatchSettings BatchSettings       `json:"batch_settings"`
+	Params        map[string]string   `json:"params"`
+	Files         map[string][]string `json:"files"` // absent or null: none
+	OutFile       string              `json:"out_file"`
+	ErrFile       string              `json:"err_file"`
 	// Database shards only.
-	Hostname        string `json:"hostname"`
-	Port            int    `json:"port"`
-	MemoryFile      string `json:"memory_file"`
-	ClientFile      string `json:"client_file"`
-	ClientCountFile string `json:"client_count_file"`
-	Telemetry       Telemetry
+	Hostname        string    `json:"hostname"`
+	Port            int       `json:"port"`
+	MemoryFile      string    `json:"memory_file"`
+	ClientFile      string    `json:"client_file"`
+	ClientCountFile string    `json:"client_count_file"`
+	Telemetry       Telemetry `json:"telemetry_metadata"`
 }
 
 // RunSettings is a job's run_settings as the manifest records them.
@@ -94,22 +95,6 @@ type Telemetry struct {
 // ID is the job id as text (the manifest may hold a string, a number or null).
 func (t Telemetry) ID() string { return jobIDString(t.JobID) }
 
-// UnmarshalJSON reads a job, accepting a files section that is absent or null.
-func (j *Job) UnmarshalJSON(data []byte) error {
-	type plain Job
-	var aux struct {
-		plain
-		Files     map[string][]string `json:"files"`
-		Telemetry Telemetry           `json:"telemetry_metadata"`
-	}
-	if err := json.Unmarshal(data, &aux); err != nil {
-		return err
-	}
-	*j = Job(aux.plain)
-	j.Files, j.Telemetry = aux.Files, aux.Telemetry
-	return nil
-}
-
 // ReadManifest reads and decodes the manifest at path. Errors name the path; a missing manifest says
 // what was expected there.
 func ReadManifest(path string) (*Manifest, error) {
@@ -121,10 +106,77 @@ func ReadManifest(path string) (*Manifest, error) {
 		return nil, err
 	}
 	var m Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := decodeManifest(json.NewDecoder(bytes.NewReader(data)), &m); err != nil {
 		return nil, fmt.Errorf("reading manifest %s: %v", path, err)
 	}
 	return &m, nil
+}
+
+// decodeManifest reads a manifest from the token stream, each run's sections decoded in place: the
+// bytes are scanned twice (find a value's end, decode it), where json.Unmarshal with a run's own
+// UnmarshalJSON scanned them four times. At 100,000 members that is what `ssrun status` and each
+// refresh of the dashboard spend most of their time on.
+func decodeManifest(dec *json.Decoder, m *Manifest) error {
+	if err := expectDelim(dec, '{', "a manifest is not a JSON object"); err != nil {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case "experiment":
+			if err := dec.Decode(&m.Experiment); err != nil {
+				return fmt.Errorf("experiment: %v", err)
+			}
+		case "runs":
+			if err := decodeRuns(dec, m); err != nil {
+				return err
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+		}
+	}
+	if err := expectDelim(dec, '}', "a manifest is not a JSON object"); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("data after the manifest's closing brace")
+	}
+	return nil
+}
+
+func decodeRuns(dec *json.Decoder, m *Manifest) error {
+	tok, err := dec.Token()
+	if err != nil || tok == nil { // "runs": null
+		return err
+	}
+	if tok != json.Delim('[') {
+		return fmt.Errorf("runs: not a list")
+	}
+	for dec.More() {
+		var r Run
+		if err := decodeRun(dec, &r); err != nil {
+			return err
+		}
+		m.Runs = append(m.Runs, r)
+	}
+	_, err = dec.Token() // ']'
+	return err
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim, msg string) error {
+	if tok, err := dec.Token(); err != nil || tok != d {
+		if err != nil {
+			return err
+		}
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // groupEntry is an ensemble (members under "models") or a database (shards under "shards").
@@ -136,53 +188,61 @@ type groupEntry struct {
 	Shards        []Job         `json:"shards"`
 }
 
-// UnmarshalJSON reads a run's keys in file order; the entity sections are decoded after run_id is
-// known, since a writer may put run_id after them.
+// UnmarshalJSON reads a run's keys in file order, decoding each entity section straight from the
+// stream (a 100,000-member manifest is scanned once more here, not three times). An error names the
+// run, whose run_id a writer may put after its sections.
 func (r *Run) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return fmt.Errorf("a run is not a JSON object")
+	return decodeRun(json.NewDecoder(bytes.NewReader(data)), r)
+}
+
+func decodeRun(dec *json.Decoder, r *Run) error {
+	if err := expectDelim(dec, '{', "a run is not a JSON object"); err != nil {
+		return err
 	}
-	type section struct {
-		key string
-		raw json.RawMessage
-	}
-	var sections []section
+	var sectionErr error
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return err
 		}
 		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return err
-		}
 		switch key {
 		case "run_id":
-			if err := json.Unmarshal(raw, &r.ID); err != nil {
+			if err := dec.Decode(&r.ID); err != nil {
 				return fmt.Errorf("run_id: %v", err)
 			}
-		case "timestamp":
-			_ = json.Unmarshal(raw, &r.Timestamp) // informative only
 		case "model", "ensemble", "orchestrator":
-			sections = append(sections, section{key, raw})
+			entities, err := decodeSection(key, dec)
+			if err != nil {
+				if sectionErr == nil {
+					sectionErr = fmt.Errorf("%s: %v", key, err)
+				}
+				continue
+			}
+			r.Entities = append(r.Entities, entities...)
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+			if key == "timestamp" {
+				_ = json.Unmarshal(skip, &r.Timestamp) // informative only
+			}
 		}
 	}
-	for _, s := range sections {
-		entities, err := decodeSection(s.key, s.raw)
-		if err != nil {
-			return fmt.Errorf("run %s, %s: %v", r.ID, s.key, err)
-		}
-		r.Entities = append(r.Entities, entities...)
+	if _, err := dec.Token(); err != nil { // '}'
+		return err
+	}
+	if sectionErr != nil {
+		return fmt.Errorf("run %s, %v", r.ID, sectionErr)
 	}
 	return nil
 }
 
-func decodeSection(key string, raw json.RawMessage) ([]Entity, error) {
+func decodeSection(key string, dec *json.Decoder) ([]Entity, error) {
 	if key == "model" {
 		var models []Job
-		if err := json.Unmarshal(raw, &models); err != nil {
+		if err := dec.Decode(&models); err != nil {
 			return nil, err
 		}
 		entities := make([]Entity, 0, len(models))
@@ -192,7 +252,7 @@ func decodeSection(key string, raw json.RawMessage) ([]Entity, error) {
 		return entities, nil
 	}
 	var groups []groupEntry
-	if err := json.Unmarshal(raw, &groups); err != nil {
+	if err := dec.Decode(&groups); err != nil {
 		return nil, err
 	}
 	entities := make([]Entity, 0, len(groups))
