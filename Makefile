@@ -59,6 +59,12 @@ bench-db: build
 bench-ensemble: build
 	bash bench/ensemble/run.sh
 
+## bench-dashboard: the dashboard's first paint and updates in Chromium and `ssrun status`, at MEMBERS
+## (default 1000,10000,100000), against the one-page dashboard built from BASE in the same run
+.PHONY: bench-dashboard
+bench-dashboard: build
+	bash bench/dashboard/run.sh
+
 ## bench-smoke: the database benchmark on tiny sizes, once (what `make test` checks through bench/db's test)
 bench-smoke:
 	$(GO) test -count=1 -run TestSmoke ./bench/db/
