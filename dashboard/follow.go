@@ -157,7 +157,7 @@ func diff(old, cur *Experiment) (*patchMsg, bool) {
 	if errText(old.Err) != errText(cur.Err) || len(old.Runs) != len(cur.Runs) {
 		return nil, true
 	}
-	p := &patchMsg{Exp: cur.Index}
+	p := &patchMsg{Exp: cur.Index, Rows: []rowPatch{}}
 	now := time.Now()
 	for r := range cur.Runs {
 		a, b := old.Runs[r].Jobs, cur.Runs[r].Jobs

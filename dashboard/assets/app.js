@@ -96,6 +96,11 @@
   const tableBusy = new Map(); // box id -> {again: query or null}
   async function loadTable(box, q) {
     const id = box.id;
+    // The box says what the reader asked for last, before the rows come: a patch arriving meanwhile
+    // fetches that, not the page being replaced.
+    box.dataset.status = q.get("status") || "";
+    box.dataset.q = q.get("q") || "";
+    box.dataset.page = q.get("page") || "0";
     const busy = tableBusy.get(id);
     if (busy) { busy.again = q; return; }
     tableBusy.set(id, { again: null });
@@ -106,12 +111,17 @@
         const tpl = document.createElement("template");
         tpl.innerHTML = html;
         const active = document.activeElement && cur.contains(document.activeElement) ? document.activeElement.name : null;
+        const typed = active === "q" ? document.activeElement.value : null;
         const caret = active === "q" ? document.activeElement.selectionStart : null;
         cur.replaceWith(tpl.content.firstElementChild);
         markSelected();
         if (active) { // keep typing in the search box while the rows come in
           const el = document.getElementById(id).querySelector('[name="' + active + '"]');
-          if (el) { el.focus(); if (caret !== null) el.setSelectionRange(caret, caret); }
+          if (el) {
+            if (typed !== null) el.value = typed; // what was typed since the request stays
+            el.focus();
+            if (caret !== null) el.setSelectionRange(caret, caret);
+          }
         }
       }
     } catch (e) { setLive(false, "table: " + e.message); }
@@ -122,7 +132,7 @@
 
   function applyPatch(p) {
     let focused = false;
-    for (const row of p.rows) {
+    for (const row of p.rows || []) {
       const tr = document.getElementById(row.id);
       if (!tr) continue;
       const badge = tr.querySelector(".st .badge");
@@ -198,8 +208,11 @@
   document.addEventListener("input", (ev) => {
     if (!ev.target.matches('.jobs-box form.filter input[name="q"]')) return;
     clearTimeout(searchTimer);
-    const form = ev.target.form;
-    searchTimer = setTimeout(() => filterFrom(form), 200);
+    const box = ev.target.closest(".jobs-box").id;
+    searchTimer = setTimeout(() => { // the form may have been replaced since: use the current one
+      const b = document.getElementById(box);
+      if (b) filterFrom(b.querySelector("form.filter"));
+    }, 200);
   });
 
   const events = new EventSource("/events?since=" + document.body.dataset.version);
