@@ -87,7 +87,7 @@ func assertMatches(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	}
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("%s: invalid regular expression %q: %v", b.Name(), pattern, err)
+		return nil, fmt.Errorf("%s: invalid regular expression %q: %w", b.Name(), pattern, err)
 	}
 	return starlark.Bool(re.MatchString(text)), nil
 }

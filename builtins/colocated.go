@@ -22,7 +22,7 @@ func splitKwargs(kwargs []starlark.Tuple, named map[string]bool) (known []starla
 		}
 		a, err := argOf(k, kv[1])
 		if err != nil {
-			return nil, nil, typeErrorf("%s: %v", k, err)
+			return nil, nil, typeErrorf("%s: %w", k, err)
 		}
 		extra = append(extra, a)
 	}

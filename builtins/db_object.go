@@ -138,7 +138,7 @@ func (env *Env) functionSource(f *starlark.Function) (string, error) {
 	}
 	src, err := env.Source(pos.Filename())
 	if err != nil {
-		return "", fmt.Errorf("source of function %s: %v", f.Name(), err)
+		return "", fmt.Errorf("source of function %s: %w", f.Name(), err)
 	}
 	file, err := env.fileOptions().Parse(pos.Filename(), src, 0)
 	if err != nil {

@@ -62,7 +62,7 @@ func optionalInt(what string, v starlark.Value) (int, error) {
 	}
 	var n int
 	if err := starlark.AsInt(v, &n); err != nil {
-		return 0, typeErrorf("%s: %v", what, err)
+		return 0, typeErrorf("%s: %w", what, err)
 	}
 	return n, nil
 }
@@ -76,7 +76,7 @@ func optionalSeed(v starlark.Value) (*uint64, error) {
 		return nil, typeErrorf("seed must be of type int, not %s", v.Type())
 	}
 	if err := starlark.AsInt(v, &n); err != nil {
-		return nil, typeErrorf("seed: %v", err)
+		return nil, typeErrorf("seed: %w", err)
 	}
 	return &n, nil
 }

@@ -88,7 +88,7 @@ func argsOf(what string, v starlark.Value) ([]runtime.Arg, error) {
 		}
 		arg, err := argOf(string(k), item[1])
 		if err != nil {
-			return nil, typeErrorf("%s[%q]: %v", what, string(k), err)
+			return nil, typeErrorf("%s[%q]: %w", what, string(k), err)
 		}
 		out = append(out, arg)
 	}

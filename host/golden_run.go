@@ -78,7 +78,7 @@ func RunTest(ctx context.Context, opts Options, call string) (ScriptRun, error) 
 	run.Attached = attachedFiles(env, root)
 	switch {
 	case ctx.Err() != nil:
-		return run, fmt.Errorf("%w (%v)", ErrInterrupted, context.Cause(ctx))
+		return run, fmt.Errorf("%w (%w)", ErrInterrupted, context.Cause(ctx))
 	case scriptErr != nil:
 		return run, scriptErr
 	case closeErr != nil:

@@ -44,7 +44,7 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 		ml := memberLaunch{s: s, step: m.Name + "-" + run.id, dir: filepath.Join(statusDir, m.Name)}
 		ml.out, ml.errOut = filepath.Join(ml.dir, m.Name+".out"), filepath.Join(ml.dir, m.Name+".err")
 		if err := e.opts.FS.MkdirAll(ml.dir); err != nil {
-			return nil, Errorf(SmartSimError, "Could not create directory %s: %v", ml.dir, err)
+			return nil, Errorf(SmartSimError, "Could not create directory %s: %w", ml.dir, err)
 		}
 		_, delta := e.jobEnv(m)
 		argv, err := e.stepCommand(m, ml.step, ml.out, ml.errOut, delta, true)
@@ -59,16 +59,16 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 	exitFile := filepath.Join(statusDir, owner+".exitcodes")
 	script := batchScript(bs, stepName, bj.Stdout, bj.Stderr, exitFile, lines)
 	if err := e.opts.FS.WriteFile(bj.Script, []byte(script), 0o755); err != nil {
-		return nil, Errorf(SmartSimError, "Could not write batch script %s: %v", bj.Script, err)
+		return nil, Errorf(SmartSimError, "Could not write batch script %s: %w", bj.Script, err)
 	}
 	if err := e.opts.FS.WriteFile(exitFile, nil, 0o644); err != nil { // created here: see batch_member.go
-		return nil, Errorf(SmartSimError, "Could not create %s: %v", exitFile, err)
+		return nil, Errorf(SmartSimError, "Could not create %s: %w", exitFile, err)
 	}
 	submit := batchSubmitArgv(bs.Kind, bj.Script)
 	h, err := e.submitBatch(ctx, bj, submit)
 	if err != nil {
 		e.opts.Log.Error("batch submission failed", "step", stepName, "error", err)
-		return nil, Errorf(SmartSimError, "Batch job %s failed to launch: %v", stepName, err)
+		return nil, Errorf(SmartSimError, "Batch job %s failed to launch: %w", stepName, err)
 	}
 	e.plan.recordLaunch(PlanLaunch{Name: stepName, Entity: owner, Type: "Batch", Run: run.id, Argv: submit,
 		Cwd: bj.Dir, Stdout: bj.Stdout, Stderr: bj.Stderr, Script: script})

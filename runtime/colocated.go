@@ -250,10 +250,10 @@ func (e *Experiment) colocatedObjectArgs(m *Model, statusDir string) ([]string, 
 		if sc.Script != "" {
 			file = colocatedScriptFile(statusDir, i, sc.Name)
 			if err := e.opts.FS.MkdirAll(statusDir); err != nil {
-				return nil, Errorf(SmartSimError, "Could not create directory %s: %v", statusDir, err)
+				return nil, Errorf(SmartSimError, "Could not create directory %s: %w", statusDir, err)
 			}
 			if err := e.opts.FS.WriteFile(file, []byte(sc.Script), 0o644); err != nil {
-				return nil, Errorf(SmartSimError, "Could not write the source of script %s of %s to %s: %v", sc.Name, m.Name, file, err)
+				return nil, Errorf(SmartSimError, "Could not write the source of script %s of %s to %s: %w", sc.Name, m.Name, file, err)
 			}
 		}
 		argv = append(argv, "--script", ColocatedScriptSpec(sc, file))
@@ -266,7 +266,7 @@ func (e *Experiment) colocatedObjectArgs(m *Model, statusDir string) ([]string, 
 func (e *Experiment) recordColocatedObject(dbName string, obj dbObject) error {
 	blob, err := obj.content()
 	if err != nil {
-		return Errorf(FileNotFoundError, "Could not read %s %s: %v", obj.kind(), obj.name(), err)
+		return Errorf(FileNotFoundError, "Could not read %s %s: %w", obj.kind(), obj.name(), err)
 	}
 	sum := sha256.Sum256(blob)
 	e.plan.recordDBObject(PlanDBObject{Database: dbName, Entity: obj.entity, Kind: obj.kind(), Name: obj.name(),

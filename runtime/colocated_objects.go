@@ -83,7 +83,7 @@ func specFields(spec string, allowed map[string]bool) ([][2]string, error) {
 	r.FieldsPerRecord = -1
 	rec, err := r.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a comma-separated list of key=value: %v", spec, err)
+		return nil, fmt.Errorf("%q is not a comma-separated list of key=value: %w", spec, err)
 	}
 	if _, err := r.Read(); err == nil {
 		return nil, fmt.Errorf("%q holds more than one line", spec)
@@ -227,10 +227,10 @@ func StoreColocatedObjects(ctx context.Context, c *client.Client, models []*MLMo
 	for _, obj := range colocatedObjects(models, scripts) {
 		blob, err := obj.content()
 		if err != nil {
-			return fmt.Errorf("could not read %s %s: %v", obj.kind(), obj.name(), err)
+			return fmt.Errorf("could not read %s %s: %w", obj.kind(), obj.name(), err)
 		}
 		if err := storeObject(ctx, c, obj, blob); err != nil {
-			return fmt.Errorf("could not store %s %s: %v", obj.kind(), obj.name(), err)
+			return fmt.Errorf("could not store %s %s: %w", obj.kind(), obj.name(), err)
 		}
 	}
 	return nil

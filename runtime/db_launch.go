@@ -95,7 +95,7 @@ func (e *Experiment) engineExe(engine string) (string, error) {
 		}
 		p, err := e.opts.LookPath("redis-server")
 		if err != nil {
-			return "", Errorf("SSConfigError", "engine=\"redis\" needs redis-server on PATH: %v", err)
+			return "", Errorf(SSConfigError, "engine=\"redis\" needs redis-server on PATH: %w", err)
 		}
 		return p, nil
 	}
@@ -110,7 +110,7 @@ func (e *Experiment) engineExe(engine string) (string, error) {
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return "", Errorf(SmartSimError, "Cannot find the ssrun executable to start database shards: %v", err)
+		return "", Errorf(SmartSimError, "Cannot find the ssrun executable to start database shards: %w", err)
 	}
 	return exe, nil
 }
@@ -165,7 +165,7 @@ func (e *Experiment) startDatabase(ctx context.Context, run *manifestRun, o *Orc
 		return err
 	}
 	if err := e.opts.FS.MkdirAll(o.Path); err != nil {
-		return Errorf(SmartSimError, "Could not create directory %s: %v", o.Path, err)
+		return Errorf(SmartSimError, "Could not create directory %s: %w", o.Path, err)
 	}
 	if o.onScheduler() {
 		return e.startSchedulerDatabase(ctx, run, o, exe)
@@ -187,7 +187,7 @@ func (e *Experiment) startDatabase(ctx context.Context, run *manifestRun, o *Orc
 	}
 	if err := waitShards(ctx, shards, o.Engine == EngineSsrun); err != nil {
 		stopShards(shards)
-		return Errorf(SmartSimError, "Database %s failed to start: %v", o.Name, err)
+		return Errorf(SmartSimError, "Database %s failed to start: %w", o.Name, err)
 	}
 	if o.clustered() {
 		if err := e.formCluster(ctx, o, shards); err != nil {
@@ -223,11 +223,11 @@ func (e *Experiment) registerDatabase(run *manifestRun, o *Orchestrator, plans [
 // launchShard launches one database process and records it in the plan.
 func (e *Experiment) launchShard(ctx context.Context, run *manifestRun, lj launchers.Job, entity string) (*dbShard, error) {
 	if err := e.opts.FS.MkdirAll(filepath.Dir(lj.Stdout)); err != nil {
-		return nil, Errorf(SmartSimError, "Could not create directory %s: %v", filepath.Dir(lj.Stdout), err)
+		return nil, Errorf(SmartSimError, "Could not create directory %s: %w", filepath.Dir(lj.Stdout), err)
 	}
 	h, err := e.opts.Launcher.Launch(ctx, lj)
 	if err != nil {
-		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %v", lj.Name, err)
+		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %w", lj.Name, err)
 	}
 	e.plan.recordLaunch(PlanLaunch{Name: lj.Name, Entity: entity, Type: "DBNode", Run: run.id,
 		Argv: lj.Argv, EnvDelta: lj.EnvDelta, Cwd: lj.Dir, Stdout: lj.Stdout, Stderr: lj.Stderr})
@@ -288,7 +288,7 @@ func (e *Experiment) formCluster(ctx context.Context, o *Orchestrator, shards []
 	}
 	cli, err := e.opts.LookPath("redis-cli")
 	if err != nil {
-		return Errorf("SSConfigError", "forming a redis-server cluster needs redis-cli on PATH: %v", err)
+		return Errorf(SSConfigError, "forming a redis-server cluster needs redis-cli on PATH: %w", err)
 	}
 	argv := []string{"--cluster", "create"}
 	for _, s := range shards {
@@ -296,7 +296,7 @@ func (e *Experiment) formCluster(ctx context.Context, o *Orchestrator, shards []
 	}
 	argv = append(argv, "--cluster-replicas", "0", "--cluster-yes")
 	if out, err := exec.CommandContext(ctx, cli, argv...).CombinedOutput(); err != nil {
-		return Errorf(SmartSimError, "Database %s: redis-cli --cluster create failed: %v\n%s", o.Name, err, out)
+		return Errorf(SmartSimError, "Database %s: redis-cli --cluster create failed: %w\n%s", o.Name, err, out)
 	}
 	deadline := time.Now().Add(dbStartTimeout)
 	tick := time.NewTicker(100 * time.Millisecond)

@@ -134,14 +134,14 @@ func (e *Experiment) storeObjects(ctx context.Context, dbName string, addrs []st
 		var err error
 		c, err = client.New(client.Options{Addrs: addrs, Cluster: cluster})
 		if err != nil {
-			return Errorf(SmartSimError, "Could not connect to database %s to store ML objects: %v", dbName, err)
+			return Errorf(SmartSimError, "Could not connect to database %s to store ML objects: %w", dbName, err)
 		}
 		defer c.Close()
 	}
 	for _, obj := range objs {
 		blob, err := obj.content()
 		if err != nil {
-			return Errorf(FileNotFoundError, "Could not read %s %s: %v", obj.kind(), obj.name(), err)
+			return Errorf(FileNotFoundError, "Could not read %s %s: %w", obj.kind(), obj.name(), err)
 		}
 		sum := sha256.Sum256(blob)
 		e.plan.recordDBObject(PlanDBObject{Database: dbName, Entity: obj.entity, Kind: obj.kind(), Name: obj.name(),
@@ -150,7 +150,7 @@ func (e *Experiment) storeObjects(ctx context.Context, dbName string, addrs []st
 			continue
 		}
 		if err := storeObject(ctx, c, obj, blob); err != nil {
-			return Errorf(SmartSimError, "Could not store %s %s of %s in database %s: %v", obj.kind(), obj.name(), obj.entity, dbName, err)
+			return Errorf(SmartSimError, "Could not store %s %s of %s in database %s: %w", obj.kind(), obj.name(), obj.entity, dbName, err)
 		}
 		e.opts.Log.Debug(fmt.Sprintf("stored %s %s in database %s", obj.kind(), obj.name(), dbName))
 	}

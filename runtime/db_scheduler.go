@@ -63,7 +63,7 @@ func (e *Experiment) dbNodes(ctx context.Context, o *Orchestrator, alloc string)
 		}
 		var err error
 		if nodes, err = e.allocationNodes(ctx, alloc); err != nil {
-			return nil, Errorf(SmartSimError, "Database %s: could not list the nodes of allocation %s: %v", o.Name, alloc, err)
+			return nil, Errorf(SmartSimError, "Database %s: could not list the nodes of allocation %s: %w", o.Name, alloc, err)
 		}
 	}
 	if len(nodes) < o.DBNodes {
@@ -182,7 +182,7 @@ func (e *Experiment) startSchedulerDatabase(ctx context.Context, run *manifestRu
 	for i, p := range plans {
 		statusDir := filepath.Join(e.telemetryDir(), e.Name, run.id, "database", o.Name, p.name)
 		if err := e.opts.FS.MkdirAll(statusDir); err != nil {
-			return Errorf(SmartSimError, "Could not create directory %s: %v", statusDir, err)
+			return Errorf(SmartSimError, "Could not create directory %s: %w", statusDir, err)
 		}
 		ready := filepath.Join(statusDir, p.name+".ready")
 		if !e.opts.DryRun {
@@ -241,7 +241,7 @@ func (e *Experiment) launchDatabaseSteps(ctx context.Context, run *manifestRun, 
 		}
 		h, err := e.opts.Launcher.Launch(ctx, lj)
 		if err != nil {
-			return Errorf(SmartSimError, "Database %s: step %s failed to launch: %v", o.Name, st.Name, err)
+			return Errorf(SmartSimError, "Database %s: step %s failed to launch: %w", o.Name, st.Name, err)
 		}
 		e.plan.recordLaunch(PlanLaunch{Name: st.Name, Entity: o.Name, Type: "DBNode", Run: run.id, Argv: st.Argv,
 			Cwd: o.Path, Stdout: st.Stdout, Stderr: st.Stderr})
@@ -265,12 +265,12 @@ func (e *Experiment) submitDatabase(ctx context.Context, run *manifestRun, o *Or
 	header := batchHeader(bs, stepName, bj.Stdout, bj.Stderr)
 	script := pl.BatchScript(header, o.Path, shards, o.SingleCmd, func(s string) string { return s + "-" + run.id })
 	if err := e.opts.FS.WriteFile(bj.Script, []byte(script), 0o755); err != nil {
-		return Errorf(SmartSimError, "Could not write batch script %s: %v", bj.Script, err)
+		return Errorf(SmartSimError, "Could not write batch script %s: %w", bj.Script, err)
 	}
 	submit := batchSubmitArgv(bs.Kind, bj.Script)
 	h, err := e.submitBatch(ctx, bj, submit)
 	if err != nil {
-		return Errorf(SmartSimError, "Database %s: batch job %s failed to launch: %v", o.Name, stepName, err)
+		return Errorf(SmartSimError, "Database %s: batch job %s failed to launch: %w", o.Name, stepName, err)
 	}
 	e.plan.recordLaunch(PlanLaunch{Name: stepName, Entity: o.Name, Type: "Batch", Run: run.id, Argv: submit,
 		Cwd: bj.Dir, Stdout: bj.Stdout, Stderr: bj.Stderr, Script: script})
@@ -307,7 +307,7 @@ func (o *Orchestrator) batchSettings() *BatchSettings {
 func (e *Experiment) finishDatabaseStart(ctx context.Context, run *manifestRun, o *Orchestrator, plans []shardPlan, shards []*dbShard) error {
 	if err := waitShards(ctx, shards, true); err != nil {
 		stopShards(shards)
-		return Errorf(SmartSimError, "Database %s failed to start: %v", o.Name, err)
+		return Errorf(SmartSimError, "Database %s failed to start: %w", o.Name, err)
 	}
 	if o.clustered() && !e.opts.DryRun {
 		if err := setClusterMap(ctx, o, plans, shards); err != nil {
@@ -328,7 +328,7 @@ func setClusterMap(ctx context.Context, o *Orchestrator, plans []shardPlan, shar
 	}
 	for _, s := range shards {
 		if reply, err := respCommand(ctx, s.addr, 10*time.Second, args...); err != nil || reply != "OK" {
-			return Errorf(SmartSimError, "Database %s: shard %s on %s refused the cluster map: %v %s; see its output %s", o.Name, s.name, s.node, err, reply, s.stderr)
+			return Errorf(SmartSimError, "Database %s: shard %s on %s refused the cluster map: %w %s; see its output %s", o.Name, s.name, s.node, err, reply, s.stderr)
 		}
 	}
 	for _, s := range shards {

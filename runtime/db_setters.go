@@ -107,7 +107,7 @@ func (o *Orchestrator) RemoveStaleFiles() error {
 	for _, p := range o.shardPlans() {
 		for _, name := range []string{p.name + ".out", p.name + ".err"} {
 			if err := os.Remove(filepath.Join(o.Path, name)); err != nil && !os.IsNotExist(err) {
-				return Errorf(SmartSimError, "Could not remove %s: %v", name, err)
+				return Errorf(SmartSimError, "Could not remove %s: %w", name, err)
 			}
 		}
 	}

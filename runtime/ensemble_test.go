@@ -18,7 +18,7 @@ func TestMemberCreationTable(t *testing.T) { // case 11 + reference §2 table
 	cases := []struct {
 		name  string
 		args  EnsembleArgs
-		class string
+		class Class
 		text  string
 		n     int
 	}{
@@ -26,14 +26,14 @@ func TestMemberCreationTable(t *testing.T) { // case 11 + reference §2 table
 		{"params without run settings, with batch", EnsembleArgs{Params: h, BatchSettings: bs}, SmartSimError, noMembers, 0},
 		{"run settings alone", EnsembleArgs{RunSettings: rs}, SmartSimError, noMembers, 0},
 		{"nothing", EnsembleArgs{}, SmartSimError, "Ensemble must be provided batch settings or run settings", 0},
-		{"batch only: empty", EnsembleArgs{BatchSettings: bs, Replicas: 3}, "", "", 0},
-		{"replicas", EnsembleArgs{RunSettings: rs, Replicas: 3}, "", "", 3},
-		{"params", EnsembleArgs{RunSettings: rs, Params: h, BatchSettings: bs}, "", "", 1},
+		{"batch only: empty", EnsembleArgs{BatchSettings: bs, Replicas: 3}, Class{}, "", 0},
+		{"replicas", EnsembleArgs{RunSettings: rs, Replicas: 3}, Class{}, "", 3},
+		{"params", EnsembleArgs{RunSettings: rs, Params: h, BatchSettings: bs}, Class{}, "", 1},
 	}
 	for _, c := range cases {
 		c.args.Name = "name"
 		ens, err := exp.CreateEnsemble(c.args)
-		if c.class != "" {
+		if c.class != (Class{}) {
 			wantErr(t, err, c.class, c.text)
 			continue
 		}

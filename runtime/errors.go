@@ -5,45 +5,80 @@ import (
 	"fmt"
 )
 
-// Error classes, spelled exactly as SmartSim (and Python) spell them so that messages read
-// "EntityExistsError: Model ens_0 already exists in ensemble ens" and SmartSim users recognise them.
-const (
-	SmartSimError        = "SmartSimError"
-	SSUnsupportedError   = "SSUnsupportedError"
-	EntityExistsError    = "EntityExistsError"
-	UserStrategyError    = "UserStrategyError"
-	ParameterWriterError = "ParameterWriterError"
-	SSDBIDConflictError  = "SSDBIDConflictError"
-	TypeError            = "TypeError"
-	ValueError           = "ValueError"
-	KeyError             = "KeyError"
-	AttributeError       = "AttributeError"
-	FileNotFoundError    = "FileNotFoundError"
-	FileExistsError      = "FileExistsError"
-	NotADirectoryError   = "NotADirectoryError"
+// Class is a SmartSim error class. The set is closed: the values below are the only ones (a Class
+// cannot be made outside this package), each spelled exactly as SmartSim (and Python) spell it so
+// that messages read "EntityExistsError: Model ens_0 already exists in ensemble ens" and SmartSim
+// users recognise them. A Class is also an error, so that errors.Is(err, EntityExistsError) asks
+// whether err is an *Error of that class.
+type Class struct{ name string }
+
+// The error classes.
+var (
+	SmartSimError        = Class{"SmartSimError"}
+	SSUnsupportedError   = Class{"SSUnsupportedError"}
+	SSConfigError        = Class{"SSConfigError"}
+	EntityExistsError    = Class{"EntityExistsError"}
+	UserStrategyError    = Class{"UserStrategyError"}
+	ParameterWriterError = Class{"ParameterWriterError"}
+	SSDBIDConflictError  = Class{"SSDBIDConflictError"}
+	TypeError            = Class{"TypeError"}
+	ValueError           = Class{"ValueError"}
+	KeyError             = Class{"KeyError"}
+	AttributeError       = Class{"AttributeError"}
+	FileNotFoundError    = Class{"FileNotFoundError"}
+	FileExistsError      = Class{"FileExistsError"}
+	NotADirectoryError   = Class{"NotADirectoryError"}
+	// KeyboardInterrupt ends a blocking call on SIGINT or SIGTERM, as Python's does.
+	KeyboardInterrupt = Class{"KeyboardInterrupt"}
 )
 
-// Error is a user-facing error of the experiment API. Class is SmartSim's exception class name and Msg
+// String is the class name.
+func (c Class) String() string { return c.name }
+
+// Error is the class name: a Class is the target of errors.Is (see Error.Is).
+func (c Class) Error() string { return c.name }
+
+// Error is a user-facing error of the experiment API. Class is SmartSim's exception class and Msg
 // SmartSim's text; the Starlark layer prints Error() as the error message so scripts and `assert.fails`
-// can match on "Class: text".
+// can match on "Class: text". Err is the cause when the text was made from one (Errorf's %w): it is
+// kept for errors.Is and errors.As, as starlark-go's EvalError keeps its cause, and its text is
+// already part of Msg.
 type Error struct {
-	Class string
+	Class Class
 	Msg   string
+	Err   error
 }
 
 // Error renders "Class: Msg".
-func (e *Error) Error() string { return e.Class + ": " + e.Msg }
+func (e *Error) Error() string { return e.Class.name + ": " + e.Msg }
 
-// Errorf builds an *Error of the given class.
-func Errorf(class, format string, args ...any) *Error {
-	return &Error{Class: class, Msg: fmt.Sprintf(format, args...)}
+// Unwrap returns the cause, nil when there is none.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is e's class: errors.Is(err, runtime.KeyboardInterrupt).
+func (e *Error) Is(target error) bool {
+	c, ok := target.(Class)
+	return ok && c == e.Class
 }
 
-// ErrorClass returns the class of the *Error in err's chain, "" when there is none.
-func ErrorClass(err error) string {
+// Errorf builds an *Error of the given class, its message formatted as fmt.Errorf formats it; the
+// errors its %w verbs wrap are its cause.
+func Errorf(class Class, format string, args ...any) *Error {
+	wrapped := fmt.Errorf(format, args...)
+	e := &Error{Class: class, Msg: wrapped.Error()}
+	switch wrapped.(type) {
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		e.Err = wrapped
+	}
+	return e
+}
+
+// ErrorClass returns the class of the *Error in err's chain, the zero Class (named "") when there is
+// none.
+func ErrorClass(err error) Class {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Class
 	}
-	return ""
+	return Class{}
 }

@@ -78,12 +78,12 @@ func (g *generator) run(entities []Entity) error {
 		}
 	}
 	if err := g.fs.MkdirAll(exp.Path); err != nil {
-		return Errorf(SmartSimError, "Could not create experiment directory %s: %v", exp.Path, err)
+		return Errorf(SmartSimError, "Could not create experiment directory %s: %w", exp.Path, err)
 	}
 	header := []byte("Generation start date and time: " + exp.opts.Now().Format("02/01/2006 15:04:05") + "\n")
 	logPath := filepath.Join(exp.Path, ParamsFileName)
 	if err := g.fs.WriteFile(logPath, header, 0o644); err != nil {
-		return Errorf(SmartSimError, "Could not write %s: %v", logPath, err)
+		return Errorf(SmartSimError, "Could not write %s: %w", logPath, err)
 	}
 	exp.plan.recordFileOps(FileOp{Op: "write", Path: logPath, SHA256: sha(header)})
 	for _, ent := range entities {
@@ -108,12 +108,12 @@ func (g *generator) ensemble(ens *Ensemble) error {
 	dir := filepath.Join(g.exp.Path, ens.Name)
 	if ok, _ := g.fs.Exists(dir); ok && g.opts.Overwrite && !g.exp.opts.Resume { // resume keeps unchanged members
 		if err := g.fs.RemoveAll(dir); err != nil {
-			return Errorf(SmartSimError, "Could not remove %s: %v", dir, err)
+			return Errorf(SmartSimError, "Could not remove %s: %w", dir, err)
 		}
 		g.exp.plan.recordFileOps(FileOp{Op: "remove", Path: dir})
 	}
 	if err := g.fs.MkdirAll(dir); err != nil {
-		return Errorf(SmartSimError, "Could not create %s: %v", dir, err)
+		return Errorf(SmartSimError, "Could not create %s: %w", dir, err)
 	}
 	g.exp.plan.recordFileOps(FileOp{Op: "mkdir", Path: dir})
 	ens.Path = dir
@@ -146,17 +146,17 @@ func (g *generator) entity(m *Model, dst string) error {
 	tmp := filepath.Join(filepath.Dir(dst), ".ssrun-gen-"+filepath.Base(dst))
 	if err := g.materialise(tmp, tree); err != nil {
 		_ = g.fs.RemoveAll(tmp)
-		return Errorf(SmartSimError, "Could not generate %s: %v", dst, err)
+		return Errorf(SmartSimError, "Could not generate %s: %w", dst, err)
 	}
 	if exists {
 		if err := g.fs.RemoveAll(dst); err != nil {
 			_ = g.fs.RemoveAll(tmp)
-			return Errorf(SmartSimError, "Could not remove %s: %v", dst, err)
+			return Errorf(SmartSimError, "Could not remove %s: %w", dst, err)
 		}
 	}
 	if err := g.fs.Rename(tmp, dst); err != nil {
 		_ = g.fs.RemoveAll(tmp)
-		return Errorf(SmartSimError, "Could not move %s into place: %v", dst, err)
+		return Errorf(SmartSimError, "Could not move %s into place: %w", dst, err)
 	}
 	m.Path = dst
 	var ops []FileOp
@@ -173,7 +173,7 @@ func (g *generator) entity(m *Model, dst string) error {
 	if block != nil {
 		logPath := filepath.Join(g.exp.Path, ParamsFileName)
 		if err := g.fs.AppendFile(logPath, block); err != nil {
-			return Errorf(SmartSimError, "Could not write %s: %v", logPath, err)
+			return Errorf(SmartSimError, "Could not write %s: %w", logPath, err)
 		}
 		g.exp.plan.recordFileOps(FileOp{Op: "append", Path: logPath, SHA256: sha(block)})
 	}

@@ -74,7 +74,7 @@ func mustRS(t *testing.T, exp *Experiment, exe string, args ...string) *RunSetti
 func ints(vals ...string) ParamValue { return List(vals...) }
 
 // wantErr checks err is an *Error of class whose message contains text.
-func wantErr(t *testing.T, err error, class, text string) {
+func wantErr(t *testing.T, err error, class Class, text string) {
 	t.Helper()
 	e, ok := err.(*Error)
 	if !ok {

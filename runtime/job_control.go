@@ -60,7 +60,7 @@ func (e *Experiment) interrupted(ctx context.Context, killOnInterrupt bool) erro
 		}
 	}
 	e.flushJournal()
-	return fmt.Errorf("KeyboardInterrupt: %w", ctx.Err())
+	return Errorf(KeyboardInterrupt, "%w", ctx.Err())
 }
 
 // Poll waits until every job has ended, logging statuses every interval when verbose (SmartSim's

@@ -131,7 +131,7 @@ func (e *Experiment) CreateDatabase(a DatabaseArgs) (*Orchestrator, error) {
 		engine = EngineSsrun
 	case EngineRedis:
 		if _, err := e.opts.LookPath("redis-server"); err != nil && !e.opts.DryRun {
-			return nil, Errorf("SSConfigError", "engine=\"redis\" needs redis-server on PATH: %v", err)
+			return nil, Errorf(SSConfigError, "engine=\"redis\" needs redis-server on PATH: %w", err)
 		}
 	default:
 		return nil, Errorf(ValueError, "Database engine %q is not supported. Options are ['ssrun', 'redis']", a.Engine)
@@ -290,7 +290,7 @@ func (o *Orchestrator) SetDBConf(key, value string) error {
 	defer cancel()
 	for _, s := range shards {
 		if _, err := respCommand(ctx, s.addr, 5*time.Second, "CONFIG", "SET", key, value); err != nil {
-			return Errorf(SmartSimError, "Invalid CONFIG key-value pair (%s: %s): shard %s answered %v", key, value, s.name, err)
+			return Errorf(SmartSimError, "Invalid CONFIG key-value pair (%s: %s): shard %s answered %w", key, value, s.name, err)
 		}
 	}
 	o.rememberConf(key, value)
@@ -331,11 +331,11 @@ func (o *Orchestrator) ShardOutputs() []string {
 func (o *Orchestrator) generate(fsys FS) error {
 	if ok, _ := fsys.Exists(o.Path); ok {
 		if err := fsys.RemoveAll(o.Path); err != nil {
-			return Errorf(SmartSimError, "Could not remove %s: %v", o.Path, err)
+			return Errorf(SmartSimError, "Could not remove %s: %w", o.Path, err)
 		}
 	}
 	if err := fsys.MkdirAll(o.Path); err != nil {
-		return Errorf(SmartSimError, "Could not create directory %s: %v", o.Path, err)
+		return Errorf(SmartSimError, "Could not create directory %s: %w", o.Path, err)
 	}
 	return nil
 }

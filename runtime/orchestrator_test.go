@@ -79,8 +79,9 @@ func startDB(t *testing.T, exp *Experiment, a DatabaseArgs) *Orchestrator {
 func TestCreateDatabaseValidation(t *testing.T) {
 	exp, _ := newExp(t, "")
 	cases := []struct {
-		a           DatabaseArgs
-		class, text string
+		a     DatabaseArgs
+		class Class
+		text  string
 	}{
 		{DatabaseArgs{DBNodes: 1, RunCommand: "srun"}, SmartSimError, "Run command srun is not supported on launcher local"},
 		{DatabaseArgs{DBNodes: 1, Batch: true}, SmartSimError, "Local orchestrator can not be launched with batch=True"},

@@ -59,12 +59,12 @@ func (e *Experiment) resumeJournal() (*jrnl.State, error) {
 		}
 		fix := "Nothing was launched or deleted. Run without --resume in another exp_path to start afresh."
 		if err := e.checkManifestVersion(); err != nil {
-			e.resume.err = Errorf(SmartSimError, "Cannot resume %s: %v. %s", e.Path, err, fix)
+			e.resume.err = Errorf(SmartSimError, "Cannot resume %s: %w. %s", e.Path, err, fix)
 			return
 		}
 		recs, err := jrnl.Read(e.JournalPath())
 		if err != nil {
-			e.resume.err = Errorf(SmartSimError, "Cannot resume %s: %v. %s", e.Path, err, fix)
+			e.resume.err = Errorf(SmartSimError, "Cannot resume %s: %w. %s", e.Path, err, fix)
 			return
 		}
 		st := jrnl.Replay(recs)
@@ -87,7 +87,7 @@ func (e *Experiment) checkManifestVersion() error {
 	defer f.Close()
 	version, err := manifestVersion(json.NewDecoder(bufio.NewReader(f)))
 	if err != nil {
-		return fmt.Errorf("%s is not a manifest (%v)", e.ManifestPath(), err)
+		return fmt.Errorf("%s is not a manifest (%w)", e.ManifestPath(), err)
 	}
 	if version != "" && versionNewer(version, manifestSchemaVersion) {
 		return fmt.Errorf("%s has manifest version %s, newer than this ssrun's %s (upgrade ssrun)", e.ManifestPath(), version, manifestSchemaVersion)

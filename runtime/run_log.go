@@ -51,7 +51,7 @@ func (e *Experiment) journalIntents(recs []jrnl.Record) error {
 		err = w.Append(true, recs...)
 	}
 	if err != nil {
-		return Errorf(SmartSimError, "Could not write the journal %s (nothing was launched): %v", e.JournalPath(), err)
+		return Errorf(SmartSimError, "Could not write the journal %s (nothing was launched): %w", e.JournalPath(), err)
 	}
 	return nil
 }

@@ -154,13 +154,13 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 		e.plan.recordEntity(ent)
 		if ens, ok := ent.(*Ensemble); ok {
 			if err := fsys.MkdirAll(ens.Path); err != nil {
-				return Errorf(SmartSimError, "Could not create directory %s: %v", ens.Path, err)
+				return Errorf(SmartSimError, "Could not create directory %s: %w", ens.Path, err)
 			}
 		}
 	}
 	for _, s := range steps {
 		if err := fsys.MkdirAll(s.model.Path); err != nil {
-			return Errorf(SmartSimError, "Could not create directory %s: %v", s.model.Path, err)
+			return Errorf(SmartSimError, "Could not create directory %s: %w", s.model.Path, err)
 		}
 	}
 	e.loadHistory()
@@ -196,7 +196,7 @@ func (e *Experiment) launchAll(ctx context.Context, entities []Entity, steps []s
 	batched := map[string]bool{}
 	for _, s := range steps {
 		if ctx.Err() != nil {
-			firstErr = fmt.Errorf("KeyboardInterrupt: %w", ctx.Err())
+			firstErr = Errorf(KeyboardInterrupt, "%w", ctx.Err())
 			break
 		}
 		if owner, path, bs := batchOwner(s); bs != nil { // one batch job for all of the owner's members
@@ -255,12 +255,12 @@ func (e *Experiment) launchStep(ctx context.Context, run *manifestRun, s step) (
 	}
 	lj.Argv = argv
 	if err := e.opts.FS.MkdirAll(statusDir); err != nil {
-		return nil, Errorf(SmartSimError, "Could not create directory %s: %v", statusDir, err)
+		return nil, Errorf(SmartSimError, "Could not create directory %s: %w", statusDir, err)
 	}
 	h, err := e.opts.Launcher.Launch(ctx, lj)
 	if err != nil {
 		e.opts.Log.Error("launch failed", "step", lj.Name, "error", err)
-		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %v", lj.Name, err)
+		return nil, Errorf(SmartSimError, "Job step %s failed to launch: %w", lj.Name, err)
 	}
 	j := &job{model: m, name: m.Name, snap: snapModel(m), entityType: "Model", runID: runID, run: run.id, step: lj.Name, handle: h,
 		started: e.opts.Now(), stdout: lj.Stdout, stderr: lj.Stderr, statusDir: statusDir, argv: lj.Argv, envDelta: lj.EnvDelta,
