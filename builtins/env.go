@@ -51,6 +51,8 @@ type Env struct {
 	// Script (absolute) identifies the driver in the journal, so resume refuses another script's directory.
 	Resume bool
 	Script string
+	// DiscardPlan: a real run whose plan nobody prints (no --plan-format) records none (runtime.Options).
+	DiscardPlan bool
 	// Dir is the directory relative paths in the script are resolved against ("" means the process's).
 	Dir string
 	// Source returns the text of a loaded script file by the name its positions carry; add_function

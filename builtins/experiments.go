@@ -32,6 +32,7 @@ func (env *Env) newExperiment(name, expPath, launcherName string) (*runtime.Expe
 		Progress:          env.Progress,
 		TelemetryInterval: env.Interval,
 		Resume:            env.Resume,
+		DiscardPlan:       env.DiscardPlan,
 		Script:            env.Script,
 	})
 	if err != nil {

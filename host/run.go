@@ -68,6 +68,7 @@ func Run(ctx context.Context, opts Options) error {
 		Progress:    progress,
 		Interval:    opts.TelemetryInterval,
 		Resume:      opts.Resume,
+		DiscardPlan: !opts.DryRun && opts.PlanFormat == "",
 		Script:      absScript(opts.Script),
 		NewLauncher: launcherFactory(opts),
 		Dir:         root,

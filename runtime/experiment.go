@@ -48,6 +48,10 @@ type Options struct {
 	Progress Progress
 	// Resume skips members that completed unchanged and re-attaches to those still running (resume.go).
 	Resume bool
+	// DiscardPlan records no plan: a real run nobody asked to print one for. The plan keeps every
+	// member's entity, file operations and launch (about 0.7 KiB a member), which a 100,000-member run
+	// would otherwise hold until it ends.
+	DiscardPlan bool
 	// Script identifies the driver script in the journal, so a resume refuses another script's directory.
 	Script string
 }

@@ -85,6 +85,9 @@ type PlanResume struct {
 }
 
 func (p *Plan) recordResume(r PlanResume) {
+	if p.exp.opts.DiscardPlan {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.Resume = append(p.Resume, r)
@@ -169,6 +172,9 @@ func (e *Experiment) portableAll(list []string) []string {
 
 // recordEntity adds or refreshes an entity's description (paths change on generate).
 func (p *Plan) recordEntity(ent Entity) {
+	if p.exp.opts.DiscardPlan {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pe := p.describe(ent)
@@ -232,6 +238,9 @@ func pairs(ps Params) [][2]string {
 }
 
 func (p *Plan) recordFileOps(ops ...FileOp) {
+	if p.exp.opts.DiscardPlan {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, op := range ops {
@@ -243,6 +252,9 @@ func (p *Plan) recordFileOps(ops ...FileOp) {
 }
 
 func (p *Plan) recordLaunch(l PlanLaunch) {
+	if p.exp.opts.DiscardPlan {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e := p.exp
