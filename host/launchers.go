@@ -24,27 +24,54 @@ import (
 // message (entities can still be created and planned).
 func launcherFactory(opts Options) func(name string) launchers.Launcher {
 	return func(name string) launchers.Launcher {
-		if opts.DryRun {
-			return dryrun.New()
-		}
 		name = strings.ToLower(name)
 		if name == "auto" {
 			name = autoLauncher(opts)
+		}
+		if opts.DryRun {
+			if s := scheduler(name); s != nil && opts.Resume {
+				return dryRunLookup{dryrun.New(), s}
+			}
+			return dryrun.New()
 		}
 		switch name {
 		case "", "local":
 			return local.New(local.Options{Recorder: memberRecorder()})
 		case "dryrun":
 			return dryrun.New()
-		case "slurm":
-			return slurm.New(wlm.Options{})
-		case "pbs", "pals":
-			return pbs.New(wlm.Options{})
-		case "lsf":
-			return lsf.New(wlm.Options{})
+		}
+		if s := scheduler(name); s != nil {
+			return wlm.New(s, wlm.Options{Steps: local.New(local.Options{Recorder: memberRecorder()})})
 		}
 		return unavailableLauncher{name: name}
 	}
+}
+
+// scheduler is the workload manager a launcher name stands for (nil for local, dryrun and unknown
+// names). Steps of its launcher (srun, mpirun) run under `ssrun member` like local members, so a
+// resume finds them again by pid and start time and reads their codes.
+func scheduler(name string) wlm.Scheduler {
+	switch name {
+	case "slurm":
+		return slurm.Scheduler{}
+	case "pbs", "pals":
+		return pbs.Scheduler{}
+	case "lsf":
+		return lsf.Scheduler{}
+	}
+	return nil
+}
+
+// dryRunLookup is the recorder of `ssrun --dry-run --resume` on a workload manager: it runs nothing,
+// but asks the scheduler (one read-only query) about the jobs a previous driver left, so the plan says
+// which members would be followed and which rerun, and why ("never finished (job 123 gone)").
+type dryRunLookup struct {
+	*dryrun.Launcher
+	sched wlm.Scheduler
+}
+
+func (d dryRunLookup) LookupJobs(ctx context.Context, ids []string) (map[string]launchers.Result, error) {
+	return d.sched.Query(ctx, ids)
 }
 
 // autoLauncher is what Experiment(launcher="auto") resolves to: the --launcher name when given;

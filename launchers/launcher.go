@@ -136,3 +136,21 @@ type NodeLister interface {
 	// AllocationNodes returns the allocation's node names in the scheduler's order.
 	AllocationNodes(ctx context.Context, alloc string) ([]string, error)
 }
+
+// JobLookup is a launcher that can ask its scheduler about jobs by id, also jobs a previous driver
+// submitted (`ssrun --resume`, and its dry run, which says why each member would run).
+type JobLookup interface {
+	// LookupJobs asks the scheduler for the states of ids in one call; ids it no longer knows (the job
+	// ended long ago and was purged, or never existed) are absent from the map.
+	LookupJobs(ctx context.Context, ids []string) (map[string]Result, error)
+}
+
+// JobFollower is a launcher that can pick up batch jobs a previous driver submitted, by the scheduler's
+// job id: `ssrun --resume` asks for their states in one call and follows those still queued or
+// running instead of submitting them again.
+type JobFollower interface {
+	JobLookup
+	// FollowJob follows job id, which LookupJobs has just listed with state last, until it ends, as if
+	// this launcher had submitted it: its handle polls with the launcher's other jobs and Stop cancels it.
+	FollowJob(id string, last Result) Handle
+}

@@ -47,6 +47,7 @@ type batchExits struct {
 	pending  int  // members not yet settled
 	stopped  bool // a member's Stop cancelled the batch job
 	finished bool // the batch job's end has been applied
+	partial  bool // follows only some of the job's members (a resume): others' lines are expected
 }
 
 // batchMember is the handle of one member of a batch job: its own status and exit code once the
@@ -146,6 +147,9 @@ func (g *batchExits) recordLocked(line string) {
 	sp := strings.LastIndexByte(line, ' ')
 	code, err := strconv.Atoi(line[sp+1:])
 	m := g.members[line[:max(sp, 0)]]
+	if m == nil && g.partial && sp >= 0 && err == nil {
+		return // a member the resume did not follow (it had ended before)
+	}
 	if sp < 0 || err != nil || m == nil {
 		g.log.Warn("ignoring a malformed line of a batch job's exit-code file", "file", g.path, "line", line)
 		return

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ssrun/ssrun/launchers"
@@ -28,6 +29,10 @@ type resumeState struct {
 	once  sync.Once
 	state *jrnl.State
 	err   error
+	// jobs is the scheduler's answer about the journal's unfinished batch jobs for generation's
+	// decisions (resume_jobs.go); a start asks again for its own members.
+	jobsOnce sync.Once
+	jobs     jobStates
 }
 
 type resumeAction int
@@ -44,6 +49,10 @@ type resumeDecision struct {
 	reason string
 	prior  *jrnl.Member
 	id     memberIdentity
+	// job is the batch job's state when a batch member is re-attached; unknown says the scheduler
+	// could not be asked, so whether the member still runs is not known.
+	job     launchers.Result
+	unknown bool
 }
 
 // manifestSchemaVersion is the manifest layout this ssrun writes (SmartSim's 0.0.4).
@@ -142,7 +151,8 @@ func versionNewer(a, b string) bool {
 // decide is resume's decision for m. ignoreEnv compares identities without the environment (at
 // generation, databases are not started yet, so SSDB is not known; generated content never depends on
 // it). probe decides without side effects (generation, dry run).
-func (e *Experiment) decide(st *jrnl.State, m *Model, ignoreEnv, probe bool) resumeDecision {
+// jobs is the scheduler's state of unfinished batch jobs (resume_jobs.go).
+func (e *Experiment) decide(st *jrnl.State, m *Model, jobs jobStates, ignoreEnv, probe bool) resumeDecision {
 	d := resumeDecision{id: e.identity(m), action: resumeRun}
 	prior := st.Members[m.Name]
 	if prior == nil {
@@ -159,6 +169,11 @@ func (e *Experiment) decide(st *jrnl.State, m *Model, ignoreEnv, probe bool) res
 			d.action, d.reason = resumeAttach, fmt.Sprintf("still running (pid %d since %s): re-attached", pid, prior.Since)
 			return d
 		}
+		if e.decideBatch(&d, prior, jobs, probe) {
+			return d
+		}
+	}
+	if !prior.Ended {
 		d.reason = "never finished"
 		return d
 	}
@@ -249,31 +264,46 @@ func memberAlive(record string) (int, bool) {
 }
 
 // applyResume decides for every step of a start: skipped members get a finished job (their status is
-// their recorded Completed), running ones a job following the process found again; it returns the
-// steps still to launch. An unfinished batch or scheduler job that cannot be found again is refused
-// rather than launched twice.
+// their recorded Completed), running ones a job following the process or batch job found again; it
+// returns the steps still to launch. The scheduler is asked once, before any decision, about every
+// batch job of these steps whose end is not recorded (resume_jobs.go). A member that may still run
+// but cannot be checked is refused rather than launched twice.
 func (e *Experiment) applyResume(run *manifestRun, steps []step) ([]step, error) {
 	st, err := e.resumeJournal()
 	if err != nil {
 		return nil, err
 	}
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.model.Name
+	}
+	jobs := e.lookupJobs(unfinishedJobs(st, names))
 	var launch []step
 	counts := map[resumeAction]int{}
+	groups := map[string]*batchFollow{}
 	for _, s := range steps {
-		d := e.decide(st, s.model, false, e.opts.DryRun)
-		if d.action == resumeRun && d.reason == "never finished" && e.LauncherName != "local" && d.prior != nil && d.prior.Job != "" && !e.opts.DryRun {
-			return nil, Errorf(SmartSimError, "Cannot resume %s: %s (job %s of %s) has no recorded end and may still be queued or running under %s; ssrun re-attaches to local members only. Wait for the job to end or cancel it, then resume. Nothing was launched.",
-				e.Path, s.model.Name, d.prior.Job, d.prior.Since, e.LauncherName)
+		d := e.decide(st, s.model, jobs, false, e.opts.DryRun)
+		if err := e.refuseUncertain(s, d); err != nil {
+			return nil, err
 		}
 		counts[d.action]++
 		e.plan.recordResume(PlanResume{Name: s.model.Name, Action: [...]string{"run", "skip", "attach"}[d.action], Reason: d.reason})
 		switch {
 		case d.action == resumeSkip:
 			e.addResumedJob(run, s, d, nil)
-		case d.action == resumeAttach && !e.opts.DryRun:
+		case d.action == resumeAttach && e.opts.DryRun:
+			// a dry run neither launches nor follows it
+		case d.action == resumeAttach && d.prior.Job != "" && batchExitFile(d.prior) != "":
+			g := groups[d.prior.Job]
+			if g == nil {
+				g = &batchFollow{exitFile: batchExitFile(d.prior), last: d.job}
+				groups[d.prior.Job] = g
+			}
+			g.steps, g.ds = append(g.steps, s), append(g.ds, d)
+		case d.action == resumeAttach:
 			a, ok := member.Attach(filepath.Join(d.prior.Dir, s.model.Name), 5*time.Second)
 			if !ok { // ended between the check and now: decide again from its recorded code
-				if d = e.decide(st, s.model, false, false); d.action != resumeRun {
+				if d = e.decide(st, s.model, jobs, false, false); d.action != resumeRun {
 					e.addResumedJob(run, s, d, nil)
 					continue
 				}
@@ -281,14 +311,38 @@ func (e *Experiment) applyResume(run *manifestRun, steps []step) ([]step, error)
 				continue
 			}
 			e.addResumedJob(run, s, d, a)
-		case d.action == resumeAttach:
-			// a dry run neither launches nor follows it
 		default:
 			launch = append(launch, s)
 		}
 	}
+	e.followBatches(run, groups)
 	e.opts.Log.Info(fmt.Sprintf("resume: %d to run, %d skipped (unchanged), %d re-attached", counts[resumeRun], counts[resumeSkip], counts[resumeAttach]))
 	return launch, nil
+}
+
+// refuseUncertain refuses to rerun a member that may still be running: a batch member whose job the
+// scheduler could not be asked about, or a step of a workload-manager launcher (srun, mpirun) that
+// ran without the `ssrun member` record and whose process id is alive on this host.
+func (e *Experiment) refuseUncertain(s step, d resumeDecision) error {
+	if e.opts.DryRun || d.action != resumeRun || d.prior == nil || d.prior.Ended {
+		return nil
+	}
+	fix := "Wait for the job to end or cancel it, then resume. Nothing was launched."
+	if d.unknown {
+		return Errorf(SmartSimError, "Cannot resume %s: %s (job %s of %s) has no recorded end and %s could not be asked whether it still runs: %s. %s",
+			e.Path, s.model.Name, d.prior.Job, d.prior.Since, e.LauncherName, strings.TrimPrefix(d.reason, "never finished "), fix)
+	}
+	if e.LauncherName == "local" || d.prior.Job == "" || batchExitFile(d.prior) != "" {
+		return nil
+	}
+	if _, _, recorded := member.ReadPid(filepath.Join(d.prior.Dir, s.model.Name)); recorded {
+		return nil // its wrapper's pid and start time said it is gone
+	}
+	if pid, err := strconv.Atoi(d.prior.Job); err == nil && pid > 0 && syscall.Kill(pid, 0) == nil {
+		return Errorf(SmartSimError, "Cannot resume %s: %s (process %s of %s) has no recorded end and a process %s still exists on this host; ssrun cannot tell whether it is that step. %s",
+			e.Path, s.model.Name, d.prior.Job, d.prior.Since, d.prior.Job, fix)
+	}
+	return nil
 }
 
 // addResumedJob gives a member that resume did not launch its job in this run: a finished one for a
@@ -307,6 +361,9 @@ func (e *Experiment) addResumedJob(run *manifestRun, s step, d resumeDecision, a
 	}
 	if attached != nil {
 		j.handle, j.attachedFrom, j.resumeNote = attached, d.prior.Since, "re-attached: running since "+d.prior.Since
+		if _, ok := attached.(*batchMember); ok { // left to the scheduler at Close, as launched batch jobs
+			j.batch, j.resumeNote = true, fmt.Sprintf("re-attached: job %s since %s", d.prior.Job, d.prior.Since)
+		}
 		j.result = launchers.Result{Status: launchers.StatusRunning, ExitCode: -1}
 		j.onSettle = e.journalEnd
 	} else {
@@ -356,8 +413,8 @@ func (e *Experiment) generationKeeps(m *Model) bool {
 	if err != nil || st == nil {
 		return false
 	}
-	d := e.decide(st, m, true, true)
-	return d.action != resumeRun
+	d := e.decide(st, m, e.generationJobs(st), true, true)
+	return d.action != resumeRun || d.unknown // a member that may still run keeps its directory
 }
 
 // intents are the journal's launch records of the steps about to be launched.

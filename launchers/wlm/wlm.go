@@ -203,6 +203,42 @@ func (l *Launcher) Close() error {
 	return l.steps.Close()
 }
 
+// LookupJobs asks the scheduler for the states of ids in one query (launchers.JobFollower): the jobs
+// a previous driver submitted, when `ssrun --resume` decides whether to follow or rerun them.
+func (l *Launcher) LookupJobs(ctx context.Context, ids []string) (map[string]launchers.Result, error) {
+	if len(ids) == 0 {
+		return map[string]launchers.Result{}, nil
+	}
+	l.queries.Add(1)
+	return l.sched.Query(ctx, ids)
+}
+
+// FollowJob follows a job another driver submitted as if Submit had returned it: one query per poll
+// with the launcher's other jobs, Stop cancels it, and it is left to the scheduler at Close. The
+// scheduler has just listed it (state last), so a later poll that misses it means it was forgotten
+// after its end, not that it is not listed yet.
+func (l *Launcher) FollowJob(id string, last launchers.Result) launchers.Handle {
+	h := &batchHandle{id: id, l: l, done: make(chan struct{}), seen: true, result: last}
+	if last.Status.Terminal() {
+		close(h.done)
+		return h
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return h // never polled: stays as last listed, as batch jobs do after Close
+	}
+	if prev, ok := l.batch[id]; ok { // already followed (members of one job share its handle)
+		return prev
+	}
+	l.batch[id] = h
+	if !l.polling {
+		l.polling = true
+		go l.poll()
+	}
+	return h
+}
+
 func (l *Launcher) isClosed() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
