@@ -10,6 +10,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -399,4 +400,140 @@ exp.stop(db)
 		t.Errorf("scripted model output:\n%s\ndriver:\n%s", out, r.stderr)
 	}
 	checkNothingLeft(t, dir, "orchestrator-run-000")
+}
+
+// resumeBatchDriver is a 6-member batch ensemble whose members (plain processes of the batch job)
+// append their name to a shared log and exit with their code (ens_5 exits 7); ens_2 to ens_5 first
+// wait until the test creates the file "release" beside the driver.
+const resumeBatchDriver = `
+exp = Experiment("resumed", launcher="slurm")
+rs = exp.create_run_settings(exe="sh", exe_args=["member.sh"], run_command=None)
+ens = exp.create_ensemble("ens", params={"w": [0, 0, 1, 1, 1, 1], "c": [0, 0, 0, 0, 0, 7]}, perm_strategy="step",
+                          run_settings=rs, batch_settings=exp.create_batch_settings(nodes=1, time="00:05:00"))
+ens.attach_generator_files(to_configure=["member.sh"])
+exp.generate(ens, overwrite=True)
+exp.start(ens, block=True)
+for m in ens:
+    print("member", m.name, exp.get_status(m))
+`
+
+// TestClusterResumeFollowsBatchJob: the driver of a batch ensemble is killed with SIGKILL right after
+// sbatch; `ssrun --resume` submits nothing: it follows the job by its id (members that ended while no
+// driver watched are read from the job's exit-code file, the others followed to their end), every
+// member runs exactly once, ens_5 is Failed with its code 7, and nothing is left in the queue.
+func TestClusterResumeFollowsBatchJob(t *testing.T) {
+	requireCluster(t)
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "log.txt")
+	write(t, filepath.Join(dir, "resume.star"), resumeBatchDriver)
+	release := filepath.Join(dir, "release")
+	write(t, filepath.Join(dir, "member.sh"), "i=0\nwhile [ ;w; = 1 ] && [ ! -e "+release+" ] && [ $i -lt 1200 ]\ndo\n  sleep 0.1\n  i=$((i+1))\ndone\n"+
+		"echo \"$(basename \"$PWD\")\" >> "+logPath+"\nexit ;c;\n")
+	cmd := exec.Command(ssrunBin, "resume.star")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SSRUN_WLM_INTERVAL=200ms")
+	var first bytes.Buffer
+	cmd.Stderr = &first
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(dir, "resumed", ".smartsim", "telemetry", "journal.jsonl")
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(readIfAny(journal), `"ev":"started"`) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the batch job was never submitted:\n%s", first.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	job := regexp.MustCompile(`"ev":"started","run":"run-000","name":"ens_0","job":"(\d+)"`).FindStringSubmatch(readIfAny(journal))
+	if job == nil {
+		t.Fatalf("no job id in the journal:\n%s", readIfAny(journal))
+	}
+	t.Cleanup(func() { exec.Command("scancel", job[1]).Run() })
+	// Let the two short members end while no driver watches.
+	for strings.Count(readIfAny(logPath), "\n") < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	plan := ssrun(t, dir, "--dry-run", "--resume", "resume.star")
+	if !strings.Contains(plan.stdout, "ens_2: attach (still running (job "+job[1]+" since run-000): re-attached)") {
+		t.Errorf("dry-run --resume does not say it follows job %s:\n%s\n%s", job[1], plan.stdout, plan.stderr)
+	}
+	resume := exec.Command(ssrunBin, "--resume", "resume.star")
+	resume.Dir = dir
+	resume.Env = cmd.Env
+	var out syncBuffer
+	resume.Stdout, resume.Stderr = &out, &out
+	if err := resume.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(out.String(), "re-attached") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	write(t, release, "") // the followed members end now, under the resumed driver
+	err = resume.Wait()
+	if err != nil || !strings.Contains(out.String(), "resume: 0 to run, 2 skipped (unchanged), 4 re-attached") {
+		t.Fatalf("ssrun --resume: %v\n%s\nfirst driver:\n%s", err, out.String(), first.String())
+	}
+	runs := map[string]int{}
+	for _, name := range strings.Fields(readIfAny(logPath)) {
+		runs[name]++
+	}
+	for i := 0; i < 6; i++ {
+		if name := fmt.Sprint("ens_", i); runs[name] != 1 {
+			t.Errorf("%s ran %d times, want exactly once (log: %v)", name, runs[name], runs)
+		}
+	}
+	st := ssrun(t, dir, "status", "resumed", "--json")
+	var rows []struct {
+		Name   string `json:"name"`
+		JobID  string `json:"job_id"`
+		Status string `json:"status"`
+		Code   *int   `json:"return_code"`
+	}
+	if err := json.Unmarshal([]byte(st.stdout), &rows); err != nil || len(rows) != 6 {
+		t.Fatalf("ssrun status --json (%v):\n%s\n%s", err, st.stdout, st.stderr)
+	}
+	for _, row := range rows {
+		want, code := "Completed", 0
+		if row.Name == "ens_5" {
+			want, code = "Failed", 7
+		}
+		if row.Status != want || row.Code == nil || *row.Code != code || row.JobID != job[1] {
+			t.Errorf("status of %s: %s code %v job %s, want %s code %d job %s", row.Name, row.Status, row.Code, row.JobID, want, code, job[1])
+		}
+	}
+	checkNothingLeft(t, dir, "ens-run-000")
+}
+
+// syncBuffer is a bytes.Buffer a process writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// readIfAny is the file's content, "" if it does not exist yet.
+func readIfAny(path string) string {
+	data, _ := os.ReadFile(path)
+	return string(data)
 }

@@ -33,6 +33,37 @@ type resumeState struct {
 	// decisions (resume_jobs.go); a start asks again for its own members.
 	jobsOnce sync.Once
 	jobs     jobStates
+	// unjournaled are members whose unwatched end a probe (generation, dry run) found and did not
+	// journal; the start that decides them for real appends it.
+	mu          sync.Mutex
+	unjournaled map[string]bool
+}
+
+// journalUnwatched appends the end of an execution no driver watched, found by decide. A probe only
+// remembers it, for the real decision that follows.
+func (e *Experiment) journalUnwatched(prior *jrnl.Member, probe bool) {
+	e.resume.mu.Lock()
+	defer e.resume.mu.Unlock()
+	if probe {
+		if e.resume.unjournaled == nil {
+			e.resume.unjournaled = map[string]bool{}
+		}
+		e.resume.unjournaled[prior.Name] = true
+		return
+	}
+	delete(e.resume.unjournaled, prior.Name)
+	c := prior.Code
+	e.journalAppend(false, jrnl.Record{Ev: jrnl.EvEnd, Run: prior.Since, Name: prior.Name, Status: prior.Status, Code: &c})
+}
+
+// flushUnwatched journals, for a real decision, the unwatched end a probe found earlier.
+func (e *Experiment) flushUnwatched(prior *jrnl.Member) {
+	e.resume.mu.Lock()
+	pending := e.resume.unjournaled[prior.Name]
+	e.resume.mu.Unlock()
+	if pending {
+		e.journalUnwatched(prior, false)
+	}
 }
 
 type resumeAction int
@@ -162,6 +193,8 @@ func (e *Experiment) decide(st *jrnl.State, m *Model, jobs jobStates, ignoreEnv,
 	d.prior = prior
 	if !prior.Ended {
 		e.settleUnwatched(prior, probe)
+	} else if !probe {
+		e.flushUnwatched(prior)
 	}
 	if !prior.Ended {
 		record := filepath.Join(prior.Dir, m.Name)
@@ -226,31 +259,12 @@ func (e *Experiment) settleUnwatched(prior *jrnl.Member, probe bool) {
 	if code != 0 {
 		prior.Status = string(launchers.StatusFailed)
 	}
-	if !probe {
-		c := code
-		e.journalAppend(false, jrnl.Record{Ev: jrnl.EvEnd, Run: prior.Since, Name: prior.Name, Status: prior.Status, Code: &c})
-	}
+	e.journalUnwatched(prior, probe)
 }
 
-// batchExitCode reads a batch member's code from its batch job's <owner>.exitcodes ("<member> <code>"
-// lines), the directory above the member's status directory.
+// batchExitCode reads a batch member's code from its batch job's <owner>.exitcodes.
 func batchExitCode(prior *jrnl.Member) (int, bool) {
-	dir := filepath.Dir(prior.Dir)
-	f, err := os.Open(filepath.Join(dir, filepath.Base(dir)+".exitcodes"))
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, code, ok := strings.Cut(strings.TrimSpace(sc.Text()), " ")
-		if ok && name == prior.Name {
-			if n, err := strconv.Atoi(code); err == nil {
-				return n, true
-			}
-		}
-	}
-	return 0, false
+	return member.ReadBatchExitCode(prior.Dir, prior.Name)
 }
 
 // memberAlive reports whether the member recorded at record still runs (same pid and start time).

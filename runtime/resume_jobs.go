@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/ssrun/ssrun/launchers"
+	"github.com/ssrun/ssrun/member"
 	jrnl "github.com/ssrun/ssrun/runtime/journal"
 )
 
@@ -32,8 +32,7 @@ func batchExitFile(prior *jrnl.Member) string {
 	if prior.Dir == "" {
 		return ""
 	}
-	dir := filepath.Dir(prior.Dir)
-	path := filepath.Join(dir, filepath.Base(dir)+".exitcodes")
+	path := member.BatchExitFile(prior.Dir)
 	if _, err := os.Stat(path); err != nil {
 		return ""
 	}
@@ -125,10 +124,7 @@ func (e *Experiment) decideBatch(d *resumeDecision, prior *jrnl.Member, jobs job
 			}
 		}
 		prior.Ended, prior.Status, prior.Code = true, string(r.Status), r.ExitCode
-		if !probe {
-			c := r.ExitCode
-			e.journalAppend(false, jrnl.Record{Ev: jrnl.EvEnd, Run: prior.Since, Name: prior.Name, Status: prior.Status, Code: &c})
-		}
+		e.journalUnwatched(prior, probe)
 		return false // decided from the recorded end, as any ended member
 	default:
 		d.reason = fmt.Sprintf("never finished (job %s gone)", prior.Job)

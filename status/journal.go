@@ -13,7 +13,7 @@ import (
 // is a snapshot rewritten at most every 200 ms and not at all once its driver is killed; the journal
 // is appended at every launch and end, and a local member's supervisor records its exit code even when no
 // driver watches. So a member whose end the manifest lacks is shown as the journal and the supervisor's files say:
-// its recorded end; else the code its supervisor wrote; else Running while its process (pid and start
+// its recorded end; else the code its supervisor (or its batch script) wrote; else Running while its process (pid and start
 // time) lives; else what the manifest said, or Unknown.
 func withJournal(rows []Row, manifestPath string) ([]Row, error) {
 	recs, err := journal.Read(filepath.Join(filepath.Dir(manifestPath), journal.FileName))
@@ -66,7 +66,11 @@ func journalRow(m *journal.Member) Row {
 	case m.Ended:
 		row.Status, row.ReturnCode = m.Status, intPtr(m.Code)
 	default:
-		if code, ok := member.ReadExitCode(record); ok {
+		code, ok := member.ReadExitCode(record)
+		if !ok && m.Dir != "" { // a batch member: its job's script recorded it
+			code, ok = member.ReadBatchExitCode(m.Dir, m.Name)
+		}
+		if ok {
 			row.Status, row.ReturnCode = "Completed", intPtr(code)
 			if code != 0 {
 				row.Status = "Failed"
