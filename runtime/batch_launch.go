@@ -86,12 +86,14 @@ func (e *Experiment) launchBatch(ctx context.Context, run *manifestRun, owner, o
 		if ml.s.ensemble != nil {
 			j.ensemble = ml.s.ensemble.Name
 		}
+		jobs = append(jobs, j)
+	}
+	e.journalStarted(jobs...) // before any watcher can journal an end
+	for i, j := range jobs {
 		e.jobs.add(j)
-		e.journalStarted(j)
-		e.linkOutputs(m, launchers.Job{Stdout: ml.out, Stderr: ml.errOut})
+		e.linkOutputs(j.model, launchers.Job{Stdout: launches[i].out, Stderr: launches[i].errOut})
 		e.journal.bg.Add(1)
 		go e.watch(j)
-		jobs = append(jobs, j)
 	}
 	return jobs, nil
 }

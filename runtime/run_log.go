@@ -65,13 +65,19 @@ func (e *Experiment) journalSync() {
 	}
 }
 
-// journalStarted records a launched job's id and arranges for its end to be recorded.
-func (e *Experiment) journalStarted(j *job) {
+// journalStarted records launched jobs' ids and arranges for their ends to be recorded. The members
+// of one batch job are recorded in one write, so a driver killed meanwhile leaves all of them with the
+// job's id or none.
+func (e *Experiment) journalStarted(js ...*job) {
 	if e.opts.DryRun {
 		return
 	}
-	j.onSettle = e.journalEnd
-	e.journalAppend(false, jrnl.Record{Ev: jrnl.EvStarted, Run: j.run, Name: j.name, Job: j.handle.ID()})
+	recs := make([]jrnl.Record, len(js))
+	for i, j := range js {
+		j.onSettle = e.journalEnd
+		recs[i] = jrnl.Record{Ev: jrnl.EvStarted, Run: j.run, Name: j.name, Job: j.handle.ID()}
+	}
+	e.journalAppend(false, recs...)
 }
 
 // journalEnd records how a job ended, under the run whose execution it follows.
