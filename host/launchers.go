@@ -48,8 +48,8 @@ func launcherFactory(opts Options) func(name string) launchers.Launcher {
 }
 
 // scheduler is the workload manager a launcher name stands for (nil for local, dryrun and unknown
-// names). Steps of its launcher (srun, mpirun) run under `ssrun member` like local members, so a
-// resume finds them again by pid and start time and reads their codes.
+// names). Steps of its launcher (srun, mpirun) are started by the member supervisor like local
+// members, so a resume finds them again by pid and start time and reads their codes.
 func scheduler(name string) wlm.Scheduler {
 	switch name {
 	case "slurm":
