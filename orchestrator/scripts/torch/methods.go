@@ -18,27 +18,33 @@ var methodFunctions = []string{
 	"transpose", "t", "squeeze", "unsqueeze", "flatten", "matmul", "softmax", "numel",
 }
 
-// tensorMethods are the methods with no torch.* function of the same shape.
-var tensorMethods map[string]func(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error)
+// method is a tensor method: the tensor, then the call's arguments.
+type method = func(*Tensor, starlark.Tuple, []starlark.Tuple) (starlark.Value, error)
 
-func init() {
-	tensorMethods = map[string]func(*Tensor, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
-		"reshape": sizesMethod("reshape", "shape", reshape), "view": sizesMethod("reshape", "shape", reshape),
-		"permute": sizesMethod("permute", "dims", permute),
-		"size":    sizeMethod, "dim": dimMethod, "item": itemMethod, "tolist": tolistMethod, "to": toMethod,
-		"float":      castMethod(tensor.Float),
-		"double":     castMethod(tensor.Double),
-		"int":        castMethod(tensor.Int32),
-		"long":       castMethod(tensor.Int64),
-		"bool":       castMethod(tensor.Bool),
-		"contiguous": identityMethod, "detach": identityMethod, "clone": cloneMethod, "cpu": identityMethod,
-	}
+// tensorMethods are every method of a tensor: those with no torch.* function of the same shape, and
+// the torch functions of methodFunctions, called with the tensor as first argument.
+var tensorMethods = withFunctionMethods(map[string]method{
+	"reshape": sizesMethod("reshape", "shape", reshape), "view": sizesMethod("reshape", "shape", reshape),
+	"permute": sizesMethod("permute", "dims", permute),
+	"size":    sizeMethod, "dim": dimMethod, "item": itemMethod, "tolist": tolistMethod, "to": toMethod,
+	"float":      castMethod(tensor.Float),
+	"double":     castMethod(tensor.Double),
+	"int":        castMethod(tensor.Int32),
+	"long":       castMethod(tensor.Int64),
+	"bool":       castMethod(tensor.Bool),
+	"contiguous": identityMethod, "detach": identityMethod, "clone": cloneMethod, "cpu": identityMethod,
+})
+
+// withFunctionMethods adds to methods one method per name of methodFunctions: x.sum(1) is
+// torch.sum(x, 1).
+func withFunctionMethods(methods map[string]method) map[string]method {
 	for _, name := range methodFunctions {
 		fn := functions[name]
-		tensorMethods[name] = func(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		methods[name] = func(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 			return fn(append(starlark.Tuple{t}, args...), kw)
 		}
 	}
+	return methods
 }
 
 // Attr gives x.shape, x.dtype, x.ndim and the methods.
@@ -84,7 +90,7 @@ func reversedDims(n int) []int {
 
 // sizesMethod is x.reshape(2, 3) or x.reshape((2, 3)) (x.view is reshape too), and x.permute(1, 0) or
 // x.permute((1, 0)): the ints given one by one or as one sequence.
-func sizesMethod(name, param string, op func(*Tensor, []int) (*Tensor, error)) func(*Tensor, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+func sizesMethod(name, param string, op func(*Tensor, []int) (*Tensor, error)) method {
 	return func(t *Tensor, args starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		if len(kw) > 0 {
 			return nil, fmt.Errorf("%s takes no keyword arguments", name)
