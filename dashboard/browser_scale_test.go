@@ -100,6 +100,7 @@ func TestBrowserLargeExperiment(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "the counts show the failure", counts+` === "Running 5000 Completed 4999 Failed 1 "`, 10*time.Second)
+	waitJS(t, ctx, "the filter offers Failed", `document.querySelector('.jobs-box select[name="status"] option[value="Failed"]') !== null`, 10*time.Second)
 	filter(t, ctx, "Failed", "")
 	waitJS(t, ctx, "the Failed filter", rangeText+` === "1–1 of 1"`, 10*time.Second)
 	if got := eval[[]string](t, ctx, rows); len(got) != 1 || got[0] != "ens_0" {
