@@ -180,16 +180,8 @@ func (e *Experiment) writeManifest() error {
 	return err
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it over path, so readers
-// see the old or the new content, never a partial one.
-func writeFileAtomic(path string, data []byte) error {
-	return writeFileAtomicFunc(path, func(w *bufio.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// writeFileAtomicFunc is writeFileAtomic for content produced by write, through a buffer.
+// writeFileAtomicFunc writes what write produces (through a buffer) to a temporary file beside path,
+// syncs it and renames it over path, so readers see the old or the new content, never a partial one.
 func writeFileAtomicFunc(path string, write func(*bufio.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
