@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,5 +218,122 @@ func TestResumeRefusesWhatItCannotTrust(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "sweep", "ens", name, "in.txt")); err != nil {
 			t.Errorf("a refused resume deleted %s: %v", name, err)
 		}
+	}
+}
+
+// freeLocalPort is a port free on 127.0.0.1 now.
+func freeLocalPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// shardPID is the pid of the `ssrun db` process serving port, 0 if none (read from /proc).
+func shardPID(port int) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmdline), "\x00db\x00") && strings.Contains(string(cmdline), "\x00--port\x00"+itoa(port)+"\x00") {
+			pid, _ := strconv.Atoi(e.Name())
+			return pid
+		}
+	}
+	return 0
+}
+
+// TestReconnectOrchestrator: a driver run with --detach leaves its database running and its
+// checkpoint (smartsim_db.dat, JSON) in the database's directory; a second driver reconnects to it,
+// its model stores a tensor through SSDB, and it leaves the database running at its end; a third
+// reconnects, reads the tensor back and stops the database; reconnecting once more is the stale
+// checkpoint error naming the file, the dead address and the fix.
+func TestReconnectOrchestrator(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freeLocalPort(t)
+	t.Cleanup(func() {
+		if pid := shardPID(port); pid != 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	write(t, filepath.Join(dir, "first.star"), `
+exp = Experiment("first", launcher="local")
+db = exp.create_database(port=int(vars["port"]), db_identifier="shared")
+exp.generate(db, overwrite=True)
+exp.start(db)
+print("checkpoint:", db.checkpoint_file)
+`)
+	client := `
+exp = Experiment("second", launcher="local")
+db = exp.reconnect_orchestrator("first/shared/smartsim_db.dat")
+print("address:", db.get_address(), db.is_active())
+rs = exp.create_run_settings(exe=vars["ssrun"], exe_args=["client"] + json.decode(vars["args"]))
+m = exp.create_model("m", rs)
+exp.generate(m, overwrite=True)
+exp.start(m, block=True)
+print("model:", exp.get_status(m))
+if vars.get("stop") == "1":
+    exp.stop(db)
+    print("stopped:", db.is_active())
+`
+	write(t, filepath.Join(dir, "client.star"), client)
+	r := ssrun(t, dir, "--detach", "first.star", "--", "port="+itoa(port))
+	checkpoint := filepath.Join(dir, "first", "shared", "smartsim_db.dat")
+	if r.code != 0 || !strings.Contains(r.stderr, "checkpoint: "+checkpoint) {
+		t.Fatalf("first driver: exit %d\n%s", r.code, r.stderr)
+	}
+	pid := shardPID(port)
+	if pid == 0 {
+		t.Fatal("the first driver (--detach) did not leave its database running")
+	}
+	var cp struct {
+		Format  string
+		Version int
+		Shards  []struct {
+			Address string
+			JobID   string `json:"job_id"`
+		}
+		Launcher     string
+		DBIdentifier string `json:"db_identifier"`
+	}
+	if err := json.Unmarshal([]byte(read(t, checkpoint)), &cp); err != nil || cp.Version != 1 || cp.DBIdentifier != "shared" || cp.Launcher != "local" ||
+		len(cp.Shards) != 1 || cp.Shards[0].Address != "127.0.0.1:"+itoa(port) || cp.Shards[0].JobID != itoa(pid) {
+		t.Fatalf("checkpoint (%v): %+v\n%s", err, cp, read(t, checkpoint))
+	}
+
+	put := []string{"--", "ssrun=" + ssrunBin, `args=["put-tensor", "--db-id", "shared", "t", "--dtype", "INT64", "7", "8"]`}
+	r = ssrun(t, dir, append([]string{"client.star"}, put...)...)
+	addr := `["127.0.0.1:` + itoa(port) + `"]`
+	if r.code != 0 || !strings.Contains(r.stderr, "address: "+addr+" True") || !strings.Contains(r.stderr, `model: ["Completed"]`) ||
+		!strings.Contains(r.stderr, "left running") {
+		t.Fatalf("second driver: exit %d\n%s", r.code, r.stderr)
+	}
+	if shardPID(port) != pid {
+		t.Fatal("the database did not outlive the driver that reconnected to it")
+	}
+	get := []string{"--", "ssrun=" + ssrunBin, `args=["get-tensor", "--db-id", "shared", "t", "--format", "json"]`, "stop=1"}
+	r = ssrun(t, dir, append([]string{"client.star"}, get...)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "stopped: False") {
+		t.Fatalf("third driver: exit %d\n%s", r.code, r.stderr)
+	}
+	if out := read(t, filepath.Join(dir, "second", "m", "m.out")); !strings.Contains(out, `"values":[7,8]`) {
+		t.Errorf("the tensor stored through the first reconnect was not read back: %q", out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for shardPID(port) != 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if shardPID(port) != 0 {
+		t.Fatal("exp.stop(db) on a reconnected database left its shard running")
+	}
+	r = ssrun(t, dir, append([]string{"client.star"}, get...)...)
+	if r.code == 0 || !strings.Contains(r.stderr, "checkpoint "+checkpoint+" is stale") || !strings.Contains(r.stderr, "127.0.0.1:"+itoa(port)) ||
+		!strings.Contains(r.stderr, "exp.start(db)") {
+		t.Fatalf("stale checkpoint: exit %d\n%s", r.code, r.stderr)
 	}
 }

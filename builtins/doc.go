@@ -18,6 +18,8 @@
 //	  .stop(*entities)  .poll(interval=10, verbose=True, kill_on_interrupt=True)
 //	  .finished(entity) -> bool  .get_status(*entities) -> [str]  .summary(style="github") -> str
 //	  .preview(*entities, verbosity_level="info", output_format="plain_text")
+//	  .reconnect_orchestrator(checkpoint) -> orchestrator: another driver's running database, from the
+//	                smartsim_db.dat it wrote (db.checkpoint_file); left running at this driver's end
 //	run_settings: .exe .exe_args .run_command .run_args .env_vars (exe_args, run_args, env_vars
 //	  assignable); .add_exe_args(args) .set(arg, value=None, condition=True) .update_env(env_vars)
 //	  .format_run_args() .format_env_vars()

@@ -19,22 +19,23 @@ var _ starlark.HasAttrs = (*Experiment)(nil)
 var NewExperiment = starlark.NewBuiltin("Experiment", newExperiment)
 
 // experimentMethods is the experiment's method table. The create_* adapters are in this file (but
-// create_database, in orchestrator.go), the others in experiment_generate.go, experiment_run.go and
+// create_database and reconnect_orchestrator, in orchestrator.go), the others in experiment_generate.go, experiment_run.go and
 // experiment_report.go.
 var experimentMethods = map[string]*starlark.Builtin{
-	"create_database":       starlark.NewBuiltin("create_database", experimentCreateDatabase),
-	"create_run_settings":   starlark.NewBuiltin("create_run_settings", experimentCreateRunSettings),
-	"create_batch_settings": starlark.NewBuiltin("create_batch_settings", experimentCreateBatchSettings),
-	"create_model":          starlark.NewBuiltin("create_model", experimentCreateModel),
-	"create_ensemble":       starlark.NewBuiltin("create_ensemble", experimentCreateEnsemble),
-	"generate":              starlark.NewBuiltin("generate", experimentGenerate),
-	"preview":               starlark.NewBuiltin("preview", experimentPreview),
-	"start":                 starlark.NewBuiltin("start", experimentStart),
-	"stop":                  starlark.NewBuiltin("stop", experimentStop),
-	"poll":                  starlark.NewBuiltin("poll", experimentPoll),
-	"finished":              starlark.NewBuiltin("finished", experimentFinished),
-	"get_status":            starlark.NewBuiltin("get_status", experimentGetStatus),
-	"summary":               starlark.NewBuiltin("summary", experimentSummary),
+	"create_database":        starlark.NewBuiltin("create_database", experimentCreateDatabase),
+	"reconnect_orchestrator": starlark.NewBuiltin("reconnect_orchestrator", experimentReconnectOrchestrator),
+	"create_run_settings":    starlark.NewBuiltin("create_run_settings", experimentCreateRunSettings),
+	"create_batch_settings":  starlark.NewBuiltin("create_batch_settings", experimentCreateBatchSettings),
+	"create_model":           starlark.NewBuiltin("create_model", experimentCreateModel),
+	"create_ensemble":        starlark.NewBuiltin("create_ensemble", experimentCreateEnsemble),
+	"generate":               starlark.NewBuiltin("generate", experimentGenerate),
+	"preview":                starlark.NewBuiltin("preview", experimentPreview),
+	"start":                  starlark.NewBuiltin("start", experimentStart),
+	"stop":                   starlark.NewBuiltin("stop", experimentStop),
+	"poll":                   starlark.NewBuiltin("poll", experimentPoll),
+	"finished":               starlark.NewBuiltin("finished", experimentFinished),
+	"get_status":             starlark.NewBuiltin("get_status", experimentGetStatus),
+	"summary":                starlark.NewBuiltin("summary", experimentSummary),
 }
 
 var experimentFields = []string{"exp_path", "launcher", "name", "telemetry"}

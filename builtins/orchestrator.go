@@ -42,7 +42,7 @@ var orchestratorMethods = map[string]*starlark.Builtin{
 	"enable_checkpoints":    starlark.NewBuiltin("enable_checkpoints", orchestratorEnableCheckpoints),
 }
 
-var orchestratorFields = []string{"batch", "db_identifier", "db_nodes", "engine", "hosts", "interface", "name", "num_shards", "path", "port", "run_command", "telemetry", "type"}
+var orchestratorFields = []string{"batch", "checkpoint_file", "db_identifier", "db_nodes", "engine", "hosts", "interface", "name", "num_shards", "path", "port", "run_command", "telemetry", "type"}
 
 func (x *Orchestrator) String() string {
 	return "<orchestrator " + starlark.String(x.o.Name).String() + ">"
@@ -92,6 +92,8 @@ func (x *Orchestrator) Attr(name string) (starlark.Value, error) {
 		return starlark.String(x.o.EntityType()), nil
 	case "telemetry":
 		return &Telemetry{&x.o.Telemetry}, nil
+	case "checkpoint_file":
+		return starlark.String(x.o.CheckpointFile()), nil
 	}
 	return bindMethod(x, name, orchestratorMethods)
 }
@@ -146,6 +148,20 @@ func experimentCreateDatabase(_ *starlark.Thread, b *starlark.Builtin, args star
 		a.Hosts = list
 	}
 	db, err := receiverExp(b).CreateDatabase(a)
+	if err != nil {
+		return nil, err
+	}
+	return &Orchestrator{o: db}, nil
+}
+
+// experimentReconnectOrchestrator is reconnect_orchestrator(checkpoint): the database another driver
+// launched, from the checkpoint file it wrote (db.checkpoint_file).
+func experimentReconnectOrchestrator(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var checkpoint string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "checkpoint", &checkpoint); err != nil {
+		return nil, err
+	}
+	db, err := receiverExp(b).ReconnectOrchestrator(checkpoint)
 	if err != nil {
 		return nil, err
 	}

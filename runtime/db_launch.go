@@ -167,6 +167,9 @@ func (e *Experiment) startDatabase(ctx context.Context, run *manifestRun, o *Orc
 	if err := e.opts.FS.MkdirAll(o.Path); err != nil {
 		return Errorf(SmartSimError, "Could not create directory %s: %w", o.Path, err)
 	}
+	if e.reuseDatabase(run, o) { // --resume: the previous driver's database still answers
+		return nil
+	}
 	if o.onScheduler() {
 		return e.startSchedulerDatabase(ctx, run, o, exe)
 	}
@@ -211,6 +214,7 @@ func (e *Experiment) registerDatabase(run *manifestRun, o *Orchestrator, plans [
 	e.dbs().add(o)
 	e.recordDBJob(run, newDBJob(o, run.id, runID, shards))
 	e.plan.recordDatabase(o, plans)
+	e.writeCheckpoint(o, shards)
 	e.startShardTelemetry(o, shards)
 	for _, s := range shards {
 		e.journal.bg.Add(1) // Close waits for the watchers, so no journal write follows its final one
@@ -371,9 +375,17 @@ func (e *Experiment) StopDatabase(o *Orchestrator) error {
 	return nil
 }
 
-// StopDatabases stops every running database of the experiment (script end, SIGINT).
+// StopDatabases stops every running database of the experiment (script end, SIGINT), except those
+// reconnected from another driver's checkpoint: they were running before this driver and stay so.
 func (e *Experiment) StopDatabases() {
 	for _, o := range e.dbs().list() {
+		o.mu.Lock()
+		borrowed := o.reconnected
+		o.mu.Unlock()
+		if borrowed {
+			e.opts.Log.Info(fmt.Sprintf("Orchestrator %s (reconnected from %s) left running; exp.stop(db) shuts it down", o.Name, o.CheckpointFile()))
+			continue
+		}
 		_ = e.StopDatabase(o)
 	}
 	registries.Delete(e)

@@ -82,6 +82,9 @@ type Orchestrator struct {
 	shards []*dbShard
 	active bool // started and not stopped by the user
 	launch int  // how many times it was started
+	// reconnected: another driver launched it (exp.reconnect_orchestrator); this driver's end leaves
+	// it running (db_checkpoint.go).
+	reconnected bool
 }
 
 // EntityName implements Entity.

@@ -13,6 +13,28 @@ type PlanDatabase struct {
 	Shards  []PlanShard `json:"shards"`
 	Cluster string      `json:"cluster,omitempty"`
 	Stopped bool        `json:"stopped,omitempty"`
+	// Checkpoint is set for a database this driver did not launch (db_checkpoint.go).
+	Checkpoint *PlanCheckpoint `json:"checkpoint,omitempty"`
+}
+
+// PlanCheckpoint says where a database that was not launched came from: "reconnected"
+// (exp.reconnect_orchestrator) or "reused" (--resume), the checkpoint file and the sha256 of its bytes.
+type PlanCheckpoint struct {
+	How    string `json:"how"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// recordCheckpoint marks the latest database named name as taken from a checkpoint.
+func (p *Plan) recordCheckpoint(name, how, path, digest string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := len(p.Databases) - 1; i >= 0; i-- {
+		if p.Databases[i].Name == name {
+			p.Databases[i].Checkpoint = &PlanCheckpoint{How: how, Path: path, SHA256: digest}
+			return
+		}
+	}
 }
 
 // PlanShard is one shard of a PlanDatabase.
@@ -98,6 +120,9 @@ func writeDatabasesText(b *strings.Builder, p *Plan) {
 	}
 	for _, d := range p.Databases {
 		fmt.Fprintf(b, "  %s (%s, %d shard(s))", d.Name, d.Engine, len(d.Shards))
+		if c := d.Checkpoint; c != nil {
+			fmt.Fprintf(b, " %s from %s sha256:%s", c.How, c.Path, c.SHA256[:12])
+		}
 		if d.Stopped {
 			b.WriteString(" stopped")
 		}
