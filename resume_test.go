@@ -337,3 +337,79 @@ if vars.get("stop") == "1":
 		t.Fatalf("stale checkpoint: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestResumeReusesRunningDatabase: the driver of a database and an ensemble that stores tensors in it
+// is killed with SIGKILL; `ssrun --resume` finds the database's shard still answering through its
+// checkpoint and reuses it (same process, same address, the tensors stored before the kill still
+// there) instead of starting it twice, and stops it at its end as its own.
+func TestResumeReusesRunningDatabase(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freeLocalPort(t)
+	t.Cleanup(func() {
+		if pid := shardPID(port); pid != 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	write(t, filepath.Join(dir, "driver.star"), `
+exp = Experiment("dbresume", launcher="local")
+db = exp.create_database(port=int(vars["port"]))
+exp.generate(db, overwrite=True)
+exp.start(db)
+rs = exp.create_run_settings(exe="sh", exe_args=["-c", '"$0" client put-tensor t --dtype INT64 1 && echo put >> ../../../log.txt && while [ ! -e ../../../release ]; do sleep 0.05; done', vars["ssrun"]])
+ens = exp.create_ensemble("ens", replicas=3, run_settings=rs)
+ens.enable_key_prefixing()
+exp.generate(ens, overwrite=True)
+exp.start(ens, block=True)
+check = exp.create_model("check", exp.create_run_settings(exe="sh", exe_args=["-c", 'for k in ens_0.t ens_1.t ens_2.t; do "$0" client exists $k || exit 1; done', vars["ssrun"]]))
+exp.generate(check, overwrite=True)
+exp.start(check, block=True)
+print("check:", exp.get_status(check))
+`)
+	args := []string{"driver.star", "--", "port=" + itoa(port), "ssrun=" + ssrunBin}
+	cmd := exec.Command(ssrunBin, args...)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(readLog(dir), "put") < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	pid := shardPID(port)
+	if pid == 0 {
+		t.Fatal("the database did not outlive its killed driver")
+	}
+	plan := ssrun(t, dir, append([]string{"--dry-run", "--resume"}, args...)...)
+	if !strings.Contains(plan.stdout, "orchestrator (ssrun, 1 shard(s)) reused from $EXP/orchestrator/smartsim_db.dat") {
+		t.Errorf("dry-run --resume does not say it reuses the database:\n%s\n%s", plan.stdout, plan.stderr)
+	}
+	write(t, filepath.Join(dir, "release"), "")
+	r := ssrun(t, dir, append([]string{"--resume"}, args...)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "Orchestrator orchestrator reused: 1 shard(s) at 127.0.0.1:"+itoa(port)) ||
+		!strings.Contains(r.stderr, `check: ["Completed"]`) {
+		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := strings.Count(readLog(dir), "put"); n != 3 {
+		t.Errorf("members ran %d times in all, want 3", n)
+	}
+	if strings.Contains(r.stderr, "launched: 1 shard") {
+		t.Errorf("resume started the database again:\n%s", r.stderr)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for shardPID(port) != 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p := shardPID(port); p != 0 {
+		t.Errorf("the reused database (pid %d) was not stopped at the end of the resumed driver", p)
+	}
+}
+
+func readLog(dir string) string {
+	data, _ := os.ReadFile(filepath.Join(dir, "log.txt"))
+	return string(data)
+}

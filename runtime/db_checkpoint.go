@@ -261,28 +261,28 @@ func (e *Experiment) watchAdopted(o *Orchestrator, s *dbShard) {
 	}
 }
 
-// reuseDatabase is start(db) under --resume: a database of the previous driver whose checkpoint is
-// there and whose shards all answer is reused (same addresses, nothing launched). It reports false
-// when there is none to reuse; a database whose shards only partly answer is shut down first, so the
-// fresh start does not find its ports taken.
-func (e *Experiment) reuseDatabase(run *manifestRun, o *Orchestrator) bool {
+// reusableDatabase reads o's checkpoint under --resume and reports whether it describes o and every
+// shard answers. With cleanup, a database of which only some shards answer is shut down, so the
+// fresh start that follows does not find its ports taken.
+func (e *Experiment) reusableDatabase(o *Orchestrator, cleanup bool) (*dbCheckpoint, string, bool) {
 	if !e.opts.Resume || (e.opts.DryRun && e.opts.Hermetic) {
-		return false
+		return nil, "", false
 	}
 	cp, digest, err := readCheckpoint(o.CheckpointFile())
 	if err != nil {
-		return false
+		return nil, "", false
 	}
 	if cp.DBIdentifier != o.Name || cp.Engine != o.Engine || len(cp.Shards) != o.DBNodes || cp.Launcher != e.LauncherName {
-		e.opts.Log.Warn("resume: the database checkpoint describes another database; starting it afresh", "path", o.CheckpointFile())
-		return false
+		if cleanup {
+			e.opts.Log.Warn("resume: the database checkpoint describes another database; starting it afresh", "path", o.CheckpointFile())
+		}
+		return nil, "", false
 	}
 	dead := pingShards(cp, reconnectPingTimeout)
-	switch {
-	case len(dead) == 0:
-		e.adoptDatabase(run, cp, o.CheckpointFile(), digest, "reused", o)
-		return true
-	case len(dead) < len(cp.Shards) && !e.opts.DryRun:
+	if len(dead) == 0 {
+		return cp, digest, true
+	}
+	if cleanup && len(dead) < len(cp.Shards) && !e.opts.DryRun {
 		e.opts.Log.Warn(fmt.Sprintf("resume: database %s answers on %d of %d shard(s); shutting the rest down and starting it afresh", o.Name, len(cp.Shards)-len(dead), len(cp.Shards)))
 		for _, s := range cp.Shards {
 			if _, gone := dead[s.Address]; !gone {
@@ -290,7 +290,18 @@ func (e *Experiment) reuseDatabase(run *manifestRun, o *Orchestrator) bool {
 			}
 		}
 	}
-	return false
+	return nil, "", false
+}
+
+// reuseDatabase is start(db) under --resume: a database of the previous driver whose checkpoint is
+// there and whose shards all answer is reused (same addresses, nothing launched). It reports false
+// when there is none to reuse.
+func (e *Experiment) reuseDatabase(run *manifestRun, o *Orchestrator) bool {
+	cp, digest, ok := e.reusableDatabase(o, true)
+	if ok {
+		e.adoptDatabase(run, cp, o.CheckpointFile(), digest, "reused", o)
+	}
+	return ok
 }
 
 // followShard is the handle of a shard this driver did not launch: it ends when the shard closes the

@@ -344,8 +344,13 @@ func (o *Orchestrator) generate(fsys FS) error {
 }
 
 // GenerateDatabase is generate() for a database: SmartSim always deletes and recreates exp_path/<id>.
+// Under --resume, a database of the previous driver that still answers keeps its directory (its
+// checkpoint and outputs): start() reuses it (db_checkpoint.go).
 func (e *Experiment) GenerateDatabase(o *Orchestrator) error {
 	o.Path = e.entityPath(o.Name, "")
+	if _, _, ok := e.reusableDatabase(o, false); ok {
+		return nil
+	}
 	if err := o.generate(e.opts.FS); err != nil {
 		return err
 	}

@@ -330,6 +330,9 @@ func (e *Experiment) applyResume(run *manifestRun, steps []step) ([]step, error)
 		}
 	}
 	e.followBatches(run, groups)
+	if len(steps) == 0 {
+		return launch, nil // a start of databases only
+	}
 	e.opts.Log.Info(fmt.Sprintf("resume: %d to run, %d skipped (unchanged), %d re-attached", counts[resumeRun], counts[resumeSkip], counts[resumeAttach]))
 	return launch, nil
 }
