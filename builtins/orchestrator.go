@@ -52,7 +52,7 @@ func (x *Orchestrator) Freeze()               {}
 func (x *Orchestrator) Truth() starlark.Bool  { return starlark.True }
 func (x *Orchestrator) Hash() (uint32, error) { return starlark.String(x.o.Name).Hash() }
 
-// CompareSameType: two handles are equal when they stand for the same database.
+// CompareSameType makes two handles equal when they stand for the same database.
 func (x *Orchestrator) CompareSameType(op syntax.Token, y starlark.Value, _ int) (bool, error) {
 	same := x.o == y.(*Orchestrator).o
 	switch op {

@@ -67,7 +67,7 @@ func (Scheduler) Cancel(ctx context.Context, ids []string) error {
 	return err
 }
 
-// Forgotten: a job bjobs no longer lists has finished.
+// Forgotten says a job bjobs no longer lists has finished.
 func (Scheduler) Forgotten() (launchers.Result, bool) {
 	return launchers.Result{Status: launchers.StatusCompleted, ExitCode: 0}, true
 }

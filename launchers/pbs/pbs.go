@@ -57,7 +57,7 @@ func (Scheduler) Cancel(ctx context.Context, ids []string) error {
 	return err
 }
 
-// Forgotten: a job qstat no longer lists has finished (SmartSim's NOTFOUND → Completed).
+// Forgotten says a job qstat no longer lists has finished (SmartSim's NOTFOUND → Completed).
 func (Scheduler) Forgotten() (launchers.Result, bool) {
 	return launchers.Result{Status: launchers.StatusCompleted, ExitCode: 0}, true
 }
