@@ -54,7 +54,7 @@ rport=$(free_port)
 redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 rpid=$!
 
-"${db_cmd[@]}" --port "$port" --name bench-ml --onnxruntime "$lib" --threads-per-queue 1 \
+GOMAXPROCS=${DB_GOMAXPROCS:-${GOMAXPROCS:-}} "${db_cmd[@]}" --port "$port" --name bench-ml --onnxruntime "$lib" --threads-per-queue 1 \
   --intra-op-threads 1 >"$work/db.out" 2>"$work/db.err" &
 pid=$!
 for _ in $(seq 200); do
