@@ -337,3 +337,31 @@ func TestGenerateReadsACopiedFileOnce(t *testing.T) {
 		t.Fatalf("data.bin opened %d times for 3 copies and 3 identities, want once", opens)
 	}
 }
+
+// Copies are copies, whatever the file system does underneath (copy_file_range shares extents on
+// XFS and btrfs): a member that edits its copy changes neither the source nor another member's copy.
+func TestGenerateCopiesAreIndependent(t *testing.T) {
+	exp, _ := newExp(t, "")
+	writeFile(t, filepath.Join(exp.Cwd(), "data.bin"), strings.Repeat("s", 70_000))
+	ens, _ := exp.CreateEnsemble(EnsembleArgs{Name: "ens", RunSettings: mustRS(t, exp, "true"), Params: []ParamSpec{{"x", ints("1", "2")}}})
+	ens.AttachGeneratorFiles([]string{"data.bin"}, nil, nil)
+	if err := exp.Generate([]Entity{ens}, GenerateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(ens.members[0].Path, "data.bin"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("edited"), 1000); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, path := range []string{filepath.Join(exp.Cwd(), "data.bin"), filepath.Join(ens.members[1].Path, "data.bin")} {
+		if got := readFile(t, path); got != strings.Repeat("s", 70_000) {
+			t.Fatalf("%s changed when ens_0 edited its copy", path)
+		}
+	}
+	if got := readFile(t, filepath.Join(ens.members[0].Path, "data.bin")); got[1000:1006] != "edited" {
+		t.Fatal("the edit did not land in ens_0's copy")
+	}
+}
