@@ -16,7 +16,9 @@ lib=${SSRUN_ONNXRUNTIME_LIB:-$root/.onnxruntime/lib/libonnxruntime.so}
 [[ -f "$lib" ]] || { echo "bench/ml: no ONNX Runtime at $lib (make onnxruntime)" >&2; exit 1; }
 
 db_cmd=()
-if [[ -n "${SSRUN:-}" ]]; then
+if [[ -n "${SSRUN_DB:-}" ]]; then # a binary that is `ssrun db` itself (orchestrator/testdata/ssrundb)
+  db_cmd=("$SSRUN_DB")
+elif [[ -n "${SSRUN:-}" ]]; then
   db_cmd=("$SSRUN" db)
 elif [[ -x ./ssrun ]] && ./ssrun db --help 2>&1 | grep -q onnxruntime; then
   db_cmd=(./ssrun db)
@@ -67,7 +69,8 @@ for _ in $(seq 200); do
   sleep 0.05
 done
 
-mkdir -p bench/results
+results=${RESULTS:-bench/results/ml.md}
+mkdir -p "$(dirname "$results")"
 {
   echo "# bench/ml $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; ssrun db: 1 queue worker, 1 intra-op thread"
   echo "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') (--save '' --appendonly no); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -76,4 +79,4 @@ mkdir -p bench/results
     --duration "${DURATION:-2s}" --rounds "${ROUNDS:-3}" --tables "${TABLES:-cost,pattern,modelexecute}" \
     --pattern-clients "${PATTERN_CLIENTS:-32}" --modes "${MODES:-}" --ssrun-pid "$pid" --redis-pid "$rpid"
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-} | tee bench/results/ml.md
+} | tee "$results"

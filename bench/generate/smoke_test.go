@@ -1,0 +1,39 @@
+// Package generate holds the generation benchmark of bench/generate: run.sh and its driver script.
+// The test here only checks that the benchmark still runs, on tiny sizes; figures come from
+// `make bench-generate`.
+package generate
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// TestSmoke builds ssrun and runs run.sh for 5 members with a 1 MiB copied file, one round: both
+// sides must report a time (run.sh itself checks the last member's copy and configured file).
+func TestSmoke(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "ssrun")
+	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
+		t.Fatalf("building ssrun: %v\n%s", err, out)
+	}
+	cmd := exec.Command("bash", "run.sh")
+	cmd.Env = append(os.Environ(), "SSRUN="+bin, "MEMBERS=5", "SIZE_MIB=1", "ROUNDS=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("run.sh: %v\n%s", err, out)
+	}
+	for _, re := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^ssrun exp\.generate +\d+ ms`),
+		regexp.MustCompile(`(?m)^shell loop of cp, same copies +\d+ ms`),
+		regexp.MustCompile(`(?m)^ratio ssrun/cp: \d+\.\d\d`),
+	} {
+		if !re.Match(out) {
+			t.Errorf("no line matching %s", re)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+}
