@@ -270,6 +270,7 @@ func TestBrowserDashboardAndReport(t *testing.T) {
 	if latency > time.Second {
 		t.Errorf("the page showed ens_1's end %v after the disk did, want within 1 s", latency)
 	}
+	waitJS(t, ctx, "the timeline shows ens_1's end", `document.querySelectorAll("svg.gantt rect.bar.status-Completed").length === 1`, 5*time.Second)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`a.open[data-key="run-000/orchestrator/tdb/tdb_0"]`)))
 	waitJS(t, ctx, "tdb_0 selected", points+` >= 2`, 10*time.Second)
 	screenshot(t, ctx, "dashboard.png")

@@ -68,13 +68,55 @@ func (d expData) Unfinished(r *RunView) []*JobView {
 	return out
 }
 
-// CompletedJobs are the run's completed jobs, folded in the report of a large run.
+// CompletedJobs are the run's completed jobs, summarised in the report of a large run.
 func (d expData) CompletedJobs(r *RunView) []*JobView {
 	var out []*JobView
 	for _, j := range r.Jobs {
 		if j.Status() == "Completed" {
 			out = append(out, j)
 		}
+	}
+	return out
+}
+
+// bucketRow summarises consecutive completed jobs in the report of a large run: which, how many,
+// when they ran and how long they took.
+type bucketRow struct {
+	First, Last    string
+	N              int
+	Start, End     time.Time
+	MinDur, MaxDur string
+}
+
+// Buckets summarises jobs pageSize at a time (in manifest order), so the report's size grows with
+// the jobs that did not complete, not with the ones that did.
+func (d expData) Buckets(jobs []*JobView) []bucketRow {
+	var out []bucketRow
+	for i := 0; i < len(jobs); i += pageSize {
+		b := jobs[i:min(i+pageSize, len(jobs))]
+		row := bucketRow{First: b[0].Name, Last: b[len(b)-1].Name, N: len(b)}
+		var lo, hi time.Duration = -1, -1
+		for _, j := range b {
+			if !j.Start.IsZero() && (row.Start.IsZero() || j.Start.Before(row.Start)) {
+				row.Start = j.Start
+			}
+			if j.End.After(row.End) {
+				row.End = j.End
+			}
+			if j.Start.IsZero() || j.End.IsZero() {
+				continue
+			}
+			dur := j.End.Sub(j.Start)
+			if lo < 0 || dur < lo {
+				lo = dur
+			}
+			hi = max(hi, dur)
+		}
+		row.MinDur, row.MaxDur = "-", "-"
+		if lo >= 0 {
+			row.MinDur, row.MaxDur = formatDuration(lo), formatDuration(hi)
+		}
+		out = append(out, row)
 	}
 	return out
 }
@@ -162,3 +204,6 @@ type rowData struct {
 	Now  time.Time
 	Link bool
 }
+
+// BucketSize is how many completed jobs one row of a large run's report summarises.
+func (d expData) BucketSize() int { return pageSize }
