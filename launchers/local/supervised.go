@@ -34,12 +34,12 @@ type supervisor struct {
 	exited  map[int]SupervisorMessage         // ends that arrived before their launch reply was handled
 	lost    error                             // set when the supervisor's stdout closed
 	done    chan struct{}                     // closed when the supervisor's stdout closed
+	errDone chan struct{}                     // closed when its stderr is drained
 }
 
 // startSupervisor starts command (the ssrun binary, "member", ...) with --serve and the grace period.
 func startSupervisor(command []string, grace string) (*supervisor, error) {
 	cmd := exec.Command(command[0], append(append([]string(nil), command[1:]...), "--serve", "--grace", grace)...)
-	cmd.Stderr = os.Stderr
 	// Its own session: a Ctrl-C on the driver's terminal or a hangup must not end the record keeper;
 	// the driver stops members through it when it wants them stopped.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -51,12 +51,23 @@ func startSupervisor(command []string, grace string) (*supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Its messages reach the driver's stderr through a pipe, never the driver's stderr itself: a
+	// supervisor outliving a detached driver must not hold a `ssrun ... | tee` pipeline open.
+	errs, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the member supervisor %s: %w", command[0], err)
 	}
 	s := &supervisor{cmd: cmd, in: in, enc: json.NewEncoder(in), pending: map[uint64]chan SupervisorMessage{},
-		jobs: map[int]*supervised{}, exited: map[int]SupervisorMessage{}, done: make(chan struct{})}
+		jobs: map[int]*supervised{}, exited: map[int]SupervisorMessage{}, done: make(chan struct{}),
+		errDone: make(chan struct{})}
 	go s.read(out)
+	go func() {
+		defer close(s.errDone)
+		_, _ = io.Copy(os.Stderr, errs)
+	}()
 	return s, nil
 }
 
@@ -178,6 +189,7 @@ func (s *supervisor) dispatch(m SupervisorMessage) {
 func (s *supervisor) close() error {
 	s.in.Close()
 	<-s.done
+	<-s.errDone
 	return s.cmd.Wait()
 }
 
