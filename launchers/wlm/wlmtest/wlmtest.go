@@ -33,10 +33,27 @@ func FakeScheduler(t *testing.T, fakebin, stateVar string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := t.TempDir()
+	state, err := os.MkdirTemp("", "wlmtest-"+stateVar+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeWhenQuiet(t, state) })
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv(stateVar, state)
 	return state
+}
+
+// removeWhenQuiet removes the fake scheduler's state directory once nothing writes to it: a status
+// query the launcher began before the test closed it may still append its call (t.TempDir's removal
+// then fails with "directory not empty").
+func removeWhenQuiet(t *testing.T, dir string) {
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+	}
+	t.Errorf("removing the fake scheduler's state %s: %v", dir, err)
 }
 
 // Experiment makes an experiment named after the launcher in a temporary directory, closed when the
@@ -48,7 +65,10 @@ func Experiment(t *testing.T, l *wlm.Launcher) *runtime.Experiment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = exp.Close() })
+	t.Cleanup(func() {
+		_ = exp.Close()
+		_ = l.Close() // no further polls
+	})
 	return exp
 }
 
