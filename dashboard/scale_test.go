@@ -2,13 +2,18 @@ package dashboard
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ssrun/ssrun/member"
+	"github.com/ssrun/ssrun/runtime/journal"
 	"github.com/ssrun/ssrun/status"
 )
 
@@ -189,5 +194,72 @@ func TestReportOfLargeRun(t *testing.T) {
 	}
 	if strings.Contains(r, "<script") {
 		t.Errorf("report has a script")
+	}
+}
+
+// TestFollowsTheJournal: a member's end recorded only in the journal (the manifest still says
+// Running, as a runtime that writes the manifest less often leaves it) reaches the page as a patch.
+func TestFollowsTheJournal(t *testing.T) {
+	expDir := runDriver(t, demoDriver)
+	path := status.ManifestPath(expDir)
+	jpath := journalPath(path)
+	recs, err := journal.Read(jpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Back to ens_1 running: the manifest says so, its end record and its exit code file are gone.
+	m, _ := os.ReadFile(path)
+	var keep, end []journal.Record
+	for _, r := range recs {
+		if r.Ev == journal.EvEnd && r.Name == "ens_1" {
+			end = append(end, r)
+			os.Remove(member.ExitCodeFile(filepath.Join(journal.Replay(recs).Members["ens_1"].Dir, "ens_1")))
+			continue
+		}
+		keep = append(keep, r)
+	}
+	if len(end) != 1 {
+		t.Fatalf("the demo's journal has %d end records of ens_1", len(end))
+	}
+	var lines []byte
+	for _, r := range keep {
+		b, _ := json.Marshal(r)
+		lines = append(append(lines, b...), '\n')
+	}
+	os.WriteFile(jpath, lines, 0o644)
+	stale := regexp.MustCompile(`("name": "ens_1",[\s\S]*?)"return_code": 0,([\s\S]*?)"status": "Completed"`).ReplaceAll(m, []byte(`${1}"return_code": null,${2}"status": "Running"`))
+	replaceAtomically(t, path, stale)
+
+	s, ts := newTestServer(t, expDir)
+	if j := s.exps[0].Job("run-000/ensemble/ens/ens_1"); j == nil || j.Status() != "Running" {
+		t.Fatalf("the stale state does not show ens_1 Running: %+v", j)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Follow(ctx)
+	_, version := s.snapshot()
+	events := openEvents(t, ts.URL+"/events?since="+itoa(version))
+	events.next(t, "hello", 5*time.Second)
+
+	w, err := os.OpenFile(jpath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(end[0])
+	w.Write(append(b, '\n'))
+	w.Close()
+	patch := events.next(t, "patch", 5*time.Second)
+	if !strings.Contains(patch, `"key":"run-000/ensemble/ens/ens_1","status":"Completed","rc":"0"`) {
+		t.Errorf("the journal's end of ens_1 is not patched in: %s", patch)
+	}
+}
+
+func TestReadsAreSpacedByTheirCost(t *testing.T) {
+	end := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if got := nextRead(end, 10*time.Millisecond); got != end.Add(minGap) {
+		t.Errorf("after a 10 ms read: %v", got.Sub(end))
+	}
+	if got := nextRead(end, 3*time.Second); got != end.Add(6*time.Second) {
+		t.Errorf("after a 3 s read: %v", got.Sub(end))
 	}
 }
