@@ -91,7 +91,13 @@ func (s *Server) Follow(ctx context.Context) error {
 // earlier one did is a writer caught mid-write (SmartSim does not write atomically): the last good
 // state stays until the next event.
 func (s *Server) refresh(i int) {
-	x := loadExperiment(i, s.roots[i])
+	s.mu.RLock()
+	prev := s.exps[i]
+	s.mu.RUnlock()
+	x, ok := journalOnly(prev, status.ManifestPath(s.roots[i]))
+	if !ok {
+		x = loadExperiment(i, s.roots[i])
+	}
 	s.mu.Lock()
 	old := s.exps[i]
 	if x.Err != nil && old.Manifest != nil && exists(status.ManifestPath(s.roots[i])) {

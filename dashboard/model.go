@@ -25,6 +25,9 @@ type Experiment struct {
 	JournalErr error
 	Runs       []RunView
 	byKey      map[string]*JobView
+	// stamp identifies the manifest the views were read from: while it stays, a change of the journal
+	// alone is merged into a copy of the views (journalOnly) instead of re-reading the manifest.
+	stamp fileStamp
 }
 
 // RunView is one start() call: its entities and the jobs they launched.
@@ -250,6 +253,12 @@ func loadExperiment(index int, dir string) *Experiment {
 	x := &Experiment{Index: index, Dir: dir, byKey: map[string]*JobView{}}
 	path := status.ManifestPath(dir)
 	var m *status.Manifest
+	before := stampOf(path)
+	defer func() {
+		if x.Err == nil && stampOf(path) == before {
+			x.stamp = before // unchanged while it was read: the views are that file's
+		}
+	}()
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && journalExists(path) {
 		m = &status.Manifest{} // a driver killed before its first manifest write: the journal is all there is
 	} else if m, err = status.ReadManifest(path); err != nil {

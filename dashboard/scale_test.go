@@ -252,6 +252,20 @@ func TestFollowsTheJournal(t *testing.T) {
 	if !strings.Contains(patch, `"key":"run-000/ensemble/ens/ens_1","status":"Completed","rc":"0"`) {
 		t.Errorf("the journal's end of ens_1 is not patched in: %s", patch)
 	}
+
+	// A change of the journal alone is merged into the views without reading the manifest again; a
+	// new manifest is read.
+	s.mu.RLock()
+	cur := s.exps[0]
+	s.mu.RUnlock()
+	if x, ok := journalOnly(cur, path); !ok || x.Job("run-000/ensemble/ens/ens_1").Status() != "Completed" {
+		t.Errorf("a journal-only change is not merged into the views (ok %v)", ok)
+	}
+	time.Sleep(20 * time.Millisecond) // a modification time the next write cannot share
+	replaceAtomically(t, path, m)
+	if _, ok := journalOnly(cur, path); ok {
+		t.Errorf("a new manifest is not read")
+	}
 }
 
 func TestReadsAreSpacedByTheirCost(t *testing.T) {
