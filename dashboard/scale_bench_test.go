@@ -1,12 +1,15 @@
 package dashboard
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
 	"github.com/ssrun/ssrun/dashboard/scalefixture"
+	"github.com/ssrun/ssrun/runtime/journal"
 	"github.com/ssrun/ssrun/status"
 )
 
@@ -71,4 +74,51 @@ func BenchmarkScalePage(b *testing.B) {
 		size = rec.Body.Len()
 	}
 	b.ReportMetric(float64(size)/1e6, "MB/page")
+}
+
+// BenchmarkScaleJournalChange is the dashboard's work when only the journal changed (a member's end
+// appended), side by side: reading the manifest again and merging the journal (what every change
+// cost before), against merging the journal into a copy of the views (journalOnly).
+// Run: go test -run '^$' -bench ScaleJournalChange -benchtime 5x ./dashboard
+func BenchmarkScaleJournalChange(b *testing.B) {
+	dir := b.TempDir()
+	writeScaleManifest(b, dir, scaleMembers, false)
+	w, err := journal.Create(journalPath(status.ManifestPath(dir)), journal.Record{Exp: "big"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range scaleMembers {
+		name := fmt.Sprintf("ens_%d", i)
+		recs := []journal.Record{{Ev: journal.EvLaunch, Run: "run-000", Name: name, Ens: "ens", Dir: filepath.Join(dir, "status", name)},
+			{Ev: journal.EvStarted, Run: "run-000", Name: name, Job: fmt.Sprint(10000 + i)}}
+		if i%2 == 0 {
+			recs = append(recs, journal.Record{Ev: journal.EvEnd, Run: "run-000", Name: name, Status: "Completed", Code: new(int)})
+		}
+		if err := w.Append(false, recs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	old := loadExperiment(0, dir)
+	rc := 0
+	w.Append(true, journal.Record{Ev: journal.EvEnd, Run: "run-000", Name: "ens_1", Status: "Completed", Code: &rc})
+	w.Close()
+	check := func(x *Experiment) {
+		if j := x.Job("run-000/ensemble/ens/ens_1"); j == nil || j.Status() != "Completed" {
+			b.Fatalf("ens_1: %+v", j)
+		}
+	}
+	b.Run("manifest-and-journal", func(b *testing.B) {
+		for b.Loop() {
+			check(loadExperiment(0, dir))
+		}
+	})
+	b.Run("journal-only", func(b *testing.B) {
+		for b.Loop() {
+			x, ok := journalOnly(old, status.ManifestPath(dir))
+			if !ok {
+				b.Fatal("journalOnly refused")
+			}
+			check(x)
+		}
+	})
 }
