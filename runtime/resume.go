@@ -329,7 +329,9 @@ func (e *Experiment) applyResume(run *manifestRun, steps []step) ([]step, error)
 			launch = append(launch, s)
 		}
 	}
-	e.followBatches(run, groups)
+	if err := e.followBatches(run, groups); err != nil {
+		return nil, err
+	}
 	if len(steps) == 0 {
 		return launch, nil // a start of databases only
 	}

@@ -142,15 +142,15 @@ type batchFollow struct {
 
 // followBatches follows each batch job of groups with the launcher and gives its members jobs of this
 // run that settle from the job's exit-code file, as launchBatch's members do.
-func (e *Experiment) followBatches(run *manifestRun, groups map[string]*batchFollow) {
+func (e *Experiment) followBatches(run *manifestRun, groups map[string]*batchFollow) error {
 	ids := make([]string, 0, len(groups))
 	for id := range groups {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	f, ok := e.opts.Launcher.(launchers.JobFollower)
-	if !ok && len(ids) > 0 { // a real run's launcher that answered lookups follows jobs too
-		panic("resume: the " + e.opts.Launcher.Name() + " launcher looked jobs up but cannot follow them")
+	if !ok && len(ids) > 0 {
+		return Errorf(SmartSimError, "Cannot resume %s: jobs %v still run, and the %s launcher cannot follow them. Nothing was launched.", e.Path, ids, e.opts.Launcher.Name())
 	}
 	for _, id := range ids {
 		g := groups[id]
@@ -170,4 +170,5 @@ func (e *Experiment) followBatches(run *manifestRun, groups map[string]*batchFol
 			e.addResumedJob(run, s, g.ds[i], members[i])
 		}
 	}
+	return nil
 }
