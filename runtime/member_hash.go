@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -169,13 +170,20 @@ func (c *digestCache) content(path string) (string, error) {
 	return sum, nil
 }
 
-// shortDigest digests the strings of one part.
+// shortDigest digests the strings of one part: "<len>:<item>\n" each (written without fmt: a resume
+// of 10,000 members digests some 100,000 parts).
 func shortDigest(items ...string) string {
 	h := sha256.New()
+	var buf []byte
 	for _, s := range items {
-		fmt.Fprintf(h, "%d:%s\n", len(s), s)
+		buf = strconv.AppendInt(buf[:0], int64(len(s)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, s...)
+		buf = append(buf, '\n')
+		h.Write(buf)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:8])
 }
 
 // identity computes m's identity as it would run now.
@@ -213,8 +221,10 @@ func (e *Experiment) identity(m *Model) memberIdentity {
 	}
 	sort.Strings(keys)
 	h := sha256.New()
+	var buf []byte
 	for _, k := range keys {
-		fmt.Fprintf(h, "%s=%s\n", k, parts[k])
+		buf = append(append(append(append(buf[:0], k...), '='), parts[k]...), '\n')
+		h.Write(buf)
 	}
 	return memberIdentity{Hash: hex.EncodeToString(h.Sum(nil)), Parts: parts}
 }
