@@ -3,6 +3,7 @@ package member
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,7 +26,7 @@ import (
 // their end, records them and returns. It returns 0, or 1 if a record could not be written.
 func Serve(in io.Reader, out io.Writer, stderr io.Writer, grace time.Duration) int {
 	s := &server{launcher: local.New(local.Options{Grace: grace}), enc: json.NewEncoder(out),
-		stderr: stderr, running: map[int]launchers.Handle{}}
+		stderr: stderr, running: map[int]launchers.Handle{}, driver: os.Getppid()}
 	s.sync.start()
 	dec := json.NewDecoder(in)
 	for {
@@ -51,6 +52,7 @@ func Serve(in io.Reader, out io.Writer, stderr io.Writer, grace time.Duration) i
 
 type server struct {
 	launcher *local.Launcher
+	driver   int // the driver's pid: once the supervisor's parent is another, the driver is gone
 	stderr   io.Writer
 	sync     syncer
 	members  sync.WaitGroup
@@ -68,8 +70,14 @@ func (s *server) reply(m local.SupervisorMessage) {
 	_ = s.enc.Encode(m)
 }
 
-// launch starts job, records its pid and follows it to its end.
+// launch starts job, records its pid and follows it to its end. A request read after the driver died
+// (still buffered in the pipe) is not started: a resuming driver may already have judged that member
+// never launched and be starting it again.
 func (s *server) launch(id uint64, job launchers.Job) {
+	if os.Getppid() != s.driver {
+		s.reply(local.FailedReply(id, errDriverGone))
+		return
+	}
 	h, err := s.launcher.Launch(context.Background(), job)
 	if err != nil {
 		s.reply(local.FailedReply(id, err))
@@ -121,6 +129,8 @@ func (s *server) stop(pid int) {
 		go h.Stop()
 	}
 }
+
+var errDriverGone = errors.New("the driver that asked for this launch has exited; not started")
 
 // recordPid writes "PID STARTTIME" for the member: with the start time the pid names this process only.
 func recordPid(record string, pid int) error {

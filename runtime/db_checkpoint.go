@@ -340,9 +340,8 @@ func (f *shardFollower) watch() {
 		if path, ok := strings.CutPrefix(f.addr, "unix://"); ok {
 			network, target = "unix", path
 		}
-		conn, err := net.DialTimeout(network, target, reconnectPingTimeout)
-		if err == nil {
-			_, err = bufio.NewReader(conn).ReadByte() // an idle client: returns when the shard closes it
+		if conn, err := net.DialTimeout(network, target, reconnectPingTimeout); err == nil {
+			_, _ = bufio.NewReader(conn).ReadByte() // an idle client: returns when the shard closes it
 			conn.Close()
 		}
 		select {
@@ -352,7 +351,7 @@ func (f *shardFollower) watch() {
 		}
 		if _, perr := respCommand(context.Background(), f.addr, reconnectPingTimeout, "PING"); perr != nil {
 			f.end(launchers.Result{Status: launchers.StatusFailed, ExitCode: -1,
-				Err: fmt.Errorf("shard at %s stopped answering: %v", f.addr, perr)})
+				Err: fmt.Errorf("shard at %s stopped answering: %w", f.addr, perr)})
 			return
 		}
 		time.Sleep(100 * time.Millisecond) // closed by an idle timeout, yet answering: hold a new one
