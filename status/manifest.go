@@ -97,7 +97,12 @@ func (t Telemetry) ID() string { return jobIDString(t.JobID) }
 
 // ReadManifest reads and decodes the manifest at path. Errors name the path; a missing manifest says
 // what was expected there.
-func ReadManifest(path string) (*Manifest, error) {
+func ReadManifest(path string) (*Manifest, error) { return readManifest(path, false) }
+
+// readManifest reads the manifest at path; rowsOnly decodes of each job only what `ssrun status`
+// prints (name, out file, job id, status, return code), skipping the construction of every member's
+// params, files, argv and environment.
+func readManifest(path string, rowsOnly bool) (*Manifest, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no manifest at %s (is this an experiment directory that has run?)", path)
@@ -108,7 +113,7 @@ func ReadManifest(path string) (*Manifest, error) {
 	defer f.Close()
 	var m Manifest
 	// Decoded from the file: a 150 MB manifest (100,000 members) is not held twice.
-	if err := decodeManifest(json.NewDecoder(f), &m); err != nil {
+	if err := decodeManifest(json.NewDecoder(f), &m, rowsOnly); err != nil {
 		return nil, fmt.Errorf("reading manifest %s: %v", path, err)
 	}
 	return &m, nil
@@ -118,7 +123,7 @@ func ReadManifest(path string) (*Manifest, error) {
 // bytes are scanned twice (find a value's end, decode it), where json.Unmarshal with a run's own
 // UnmarshalJSON scanned them four times. At 100,000 members that is what `ssrun status` and each
 // refresh of the dashboard spend most of their time on.
-func decodeManifest(dec *json.Decoder, m *Manifest) error {
+func decodeManifest(dec *json.Decoder, m *Manifest, rowsOnly bool) error {
 	if err := expectDelim(dec, '{', "a manifest is not a JSON object"); err != nil {
 		return err
 	}
@@ -133,7 +138,7 @@ func decodeManifest(dec *json.Decoder, m *Manifest) error {
 				return fmt.Errorf("experiment: %v", err)
 			}
 		case "runs":
-			if err := decodeRuns(dec, m); err != nil {
+			if err := decodeRuns(dec, m, rowsOnly); err != nil {
 				return err
 			}
 		default:
@@ -152,7 +157,7 @@ func decodeManifest(dec *json.Decoder, m *Manifest) error {
 	return nil
 }
 
-func decodeRuns(dec *json.Decoder, m *Manifest) error {
+func decodeRuns(dec *json.Decoder, m *Manifest, rowsOnly bool) error {
 	tok, err := dec.Token()
 	if err != nil || tok == nil { // "runs": null
 		return err
@@ -162,7 +167,7 @@ func decodeRuns(dec *json.Decoder, m *Manifest) error {
 	}
 	for dec.More() {
 		var r Run
-		if err := decodeRun(dec, &r); err != nil {
+		if err := decodeRun(dec, &r, rowsOnly); err != nil {
 			return err
 		}
 		m.Runs = append(m.Runs, r)
@@ -194,10 +199,10 @@ type groupEntry struct {
 // stream (a 100,000-member manifest is scanned once more here, not three times). An error names the
 // run, whose run_id a writer may put after its sections.
 func (r *Run) UnmarshalJSON(data []byte) error {
-	return decodeRun(json.NewDecoder(bytes.NewReader(data)), r)
+	return decodeRun(json.NewDecoder(bytes.NewReader(data)), r, false)
 }
 
-func decodeRun(dec *json.Decoder, r *Run) error {
+func decodeRun(dec *json.Decoder, r *Run, rowsOnly bool) error {
 	if err := expectDelim(dec, '{', "a run is not a JSON object"); err != nil {
 		return err
 	}
@@ -214,7 +219,7 @@ func decodeRun(dec *json.Decoder, r *Run) error {
 				return fmt.Errorf("run_id: %v", err)
 			}
 		case "model", "ensemble", "orchestrator":
-			entities, err := decodeSection(key, dec)
+			entities, err := decodeSection(key, dec, rowsOnly)
 			if err != nil {
 				if sectionErr == nil {
 					sectionErr = fmt.Errorf("%s: %v", key, err)
@@ -241,7 +246,10 @@ func decodeRun(dec *json.Decoder, r *Run) error {
 	return nil
 }
 
-func decodeSection(key string, dec *json.Decoder) ([]Entity, error) {
+func decodeSection(key string, dec *json.Decoder, rowsOnly bool) ([]Entity, error) {
+	if rowsOnly {
+		return decodeRowSection(key, dec)
+	}
 	if key == "model" {
 		var models []Job
 		if err := dec.Decode(&models); err != nil {
@@ -275,4 +283,56 @@ func decodeSection(key string, dec *json.Decoder) ([]Entity, error) {
 func (j Job) row(typ, runID string) Row {
 	return Row{Name: j.Name, Type: typ, JobID: j.Telemetry.ID(), Run: runID,
 		Status: j.Telemetry.Status, ReturnCode: j.Telemetry.ReturnCode, OutFile: j.OutFile}
+}
+
+// rowJob is the part of a job `ssrun status` prints.
+type rowJob struct {
+	Name      string `json:"name"`
+	OutFile   string `json:"out_file"`
+	Telemetry struct {
+		JobID      any    `json:"job_id"`
+		Status     string `json:"status"`
+		ReturnCode *int   `json:"return_code"`
+	} `json:"telemetry_metadata"`
+}
+
+func (j rowJob) job() Job {
+	return Job{Name: j.Name, OutFile: j.OutFile,
+		Telemetry: Telemetry{JobID: j.Telemetry.JobID, Status: j.Telemetry.Status, ReturnCode: j.Telemetry.ReturnCode}}
+}
+
+// decodeRowSection is decodeSection for `ssrun status`: entities with their jobs' printed fields.
+func decodeRowSection(key string, dec *json.Decoder) ([]Entity, error) {
+	if key == "model" {
+		var models []rowJob
+		if err := dec.Decode(&models); err != nil {
+			return nil, err
+		}
+		entities := make([]Entity, 0, len(models))
+		for _, m := range models {
+			entities = append(entities, Entity{Type: "model", Name: m.Name, Jobs: []Job{m.job()}})
+		}
+		return entities, nil
+	}
+	var groups []struct {
+		Name   string   `json:"name"`
+		Models []rowJob `json:"models"`
+		Shards []rowJob `json:"shards"`
+	}
+	if err := dec.Decode(&groups); err != nil {
+		return nil, err
+	}
+	entities := make([]Entity, 0, len(groups))
+	for _, g := range groups {
+		members := g.Models
+		if key == "orchestrator" {
+			members = g.Shards
+		}
+		jobs := make([]Job, len(members))
+		for i, j := range members {
+			jobs[i] = j.job()
+		}
+		entities = append(entities, Entity{Type: key, Name: g.Name, Jobs: jobs})
+	}
+	return entities, nil
 }

@@ -4,6 +4,7 @@
 package status
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,7 +103,7 @@ func ReadRows(path string) ([]Row, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && journalExists(path) {
 		return withJournal([]Row{}, path) // a driver killed before its first manifest write
 	}
-	m, err := ReadManifest(path)
+	m, err := readManifest(path, true)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +175,9 @@ func writeJSON(w io.Writer, rows []Row) error {
 
 // writeTable prints the rows aligned in columns; a job still running has no return code ("-").
 func writeTable(w io.Writer, rows []Row) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// tabwriter writes cell by cell: buffered, 100,000 rows are a few hundred writes, not a million.
+	bw := bufio.NewWriterSize(w, 256<<10)
+	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTYPE\tJOB ID\tRUN\tSTATUS\tRETURN CODE\tOUT FILE")
 	for _, r := range rows {
 		rc := "-"
@@ -183,7 +186,10 @@ func writeTable(w io.Writer, rows []Row) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Type, dash(r.JobID), dash(r.Run), dash(r.Status), rc, dash(r.OutFile))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 func dash(s string) string {
