@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
@@ -86,10 +85,13 @@ func (OSFS) Symlink(target, link string) error { return os.Symlink(target, link)
 func (OSFS) Rename(from, to string) error { return os.Rename(from, to) }
 
 // DryFS writes nothing: it overlays the real file system with the paths a run would have created or
-// removed. A removed or replaced directory "shadows" what is on disk below it.
+// removed. A removed or replaced directory "shadows" what is on disk below it. The overlay is indexed
+// by parent directory, so removing or renaming a directory costs the size of what is below it, not of
+// the whole overlay (a 10,000-member dry run removes and renames 10,000 member directories).
 type DryFS struct {
-	mu      sync.Mutex
-	overlay map[string]dryEntry
+	mu       sync.Mutex
+	overlay  map[string]dryEntry
+	children map[string]map[string]struct{} // directory -> the overlay paths directly in it
 }
 
 type dryEntry struct {
@@ -97,7 +99,38 @@ type dryEntry struct {
 }
 
 // NewDryFS returns an empty overlay.
-func NewDryFS() *DryFS { return &DryFS{overlay: map[string]dryEntry{}} }
+func NewDryFS() *DryFS {
+	return &DryFS{overlay: map[string]dryEntry{}, children: map[string]map[string]struct{}{}}
+}
+
+// set records e at path, indexing a new path under its directory.
+func (d *DryFS) set(path string, e dryEntry) {
+	if _, ok := d.overlay[path]; !ok {
+		if parent := filepath.Dir(path); parent != path {
+			kids := d.children[parent]
+			if kids == nil {
+				kids = map[string]struct{}{}
+				d.children[parent] = kids
+			}
+			kids[path] = struct{}{}
+		}
+	}
+	d.overlay[path] = e
+}
+
+// below returns every overlay path under dir (not dir itself).
+func (d *DryFS) below(dir string) []string {
+	var out []string
+	var walk func(string)
+	walk = func(p string) {
+		for c := range d.children[p] {
+			out = append(out, c)
+			walk(c)
+		}
+	}
+	walk(dir)
+	return out
+}
 
 // Exists implements FS.
 func (d *DryFS) Exists(path string) (bool, bool) {
@@ -130,7 +163,7 @@ func (d *DryFS) MkdirAll(path string) error {
 			break
 		}
 		e := d.overlay[p]
-		d.overlay[p] = dryEntry{exists: true, dir: true, shadow: e.shadow}
+		d.set(p, dryEntry{exists: true, dir: true, shadow: e.shadow})
 		if p == filepath.Dir(p) {
 			break
 		}
@@ -144,23 +177,23 @@ func (d *DryFS) RemoveAll(path string) error {
 	defer d.mu.Unlock()
 	path = filepath.Clean(path)
 	d.dropBelow(path)
-	d.overlay[path] = dryEntry{shadow: true}
+	d.set(path, dryEntry{shadow: true})
 	return nil
 }
 
+// dropBelow forgets every overlay path under path.
 func (d *DryFS) dropBelow(path string) {
-	prefix := path + string(filepath.Separator)
-	for p := range d.overlay {
-		if strings.HasPrefix(p, prefix) {
-			delete(d.overlay, p)
-		}
+	for _, p := range d.below(path) {
+		delete(d.overlay, p)
+		delete(d.children, p)
 	}
+	delete(d.children, path)
 }
 
 func (d *DryFS) setFile(path string) {
 	path = filepath.Clean(path)
 	e := d.overlay[path]
-	d.overlay[path] = dryEntry{exists: true, shadow: e.shadow}
+	d.set(path, dryEntry{exists: true, shadow: e.shadow})
 }
 
 // WriteFile implements FS.
@@ -186,19 +219,16 @@ func (d *DryFS) Rename(from, to string) error {
 	defer d.mu.Unlock()
 	from, to = filepath.Clean(from), filepath.Clean(to)
 	moved := map[string]dryEntry{}
-	prefix := from + string(filepath.Separator)
-	for p, e := range d.overlay {
-		if strings.HasPrefix(p, prefix) {
-			moved[to+p[len(from):]] = e
-		}
+	for _, p := range d.below(from) {
+		moved[to+p[len(from):]] = d.overlay[p]
 	}
 	_, dir := d.exists(from)
 	d.dropBelow(from)
 	d.dropBelow(to)
-	d.overlay[from] = dryEntry{shadow: true}
-	d.overlay[to] = dryEntry{exists: true, dir: dir, shadow: true}
+	d.set(from, dryEntry{shadow: true})
+	d.set(to, dryEntry{exists: true, dir: dir, shadow: true})
 	for p, e := range moved {
-		d.overlay[p] = e
+		d.set(p, e)
 	}
 	return nil
 }
