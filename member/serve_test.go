@@ -72,7 +72,7 @@ func shJob(dir, name, script string) launchers.Job {
 func TestServeRecordsPidAndExitCode(t *testing.T) {
 	dir := t.TempDir()
 	s := startServe(t)
-	s.send(local.LaunchRequest(1, shJob(dir, "m", "echo hello; read x < /dev/null; exit 3")))
+	s.send(local.LaunchRequest(1, shJob(dir, "m", "echo hello; sleep 1; exit 3")))
 	started := s.next()
 	if started.Op != "started" || started.ID != 1 || started.Pid <= 0 {
 		t.Fatalf("reply %+v, want started for launch 1", started)
