@@ -245,12 +245,10 @@ func shardPID(port int) int {
 	return 0
 }
 
-// TestReconnectOrchestrator: a driver run with --detach leaves its database running and its
-// checkpoint (smartsim_db.dat, JSON) in the database's directory; a second driver reconnects to it,
-// its model stores a tensor through SSDB, and it leaves the database running at its end; a third
-// reconnects, reads the tensor back and stops the database; reconnecting once more is the stale
-// checkpoint error naming the file, the dead address and the fix.
-func TestReconnectOrchestrator(t *testing.T) {
+// shardTestDir is a test's directory (symlinks resolved, as the drivers print paths) and a free port
+// for a database shard, killed at the test's end if a failing test left it running.
+func shardTestDir(t *testing.T) (string, int) {
+	t.Helper()
 	dir, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +259,16 @@ func TestReconnectOrchestrator(t *testing.T) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
+	return dir, port
+}
+
+// TestReconnectOrchestrator: a driver run with --detach leaves its database running and its
+// checkpoint (smartsim_db.dat, JSON) in the database's directory; a second driver reconnects to it,
+// its model stores a tensor through SSDB, and it leaves the database running at its end; a third
+// reconnects, reads the tensor back and stops the database; reconnecting once more is the stale
+// checkpoint error naming the file, the dead address and the fix.
+func TestReconnectOrchestrator(t *testing.T) {
+	dir, port := shardTestDir(t)
 	write(t, filepath.Join(dir, "first.star"), `
 exp = Experiment("first", launcher="local")
 db = exp.create_database(port=int(vars["port"]), db_identifier="shared")
@@ -343,16 +351,7 @@ if vars.get("stop") == "1":
 // checkpoint and reuses it (same process, same address, the tensors stored before the kill still
 // there) instead of starting it twice, and stops it at its end as its own.
 func TestResumeReusesRunningDatabase(t *testing.T) {
-	dir, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := freeLocalPort(t)
-	t.Cleanup(func() {
-		if pid := shardPID(port); pid != 0 {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
+	dir, port := shardTestDir(t)
 	write(t, filepath.Join(dir, "driver.star"), `
 exp = Experiment("dbresume", launcher="local")
 db = exp.create_database(port=int(vars["port"]))

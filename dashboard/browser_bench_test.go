@@ -136,23 +136,31 @@ func findChromiumTB(tb testing.TB) string {
 
 // startDashboard runs `bin dashboard dir --port 0` until the benchmark ends and returns its URL.
 func startDashboard(b *testing.B, bin, dir string) string {
+	url, pid := runDashboard(b, bin, dir)
+	dashboards = append(dashboards, struct {
+		url string
+		pid int
+	}{url, pid})
+	return url
+}
+
+// runDashboard starts `bin dashboard dir --port 0` as a user does, stops it (SIGINT) when tb ends, and
+// returns the URL from its first line and its pid.
+func runDashboard(tb testing.TB, bin, dir string) (string, int) {
+	tb.Helper()
 	cmd := exec.Command(bin, "dashboard", dir, "--port", "0")
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	tb.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
 	line, err := bufio.NewReader(out).ReadString('\n')
 	url := regexp.MustCompile(`http://[^ ]+/`).FindString(line)
 	if err != nil || url == "" {
-		b.Fatalf("dashboard's first line %q: %v", line, err)
+		tb.Fatalf("dashboard's first line %q: %v", line, err)
 	}
-	dashboards = append(dashboards, struct {
-		url string
-		pid int
-	}{url, cmd.Process.Pid})
-	return url
+	return url, cmd.Process.Pid
 }
 
 // paint is one page load as the Performance API saw it, in ms since navigation start (-1: did not

@@ -1,13 +1,9 @@
 package dashboard
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"regexp"
 	"testing"
 	"time"
 
@@ -29,18 +25,7 @@ func TestBrowserLargeExperiment(t *testing.T) {
 	if err := scalefixture.Write(dir, n, false); err != nil {
 		t.Fatal(err)
 	}
-	dash := exec.Command(bin, "dashboard", dir, "--port", "0")
-	out, _ := dash.StdoutPipe()
-	dash.Stderr = os.Stderr
-	if err := dash.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { dash.Process.Signal(os.Interrupt); dash.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	url := regexp.MustCompile(`http://[^ ]+/`).FindString(line)
-	if err != nil || url == "" {
-		t.Fatalf("dashboard's first line %q: %v", line, err)
-	}
+	url, _ := runDashboard(t, bin, dir)
 
 	ctx := browser(t, chromium)
 	do(t, ctx, chromedp.Navigate(url))

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -218,18 +216,7 @@ func TestBrowserDashboardAndReport(t *testing.T) {
 	})
 
 	// The dashboard, as a user starts it: port 0, address read from its first line.
-	dash := exec.Command(bin, "dashboard", expDir, "--port", "0")
-	out, _ := dash.StdoutPipe()
-	dash.Stderr = os.Stderr
-	if err := dash.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { dash.Process.Signal(os.Interrupt); dash.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	url := regexp.MustCompile(`http://[^ ]+/`).FindString(line)
-	if err != nil || url == "" {
-		t.Fatalf("dashboard's first line %q: %v", line, err)
-	}
+	url, _ := runDashboard(t, bin, expDir)
 
 	ctx := browser(t, chromium)
 	do(t, ctx, chromedp.Navigate(url))

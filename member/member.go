@@ -47,17 +47,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 // writeAtomic writes a small file through a temp file renamed into place (readers never see half of
-// it), with fsync when durable.
-func writeAtomic(path, content string, durable bool) error {
+// it). Durability is the supervisor's group sync (serve.go), not an fsync per file.
+func writeAtomic(path, content string) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
 	_, err = f.WriteString(content)
-	if err == nil && durable {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -26,16 +26,16 @@ func TestAttachFollowsTheRecordedProcessOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	record := filepath.Join(dir, "m")
-	if err := writeAtomic(PidFile(record), fmt.Sprintf("%d %d\n", cmd.Process.Pid, start+1), false); err != nil {
+	if err := writeAtomic(PidFile(record), fmt.Sprintf("%d %d\n", cmd.Process.Pid, start+1)); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := Attach(record, time.Second); ok {
 		t.Fatal("attached to a pid whose start time differs (a recycled pid)")
 	}
-	if err := writeAtomic(PidFile(record), fmt.Sprintf("%d %d\n", cmd.Process.Pid, start), false); err != nil {
+	if err := writeAtomic(PidFile(record), fmt.Sprintf("%d %d\n", cmd.Process.Pid, start)); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeAtomic(ExitCodeFile(record), "7\n", false); err != nil {
+	if err := writeAtomic(ExitCodeFile(record), "7\n"); err != nil {
 		t.Fatal(err)
 	}
 	a, ok := Attach(record, time.Second)

@@ -105,7 +105,7 @@ func (s *server) follow(pid int, record string, h launchers.Handle) {
 	<-h.Done()
 	r := h.Result()
 	if record != "" {
-		if err := writeAtomic(ExitCodeFile(record), strconv.Itoa(r.ExitCode)+"\n", false); err != nil {
+		if err := writeAtomic(ExitCodeFile(record), strconv.Itoa(r.ExitCode)+"\n"); err != nil {
 			fmt.Fprintf(s.stderr, "ssrun member: cannot record the exit code of %d: %v\n", pid, err)
 			s.mu.Lock()
 			s.failed = true
@@ -142,7 +142,7 @@ func recordPid(record string, pid int) error {
 		}
 		return err
 	}
-	return writeAtomic(PidFile(record), fmt.Sprintf("%d %d\n", pid, start), false)
+	return writeAtomic(PidFile(record), fmt.Sprintf("%d %d\n", pid, start))
 }
 
 // syncer makes recorded exit codes durable in groups: one syncfs(2) per syncInterval while codes are

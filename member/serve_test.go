@@ -108,7 +108,7 @@ func TestServeStopsOnRequestAndOutlivesItsDriver(t *testing.T) {
 	s := startServe(t)
 	s.send(local.LaunchRequest(1, shJob(dir, "long", "exec sleep 30")))
 	long := s.next()
-	s.send(local.SupervisorMessage{Op: "stop", Pid: long.Pid})
+	s.send(local.StopRequest(long.Pid))
 	if end := s.next(); end.Op != "exit" || end.Status != launchers.StatusCancelled || end.Code != -15 {
 		t.Fatalf("event %+v, want Cancelled with -15", end)
 	}

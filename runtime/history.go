@@ -74,27 +74,40 @@ func (h *history) readRuns(f *os.File) {
 			return
 		}
 		for dec.More() {
-			var raw json.RawMessage
-			if dec.Decode(&raw) != nil {
-				return
-			}
-			end := dec.InputOffset()
-			h.prior = append(h.prior, byteRange{off: end - int64(len(raw)), n: int64(len(raw))})
+			// One pass per run: decoded for its id only; its bytes are found again by offset. The range
+			// starts where the previous token ended, so it may begin with the ',' and blanks before the
+			// run, which copyRun skips.
+			start := dec.InputOffset()
 			var run struct {
 				RunID string `json:"run_id"`
 			}
-			if json.Unmarshal(raw, &run) == nil {
-				h.bump(run.RunID)
+			if dec.Decode(&run) != nil {
+				return
 			}
+			h.prior = append(h.prior, byteRange{off: start, n: dec.InputOffset() - start})
+			h.bump(run.RunID)
 		}
 		return
 	}
 }
 
-// copyRun writes earlier run i, as it was read, to w.
+// copyRun writes earlier run i, as it was read, to w (without the separator before it).
 func (h *history) copyRun(w io.Writer, i int) error {
 	r := h.prior[i]
-	_, err := io.Copy(w, io.NewSectionReader(h.file, r.off, r.n))
+	src := bufio.NewReader(io.NewSectionReader(h.file, r.off, r.n))
+	for {
+		c, err := src.ReadByte()
+		if err != nil {
+			return err
+		}
+		if c != ',' && c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+			if err := src.UnreadByte(); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	_, err := src.WriteTo(w)
 	return err
 }
 

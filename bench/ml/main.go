@@ -198,9 +198,9 @@ func summarize(lat [][]time.Duration, d time.Duration) result {
 	return result{rps: float64(len(all)) / d.Seconds(), p50: all[len(all)/2], p99: all[len(all)*99/100]}
 }
 
-// measureInProcess runs the model through onnxruntime_go directly from n goroutines, each with its
-// own input and output tensors, on one shared session (as the server shares one per model).
-func measureInProcess(lib string, blob []byte, intra, n int, d time.Duration) result {
+// openSession loads ONNX Runtime once and opens the MLP (input x, output y) with intra intra-op
+// threads (0: its default), as the server opens one session per model.
+func openSession(lib string, blob []byte, intra int) *ort.DynamicAdvancedSession {
 	if !ort.IsInitialized() {
 		ort.SetSharedLibraryPath(lib)
 		if err := ort.InitializeEnvironment(); err != nil {
@@ -218,6 +218,13 @@ func measureInProcess(lib string, blob []byte, intra, n int, d time.Duration) re
 	if err != nil {
 		fail(err)
 	}
+	return session
+}
+
+// measureInProcess runs the model through onnxruntime_go directly from n goroutines, each with its
+// own input and output tensors, on one shared session (as the server shares one per model).
+func measureInProcess(lib string, blob []byte, intra, n int, d time.Duration) result {
+	session := openSession(lib, blob, intra)
 	defer session.Destroy()
 	var wg sync.WaitGroup
 	lat := make([][]time.Duration, n)
@@ -355,23 +362,7 @@ func filterModes(all []mode, words []string) []mode {
 // request is the difference between a run at batch 1 and one sample of a larger batch; everything
 // else a request costs (the network, RESP, the keyspace) it cannot.
 func modelCostTable(lib string, blob []byte, intra int, d time.Duration) {
-	if !ort.IsInitialized() {
-		ort.SetSharedLibraryPath(lib)
-		if err := ort.InitializeEnvironment(); err != nil {
-			fail(err)
-		}
-	}
-	opts, err := ort.NewSessionOptions()
-	if err != nil {
-		fail(err)
-	}
-	if intra > 0 {
-		opts.SetIntraOpNumThreads(intra)
-	}
-	session, err := ort.NewDynamicAdvancedSessionWithONNXData(blob, []string{"x"}, []string{"y"}, opts)
-	if err != nil {
-		fail(err)
-	}
+	session := openSession(lib, blob, intra)
 	defer session.Destroy()
 	fmt.Printf("In-process cost of one run (onnxruntime_go, one goroutine, %d intra-op thread):\n\n", intra)
 	fmt.Printf("| batch | runs/s | µs per run | µs per sample |\n|---:|---:|---:|---:|\n")

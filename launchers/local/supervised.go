@@ -237,7 +237,7 @@ func (h *supervised) requestStop() error {
 	if already {
 		return nil
 	}
-	if err := h.sup.send(SupervisorMessage{Op: opStop, Pid: h.pid}); err != nil {
+	if err := h.sup.send(StopRequest(h.pid)); err != nil {
 		return fmt.Errorf("stop job %s: %w", h.id, err)
 	}
 	return nil

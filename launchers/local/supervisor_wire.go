@@ -36,6 +36,9 @@ func LaunchRequest(id uint64, job launchers.Job) SupervisorMessage {
 	return SupervisorMessage{Op: opLaunch, ID: id, Job: &job}
 }
 
+// StopRequest asks the supervisor to stop the job pid.
+func StopRequest(pid int) SupervisorMessage { return SupervisorMessage{Op: opStop, Pid: pid} }
+
 // StartedReply says the launch id started as pid.
 func StartedReply(id uint64, pid int) SupervisorMessage {
 	return SupervisorMessage{Op: opStarted, ID: id, Pid: pid}
