@@ -94,6 +94,35 @@ func ReadExitCode(record string) (int, bool) {
 	return code, err == nil
 }
 
+// RecordedExitCode is the member's recorded exit code. A member that has just exited has no code yet
+// for a moment (its supervisor writes it right after reaping it): while the supervisor named in the
+// pid file still runs and the member does not, the code is waited for (up to exitCodeWait), so a
+// resume never takes a member that ended a millisecond ago for one that never finished.
+func RecordedExitCode(record string) (int, bool) {
+	if code, ok := ReadExitCode(record); ok {
+		return code, ok
+	}
+	data, err := os.ReadFile(PidFile(record))
+	if err != nil {
+		return 0, false
+	}
+	var pid, sup int
+	var start, supStart uint64
+	if n, _ := fmt.Sscanf(string(data), "%d %d %d %d", &pid, &start, &sup, &supStart); n != 4 {
+		return 0, false
+	}
+	if running(pid, start) || !running(sup, supStart) {
+		return 0, false // still running, or nobody left to record its end
+	}
+	return awaitExitCode(record)
+}
+
+// running reports whether pid still names the process that started at start.
+func running(pid int, start uint64) bool {
+	now, err := StartTime(pid)
+	return err == nil && now == start
+}
+
 // ReadPid returns the member's pid and start time, and whether they were recorded.
 func ReadPid(record string) (pid int, start uint64, ok bool) {
 	data, err := os.ReadFile(PidFile(record))

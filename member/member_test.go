@@ -2,6 +2,7 @@ package member
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -56,5 +57,38 @@ func TestAttachFollowsTheRecordedProcessOnly(t *testing.T) {
 	<-reaped
 	if _, ok := Attach(record, time.Second); ok {
 		t.Error("attached to a process that has exited")
+	}
+}
+
+// TestRecordedExitCodeWaitsForALiveSupervisor: a member that has exited but whose supervisor (alive)
+// has not yet written its code gets the code once written; with its supervisor gone, no wait and no code.
+func TestRecordedExitCodeWaitsForALiveSupervisor(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	self, err := StartTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(t.TempDir(), "m")
+	pidLine := func(sup int, supStart uint64) string {
+		return fmt.Sprintf("%d 1 %d %d\n", dead.Process.Pid, sup, supStart)
+	}
+	if err := writeAtomic(PidFile(record), pidLine(dead.Process.Pid, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := RecordedExitCode(record); ok {
+		t.Fatal("a code was found with neither a code file nor a live supervisor")
+	}
+	if err := writeAtomic(PidFile(record), pidLine(os.Getpid(), self)); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		writeAtomic(ExitCodeFile(record), "5\n")
+	}()
+	if code, ok := RecordedExitCode(record); !ok || code != 5 {
+		t.Errorf("RecordedExitCode = %d, %v; want 5 written by the live supervisor", code, ok)
 	}
 }

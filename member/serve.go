@@ -27,6 +27,7 @@ import (
 func Serve(in io.Reader, out io.Writer, stderr io.Writer, grace time.Duration) int {
 	s := &server{launcher: local.New(local.Options{Grace: grace}), enc: json.NewEncoder(out),
 		stderr: stderr, running: map[int]launchers.Handle{}, driver: os.Getppid()}
+	s.self, _ = StartTime(os.Getpid())
 	s.sync.start()
 	dec := json.NewDecoder(in)
 	for {
@@ -52,7 +53,8 @@ func Serve(in io.Reader, out io.Writer, stderr io.Writer, grace time.Duration) i
 
 type server struct {
 	launcher *local.Launcher
-	driver   int // the driver's pid: once the supervisor's parent is another, the driver is gone
+	driver   int    // the driver's pid: once the supervisor's parent is another, the driver is gone
+	self     uint64 // the supervisor's own start time, recorded beside each member's pid
 	stderr   io.Writer
 	sync     syncer
 	members  sync.WaitGroup
@@ -85,7 +87,7 @@ func (s *server) launch(id uint64, job launchers.Job) {
 	}
 	pid, _ := strconv.Atoi(h.ID())
 	if job.Record != "" {
-		if err := recordPid(job.Record, pid); err != nil { // unrecorded, it could run twice after a resume
+		if err := recordPid(job.Record, pid, s.self); err != nil { // unrecorded, it could run twice after a resume
 			_ = h.Stop()
 			s.reply(local.FailedReply(id, fmt.Errorf("cannot record the member's pid: %w", err)))
 			return
@@ -132,8 +134,9 @@ func (s *server) stop(pid int) {
 
 var errDriverGone = errors.New("the driver that asked for this launch has exited; not started")
 
-// recordPid writes "PID STARTTIME" for the member: with the start time the pid names this process only.
-func recordPid(record string, pid int) error {
+// recordPid writes "PID STARTTIME SUPERVISORPID SUPERVISORSTART" for the member: with its start time
+// the pid names this process only; the supervisor's says who will record its exit code (RecordedExitCode).
+func recordPid(record string, pid int, self uint64) error {
 	start, err := StartTime(pid)
 	if err != nil {
 		// It has exited and been reaped already: it needs no pid file, its exit code follows.
@@ -142,7 +145,7 @@ func recordPid(record string, pid int) error {
 		}
 		return err
 	}
-	return writeAtomic(PidFile(record), fmt.Sprintf("%d %d\n", pid, start))
+	return writeAtomic(PidFile(record), fmt.Sprintf("%d %d %d %d\n", pid, start, os.Getpid(), self))
 }
 
 // syncer makes recorded exit codes durable in groups: one syncfs(2) per syncInterval while codes are

@@ -248,7 +248,7 @@ func identityChange(prior *jrnl.Member, id memberIdentity, ignoreEnv bool) strin
 // watched: the exit code its supervisor wrote (local) or its batch script recorded. Unless probing, the
 // end is appended to the journal, so the next reader need not look again.
 func (e *Experiment) settleUnwatched(prior *jrnl.Member, probe bool) {
-	code, ok := member.ReadExitCode(filepath.Join(prior.Dir, prior.Name))
+	code, ok := member.RecordedExitCode(filepath.Join(prior.Dir, prior.Name))
 	if !ok {
 		code, ok = batchExitCode(prior)
 	}
