@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -38,13 +37,6 @@ type ReadyInfo struct {
 	StepID     string   `json:"step_id,omitempty"`   // the Slurm step running the shard ("1234.0")
 }
 
-// gcBallastBytes is an allocation the db process holds and never touches. Tensor traffic allocates
-// megabytes per request while the live heap of a fresh shard is small, so with GOGC=100 the collector
-// would run every few requests, pausing all connections each time; the ballast puts a floor under
-// the heap goal (GC at most every ~64 MiB allocated) without using physical memory, since its pages
-// are never written. Once real data dominates the heap it no longer matters.
-const gcBallastBytes = 64 << 20
-
 // Main runs `ssrun db ARGS...`: it parses the flags, starts the shard, prints the ready line and serves
 // until SIGTERM, SIGINT or SHUTDOWN. It returns the process exit code: 0 after a clean stop, 2 for bad
 // flags, 1 when the server cannot start.
@@ -66,8 +58,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ssrun db: %v\n", err)
 		return 2
 	}
-	ballast := make([]byte, gcBallastBytes)
-	defer runtime.KeepAlive(ballast)
 	if err := srv.Start(); err != nil {
 		fmt.Fprintf(stderr, "ssrun db: %v\n", err)
 		return 1

@@ -14,12 +14,12 @@ const DefaultMaxBulkLen = 512 * 1024 * 1024
 // Limits Redis applies to a request's framing. Before a client authenticates, Redis accepts only small
 // requests so that an unauthenticated peer cannot make the server allocate much; we do the same.
 const (
-	maxInlineLen          = 64 * 1024 // longest inline command or "*n"/"$n" header line
-	maxUnauthMultibulk    = 10        // arguments per request before AUTH
-	maxUnauthBulkLen      = 16384     // bytes per argument before AUTH
-	maxMultibulkLen       = 1024 * 1024 * 1024
-	readBufferSize        = maxInlineLen // a longer line fills the buffer and is refused
-	largeArgumentOverhead = 2            // the CRLF after each bulk
+	maxInlineLen       = 64 * 1024 // longest inline command or "*n"/"$n" header line
+	maxUnauthMultibulk = 10        // arguments per request before AUTH
+	maxUnauthBulkLen   = 16384     // bytes per argument before AUTH
+	maxMultibulkLen    = 1024 * 1024 * 1024
+	readBufferSize     = maxInlineLen // a longer line fills the buffer and is refused
+	crlfLen            = 2            // the CRLF after each bulk
 )
 
 // ProtocolError is a malformed request. A server answers "-ERR Protocol error: <msg>" and closes the
@@ -35,6 +35,9 @@ func (e *ProtocolError) Error() string { return "Protocol error: " + e.msg }
 // that keep neither.
 type Reader struct {
 	br *bufio.Reader
+	// src is what br reads from: the rest of a large argument is read from it straight into the
+	// argument once br holds nothing more (see readFull).
+	src io.Reader
 	// maxBulk is the largest argument accepted (proto-max-bulk-len); CONFIG SET changes it for every
 	// connection at once.
 	maxBulk *atomic.Int64
@@ -70,7 +73,7 @@ func (r *Reader) Release(args [][]byte) {
 // NewReader reads requests from r, refusing arguments longer than maxBulk (which the caller may change
 // at any time, for every reader sharing it). A new reader applies the pre-AUTH limits.
 func NewReader(r io.Reader, maxBulk *atomic.Int64) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, readBufferSize), maxBulk: maxBulk}
+	return &Reader{br: bufio.NewReaderSize(r, readBufferSize), src: r, maxBulk: maxBulk}
 }
 
 // SetAuthenticated lifts (true) or restores (false) the limits Redis applies before AUTH: ten
@@ -187,41 +190,87 @@ func (r *Reader) readBulk(reuse []byte) ([]byte, error) {
 	if !r.authenticated && size > maxUnauthBulkLen {
 		return nil, &ProtocolError{"unauthenticated bulk length"}
 	}
-	var arg []byte
-	if n := int(size) + largeArgumentOverhead; n <= cap(reuse) {
-		arg = reuse[:n]
-		_, err = io.ReadFull(r.br, arg)
-		if err == io.ErrUnexpectedEOF {
-			err = io.EOF
+	if n := int(size) + crlfLen; n <= cap(reuse) {
+		arg := reuse[:n]
+		if _, err := io.ReadFull(r.br, arg); err != nil {
+			return nil, eofOf(err)
 		}
-	} else {
-		arg, err = r.readExactly(n)
+		if arg[size] != '\r' || arg[size+1] != '\n' {
+			return nil, &ProtocolError{"invalid bulk length"}
+		}
+		return arg[:size:size], nil
 	}
+	// A new argument is allocated at exactly its size and its CRLF read apart: a stored value of
+	// 4 KiB then takes 4 KiB of heap, where 4 KiB + 2 would round up to Go's 4,864-byte size class (and
+	// 64 KiB + 2 to a 17th page), memory a database pays for every value it keeps.
+	arg, err := r.readExactly(int(size))
 	if err != nil {
 		return nil, err
 	}
-	if arg[size] != '\r' || arg[size+1] != '\n' {
-		return nil, &ProtocolError{"invalid bulk length"}
+	if err := r.readCRLF(); err != nil {
+		return nil, err
 	}
-	return arg[:size:size], nil
+	return arg, nil
+}
+
+// readCRLF consumes the CRLF that ends a bulk argument.
+func (r *Reader) readCRLF() error {
+	end, err := r.br.Peek(crlfLen)
+	if err != nil {
+		return eofOf(err)
+	}
+	if end[0] != '\r' || end[1] != '\n' {
+		return &ProtocolError{"invalid bulk length"}
+	}
+	_, err = r.br.Discard(crlfLen)
+	return err
+}
+
+// eofOf reports a request cut short as io.EOF, the way a peer that left is reported.
+func eofOf(err error) error {
+	if err == io.ErrUnexpectedEOF {
+		return io.EOF
+	}
+	return err
 }
 
 // upfrontLimit is the largest argument buffer allocated before its bytes arrive. Larger arguments grow
 // as data comes in, so a header claiming 512 MiB costs nothing until the client actually sends it.
 const upfrontLimit = 16 << 20
 
+// directReadMin is the shortest remainder of an argument read from the connection straight into the
+// argument rather than through the request buffer: below it, one buffered read may also bring the
+// next pipelined request; above it, the copy out of the buffer costs more than it saves.
+const directReadMin = 8 << 10
+
+// readFull fills p: first with what the request buffer holds, then, for a long remainder, by reading
+// the connection directly into p (a 64 KiB value is copied once, by the kernel, as redis-server reads
+// a large argument straight into the value it keeps).
+func (r *Reader) readFull(p []byte) error {
+	for len(p) > 0 {
+		var m int
+		var err error
+		if r.br.Buffered() > 0 || len(p) < directReadMin {
+			m, err = r.br.Read(p)
+		} else {
+			m, err = r.src.Read(p)
+		}
+		p = p[m:]
+		if err != nil && (len(p) > 0 || err != io.EOF) {
+			return eofOf(err)
+		}
+	}
+	return nil
+}
+
 // readExactly reads n bytes into a new slice.
 func (r *Reader) readExactly(n int) ([]byte, error) {
 	buf := make([]byte, min(n, upfrontLimit))
 	for filled := 0; ; {
-		m, err := io.ReadFull(r.br, buf[filled:])
-		filled += m
-		if err != nil {
-			if err == io.ErrUnexpectedEOF {
-				err = io.EOF
-			}
+		if err := r.readFull(buf[filled:]); err != nil {
 			return nil, err
 		}
+		filled = len(buf)
 		if filled == n {
 			return buf, nil
 		}

@@ -1,0 +1,113 @@
+package resp
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync/atomic"
+	"testing"
+)
+
+// chunkedReader hands out its bytes a few at a time, the way a socket delivers a large request over
+// several reads; reads counts the calls.
+type chunkedReader struct {
+	data  []byte
+	chunk int
+	reads int
+}
+
+func (c *chunkedReader) Read(p []byte) (int, error) {
+	c.reads++
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), c.chunk, len(c.data))
+	copy(p, c.data[:n])
+	c.data = c.data[n:]
+	return n, nil
+}
+
+func authenticatedReader(src io.Reader) *Reader {
+	var limit atomic.Int64
+	limit.Store(DefaultMaxBulkLen)
+	rd := NewReader(src, &limit)
+	rd.SetAuthenticated(true)
+	return rd
+}
+
+// TestLargeArgumentsKeepTheirBytesAndExactSize reads values of every size class around the reader's
+// buffer and the direct-read threshold, delivered in chunks of several sizes, each followed by a
+// pipelined request: every value must come back intact at exactly its length and capacity (a stored
+// value costs what it holds), and the next request must be read whole.
+func TestLargeArgumentsKeepTheirBytesAndExactSize(t *testing.T) {
+	for _, size := range []int{0, 1, 4096, directReadMin - 1, directReadMin, readBufferSize - 40, readBufferSize, 65536 + 7, 1 << 20} {
+		for _, chunk := range []int{1 << 20, 65536, 4000, 1500} {
+			if size >= 1<<20 && chunk < 4000 {
+				continue // slow and adds nothing the 4000-byte chunks do not cover
+			}
+			value := make([]byte, size)
+			for i := range value {
+				value[i] = byte(i*7 + size)
+			}
+			stream := append(Command("SET", "k", string(value)), Command("GET", "k")...)
+			rd := authenticatedReader(&chunkedReader{data: stream, chunk: chunk})
+			args, err := rd.Read()
+			if err != nil {
+				t.Fatalf("size %d chunk %d: %v", size, chunk, err)
+			}
+			if len(args) != 3 || !bytes.Equal(args[2], value) {
+				t.Fatalf("size %d chunk %d: value read back wrong (%d arguments)", size, chunk, len(args))
+			}
+			if cap(args[2]) != size {
+				t.Errorf("size %d chunk %d: value capacity %d, want exactly %d", size, chunk, cap(args[2]), size)
+			}
+			next, err := rd.Read()
+			if err != nil || len(next) != 2 || string(next[0]) != "GET" || string(next[1]) != "k" {
+				t.Fatalf("size %d chunk %d: pipelined request after the value read as %q (%v)", size, chunk, next, err)
+			}
+		}
+	}
+}
+
+// TestLargeArgumentIsReadStraightIntoTheValue checks that the rest of a large value is read from the
+// connection into the value, not through the request buffer: with the whole request available at
+// once, a 1 MiB value takes a handful of reads, the first filling the buffer and then one for the
+// rest.
+func TestLargeArgumentIsReadStraightIntoTheValue(t *testing.T) {
+	value := bytes.Repeat([]byte("v"), 1<<20)
+	src := &chunkedReader{data: Command("SET", "k", string(value)), chunk: 1 << 30}
+	rd := authenticatedReader(src)
+	args, err := rd.Read()
+	if err != nil || !bytes.Equal(args[2], value) {
+		t.Fatalf("read %d arguments (%v)", len(args), err)
+	}
+	if src.reads > 3 {
+		t.Errorf("a 1 MiB value took %d reads of the connection; want it read straight into the value (at most 3)", src.reads)
+	}
+}
+
+// TestBulkFramingErrors: a bulk whose bytes are not followed by CRLF is a protocol error, whichever
+// path read it; a request cut short is the end of input.
+func TestBulkFramingErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		input string
+		proto bool
+	}{
+		{"short value without CRLF", "*1\r\n$3\r\nabcd\r\n", true},
+		{"large value without CRLF", "*2\r\n$3\r\nSET\r\n$20000\r\n" + string(bytes.Repeat([]byte("x"), 20000)) + "xy", true},
+		{"large value cut short", "*2\r\n$3\r\nSET\r\n$20000\r\n" + string(bytes.Repeat([]byte("x"), 100)), false},
+		{"large value missing its LF", "*2\r\n$3\r\nSET\r\n$20000\r\n" + string(bytes.Repeat([]byte("x"), 20000)) + "\r", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := authenticatedReader(&chunkedReader{data: []byte(tc.input), chunk: 4096}).Read()
+			var pe *ProtocolError
+			if tc.proto && !errors.As(err, &pe) {
+				t.Fatalf("got %v, want a protocol error", err)
+			}
+			if !tc.proto && !errors.Is(err, io.EOF) {
+				t.Fatalf("got %v, want io.EOF", err)
+			}
+		})
+	}
+}
