@@ -51,11 +51,12 @@ func clientOf(ctx *command.Ctx) *client {
 }
 
 func (s *Server) newClient(nc net.Conn) *client {
+	sock := newSocketIO(nc)
 	c := &client{
 		id:      s.nextClientID.Add(1),
 		netConn: nc,
-		rd:      resp.NewReader(nc, &s.maxBulkLen),
-		wr:      resp.NewWriter(nc),
+		rd:      resp.NewReader(sock, &s.maxBulkLen),
+		wr:      resp.NewWriter(sock),
 		created: time.Now(),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(s.ctx, clientKey{}, c))
