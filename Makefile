@@ -4,7 +4,7 @@ BIN     ?= ./ssrun
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch bench-resume bench-generate lint clean ci onnxruntime torch-backend torch-backend-if-available fuzz fuzz-short bench-persist
+.PHONY: all build test vet unit golden examples bench bench-db bench-smoke bench-ensemble bench-launch bench-ml bench-cluster bench-torch bench-resume bench-generate bench-status lint clean ci onnxruntime torch-backend torch-backend-if-available fuzz fuzz-short bench-persist
 
 # ONNX Runtime for the ONNX backend: the shared library of the npm package onnxruntime-node, loaded at
 # run time (dlopen). The 113 MB tarball is cached in ONNXRUNTIME_CACHE; only the library is extracted.
@@ -73,6 +73,10 @@ bench-smoke:
 bench-generate: build
 	bash bench/generate/run.sh
 
+## bench-status: `ssrun status` on MEMBERS (100000) members replicated from a real run, beside the baseline build and jq
+bench-status: build
+	bash bench/status/run.sh
+
 ## bench-resume: deciding a resume of 10,000 completed members, beside a dry run of the same ensemble
 bench-resume: build
 	bash bench/resume/run.sh
@@ -128,7 +132,8 @@ clean:
 FUZZTIME ?= 1m
 FUZZ_TARGETS := ./resp:FuzzRequestReader ./orchestrator/ai:FuzzCommandArguments \
 	./tensor:FuzzDecode ./runtime:FuzzConfigureContent ./runtime:FuzzPlanCanonical \
-	./orchestrator/persist:FuzzReadSnapshot ./orchestrator/persist:FuzzReadLog
+	./orchestrator/persist:FuzzReadSnapshot ./orchestrator/persist:FuzzReadLog \
+	./internal/jsonscan:FuzzSkip ./runtime/journal:FuzzRead ./status:FuzzManifestRows
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

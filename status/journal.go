@@ -16,12 +16,25 @@ import (
 // its recorded end; else the code its supervisor (or its batch script) wrote; else Running while its process (pid and start
 // time) lives; else what the manifest said, or Unknown.
 func withJournal(rows []Row, manifestPath string) ([]Row, error) {
-	recs, err := journal.Read(filepath.Join(filepath.Dir(manifestPath), journal.FileName))
-	if err != nil || len(recs) == 0 {
+	st, err := readJournal(manifestPath)
+	if err != nil {
 		return rows, err
 	}
-	st := journal.Replay(recs)
-	at := map[string]int{}
+	return correct(rows, st), nil
+}
+
+// readJournal replays the journal beside the manifest at manifestPath, without the launches' identity
+// (hashes and part digests), which only a resume compares.
+func readJournal(manifestPath string) (*journal.State, error) {
+	return journal.ReadState(filepath.Join(filepath.Dir(manifestPath), journal.FileName), false)
+}
+
+// correct applies the journal's state to the manifest's rows (see withJournal).
+func correct(rows []Row, st *journal.State) []Row {
+	if len(st.Order) == 0 {
+		return rows
+	}
+	at := make(map[string]int, len(rows))
 	for i, r := range rows {
 		if r.Type == "model" || r.Type == "ensemble" {
 			at[r.Name] = i
@@ -29,11 +42,12 @@ func withJournal(rows []Row, manifestPath string) ([]Row, error) {
 	}
 	for _, name := range st.Order {
 		m := st.Members[name]
+		i, listed := at[name]
+		if listed && terminal(rows[i].Status) && rows[i].Run == m.Run {
+			continue // the manifest saw this end itself
+		}
 		row := journalRow(m)
-		if i, ok := at[name]; ok {
-			if terminal(rows[i].Status) && rows[i].Run == row.Run {
-				continue // the manifest saw this end itself
-			}
+		if listed {
 			if row.JobID == "" {
 				row.JobID = rows[i].JobID
 			}
@@ -52,7 +66,7 @@ func withJournal(rows []Row, manifestPath string) ([]Row, error) {
 		at[name] = len(rows)
 		rows = append(rows, row)
 	}
-	return rows, nil
+	return rows
 }
 
 func journalRow(m *journal.Member) Row {

@@ -1,11 +1,5 @@
 package status
 
-import (
-	"path/filepath"
-
-	"github.com/ssrun/ssrun/runtime/journal"
-)
-
 // MemberState is what the journal and a local member's supervisor files say of one member's latest run,
 // for readers that show the whole manifest rather than `ssrun status` rows (the dashboard, the report).
 type MemberState struct {
@@ -21,11 +15,10 @@ type MemberState struct {
 // the manifest for that run: they are left out without reading their files, so a reader refreshing a
 // 10,000-member experiment reads the files of the unfinished members only. No journal: nil, nil.
 func JournalStates(manifestPath string, settled func(run, name string) bool) ([]MemberState, error) {
-	recs, err := journal.Read(filepath.Join(filepath.Dir(manifestPath), journal.FileName))
-	if err != nil || len(recs) == 0 {
+	st, err := readJournal(manifestPath)
+	if err != nil || len(st.Order) == 0 {
 		return nil, err
 	}
-	st := journal.Replay(recs)
 	out := make([]MemberState, 0, len(st.Order))
 	for _, name := range st.Order {
 		m := st.Members[name]

@@ -4,17 +4,16 @@
 package status
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ssrun/ssrun/runtime/journal"
 )
 
 // Exit codes, as in docs/design.md §2.
@@ -98,16 +97,48 @@ func Print(w io.Writer, path string, asJSON bool) error {
 }
 
 // ReadRows reads the manifest at path and returns one row per job of the latest run of each entity,
-// in the manifest's order (the order of each entity's first appearance).
+// in the manifest's order (the order of each entity's first appearance), corrected by the journal.
+// The journal is read on another core while the manifest is.
 func ReadRows(path string) ([]Row, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && journalExists(path) {
 		return withJournal([]Row{}, path) // a driver killed before its first manifest write
 	}
+	type journalRead struct {
+		st  *journal.State
+		err error
+	}
+	read := make(chan journalRead, 1)
+	go func() {
+		st, err := readJournal(path)
+		read <- journalRead{st, err}
+	}()
+	rows, err := manifestRows(path)
+	j := <-read
+	if err != nil {
+		return nil, err
+	}
+	if j.err != nil {
+		return rows, j.err
+	}
+	return correct(rows, j.st), nil
+}
+
+// manifestRows is the manifest's rows before the journal's corrections: scanned (manifest_scan.go),
+// or decoded when the scanner leaves the manifest to the decoder.
+func manifestRows(path string) ([]Row, error) {
+	if rows, ok := scanManifestRows(path); ok {
+		return rows, nil
+	}
+	return decodedRows(path)
+}
+
+// decodedRows is manifestRows by the decoder alone: the reference the scanner is tested against.
+func decodedRows(path string) ([]Row, error) {
 	m, err := readManifest(path, true)
 	if err != nil {
 		return nil, err
 	}
-	return withJournal(latestRows(m), path)
+	return latestRows(m), nil
 }
 
 // LatestEntity is an entity as the latest run that launched it left it.
@@ -161,40 +192,4 @@ func jobIDString(v any) string {
 	default:
 		return fmt.Sprint(id)
 	}
-}
-
-// writeJSON prints the rows as one indented JSON array; struct field order makes it canonical.
-func writeJSON(w io.Writer, rows []Row) error {
-	data, err := json.MarshalIndent(rows, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(data, '\n'))
-	return err
-}
-
-// writeTable prints the rows aligned in columns; a job still running has no return code ("-").
-func writeTable(w io.Writer, rows []Row) error {
-	// tabwriter writes cell by cell: buffered, 100,000 rows are a few hundred writes, not a million.
-	bw := bufio.NewWriterSize(w, 256<<10)
-	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTYPE\tJOB ID\tRUN\tSTATUS\tRETURN CODE\tOUT FILE")
-	for _, r := range rows {
-		rc := "-"
-		if r.ReturnCode != nil {
-			rc = fmt.Sprint(*r.ReturnCode)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Type, dash(r.JobID), dash(r.Run), dash(r.Status), rc, dash(r.OutFile))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -1,0 +1,463 @@
+package status
+
+import (
+	"encoding/json"
+	"os"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/ssrun/ssrun/internal/jsonscan"
+	"golang.org/x/sys/unix"
+)
+
+// `ssrun status` reads a manifest by scanning it in place (package jsonscan) for the few fields it
+// prints: a 100,000-member manifest is 155 MB, of which each member's argv, environment, files,
+// settings and paths are nine tenths, and encoding/json's Decoder spent seconds building and throwing
+// them away. The scanner still checks that what it passes over is JSON. Whatever it does not take on
+// (a value of another type than the runtime writes, a key in other case or repeated, a manifest that
+// is not JSON at all) sends the whole manifest through the decoder (readManifest), which stays the
+// reference: the same rows, or the same error, as before.
+
+// scanManifestRows returns the rows of the manifest at path, or ok false when the decoder must read it.
+func scanManifestRows(path string) (rows []Row, ok bool) {
+	data, unmap := mapFile(path)
+	if data == nil {
+		return nil, false
+	}
+	defer unmap()
+	// A manifest truncated under the mapping (not the runtime's atomic rename, but another writer's)
+	// faults: a panic here, recovered into the decoder's read of the file.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if recover() != nil {
+			rows, ok = nil, false
+		}
+	}()
+	runs, ok := scanManifest(data)
+	if !ok {
+		return nil, false
+	}
+	return latestOf(runs), true
+}
+
+// mapFile maps path read-only; nil when it cannot (missing, empty, not a regular file).
+func mapFile(path string) ([]byte, func()) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() == 0 || int64(int(st.Size())) != st.Size() {
+		return nil, nil
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_POPULATE)
+	if err != nil {
+		return nil, nil
+	}
+	_ = unix.Madvise(data, unix.MADV_SEQUENTIAL)
+	return data, func() { _ = unix.Munmap(data) }
+}
+
+// scanRun is a run as status needs it: its id and its entities' rows (Run not yet filled in).
+type scanRun struct {
+	id       string
+	entities []scanEntity
+}
+
+type scanEntity struct {
+	typ, name string
+	rows      []Row
+}
+
+// latestOf is Manifest.Latest and latestRows over scanned runs: each entity's rows from the last run
+// that launched it, entities in the order of their first appearance.
+func latestOf(runs []scanRun) []Row {
+	type key struct{ typ, name string }
+	type at struct {
+		run string
+		e   *scanEntity
+	}
+	var order []key
+	latest := map[key]at{}
+	n := 0
+	for r := range runs {
+		for i := range runs[r].entities {
+			e := &runs[r].entities[i]
+			k := key{e.typ, e.name}
+			if old, seen := latest[k]; !seen {
+				order = append(order, k)
+			} else {
+				n -= len(old.e.rows)
+			}
+			latest[k] = at{runs[r].id, e}
+			n += len(e.rows)
+		}
+	}
+	rows := make([]Row, 0, n)
+	for _, k := range order {
+		l := latest[k]
+		for _, row := range l.e.rows {
+			row.Run = l.run
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// manifestScanner holds what one scan shares: the cursor, interned strings, return codes' storage.
+type manifestScanner struct {
+	sc    *jsonscan.Scanner
+	strs  map[string]string
+	codes []int
+}
+
+// scanManifest reads the runs of a manifest; false when the decoder must read it.
+func scanManifest(data []byte) ([]scanRun, bool) {
+	ms := &manifestScanner{sc: jsonscan.New(data), strs: map[string]string{}}
+	sc := ms.sc
+	var runs []scanRun
+	if !sc.Object() {
+		return nil, false
+	}
+	more := false
+	for {
+		key, plain, ok := sc.Key(&more)
+		if !ok {
+			break
+		}
+		switch jsonscan.Text(key, plain) { // the decoder matches these keys exactly, as tokens
+		case "experiment":
+			var e ExperimentInfo // not printed, but a header of the wrong shape is the decoder's error
+			if raw := sc.Raw(); sc.Failed() || json.Unmarshal(raw, &e) != nil {
+				return nil, false
+			}
+		case "runs":
+			if sc.Null() {
+				continue
+			}
+			if !sc.Array() {
+				return nil, false
+			}
+			more := false
+			for sc.Elem(&more) {
+				run, ok := ms.run()
+				if !ok {
+					return nil, false
+				}
+				runs = append(runs, run)
+			}
+		default:
+			sc.Skip()
+		}
+		if sc.Failed() {
+			return nil, false
+		}
+	}
+	return runs, sc.Done()
+}
+
+// run reads one run: its id and its model, ensemble and orchestrator sections, in file order.
+func (ms *manifestScanner) run() (scanRun, bool) {
+	sc := ms.sc
+	var r scanRun
+	if !sc.Object() {
+		return r, false
+	}
+	more := false
+	for {
+		key, plain, ok := sc.Key(&more)
+		if !ok {
+			break
+		}
+		switch k := jsonscan.Text(key, plain); k {
+		case "run_id":
+			raw, plain, null := sc.StringValue()
+			if !null && !sc.Failed() {
+				r.id = jsonscan.Text(raw, plain)
+			}
+		case "model", "ensemble", "orchestrator":
+			if !ms.section(k, &r) {
+				return r, false
+			}
+		default:
+			sc.Skip()
+		}
+		if sc.Failed() {
+			return r, false
+		}
+	}
+	return r, !sc.Failed()
+}
+
+// section reads a section's entities into r: each model its own entity, each ensemble or database one
+// entity with a row per member or shard.
+func (ms *manifestScanner) section(typ string, r *scanRun) bool {
+	sc := ms.sc
+	if sc.Null() {
+		return true
+	}
+	if !sc.Array() {
+		return false
+	}
+	more := false
+	for sc.Elem(&more) {
+		if typ == "model" {
+			row, ok := ms.job()
+			if !ok {
+				return false
+			}
+			row.Type = typ
+			r.entities = append(r.entities, scanEntity{typ: typ, name: row.Name, rows: []Row{row}})
+			continue
+		}
+		e, ok := ms.group(typ)
+		if !ok {
+			return false
+		}
+		r.entities = append(r.entities, e)
+	}
+	return !sc.Failed()
+}
+
+// groupKeys and jobKeys, telemetryKeys are the fields the decoder's structs have: a key that matches
+// one only in another case is decoded by it, as is a repeated one.
+var (
+	groupKeys     = []string{"name", "models", "shards"}
+	jobKeys       = []string{"name", "out_file", "telemetry_metadata"}
+	telemetryKeys = []string{"job_id", "status", "return_code"}
+)
+
+// field returns the index of key in keys; -1 after skipping a key that is none of them; -2 when the
+// decoder must decide (a key not plain ASCII, another case of a field, a field seen before).
+func (ms *manifestScanner) field(key []byte, plain bool, keys []string, seen *uint8) int {
+	if !plain {
+		return -2
+	}
+	for i, k := range keys {
+		if string(key) == k {
+			if *seen&(1<<i) != 0 {
+				return -2
+			}
+			*seen |= 1 << i
+			return i
+		}
+	}
+	for _, k := range keys {
+		if jsonscan.FoldEqual(key, k) {
+			return -2
+		}
+	}
+	ms.sc.Skip()
+	return -1
+}
+
+// group reads an ensemble or a database: its name and the rows of its members (models) or shards.
+func (ms *manifestScanner) group(typ string) (scanEntity, bool) {
+	sc := ms.sc
+	e := scanEntity{typ: typ}
+	if sc.Null() {
+		return e, true
+	}
+	if !sc.Object() {
+		return e, false
+	}
+	var models, shards []Row
+	var seen uint8
+	more := false
+	for {
+		key, plain, ok := sc.Key(&more)
+		if !ok {
+			break
+		}
+		switch ms.field(key, plain, groupKeys, &seen) {
+		case -2:
+			return e, false
+		case 0:
+			raw, plain, null := sc.StringValue()
+			if !null && !sc.Failed() {
+				e.name = jsonscan.Text(raw, plain)
+			}
+		case 1:
+			models, ok = ms.jobs(typ)
+		case 2:
+			shards, ok = ms.jobs(typ)
+		}
+		if !ok || sc.Failed() {
+			return e, false
+		}
+	}
+	e.rows = models
+	if typ == "orchestrator" {
+		e.rows = shards
+	}
+	return e, !sc.Failed()
+}
+
+// jobs reads a list of jobs (null: none).
+func (ms *manifestScanner) jobs(typ string) ([]Row, bool) {
+	sc := ms.sc
+	if sc.Null() {
+		return nil, true
+	}
+	if !sc.Array() {
+		return nil, false
+	}
+	var rows []Row
+	more := false
+	for sc.Elem(&more) {
+		row, ok := ms.job()
+		if !ok {
+			return nil, false
+		}
+		row.Type = typ
+		rows = append(rows, row)
+	}
+	return rows, !sc.Failed()
+}
+
+// job reads a job's row: its name, out file and telemetry (job id, status, return code).
+func (ms *manifestScanner) job() (Row, bool) {
+	sc := ms.sc
+	var row Row
+	if sc.Null() {
+		return row, true
+	}
+	if !sc.Object() {
+		return row, false
+	}
+	var seen uint8
+	more := false
+	for {
+		key, plain, ok := sc.Key(&more)
+		if !ok {
+			break
+		}
+		switch ms.field(key, plain, jobKeys, &seen) {
+		case -2:
+			return row, false
+		case 0:
+			ms.stringField(&row.Name, false)
+		case 1:
+			ms.stringField(&row.OutFile, false)
+		case 2:
+			if !ms.telemetry(&row) {
+				return row, false
+			}
+		}
+		if sc.Failed() {
+			return row, false
+		}
+	}
+	return row, !sc.Failed()
+}
+
+// telemetry reads a job's telemetry_metadata into row (null: nothing, as the decoder leaves a struct).
+func (ms *manifestScanner) telemetry(row *Row) bool {
+	sc := ms.sc
+	if sc.Null() {
+		return true
+	}
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	more := false
+	for {
+		key, plain, ok := sc.Key(&more)
+		if !ok {
+			break
+		}
+		switch ms.field(key, plain, telemetryKeys, &seen) {
+		case -2:
+			return false
+		case 0:
+			if !ms.jobID(&row.JobID) {
+				return false
+			}
+		case 1:
+			ms.stringField(&row.Status, true)
+		case 2:
+			if !ms.returnCode(&row.ReturnCode) {
+				return false
+			}
+		}
+		if sc.Failed() {
+			return false
+		}
+	}
+	return !sc.Failed()
+}
+
+// stringField reads a string into *dst; null leaves it, as the decoder does; another type fails.
+func (ms *manifestScanner) stringField(dst *string, intern bool) {
+	raw, plain, null := ms.sc.StringValue()
+	if null || ms.sc.Failed() {
+		return
+	}
+	if intern && plain {
+		*dst = ms.intern(raw)
+		return
+	}
+	*dst = jsonscan.Text(raw, plain)
+}
+
+// jobID reads a job id as jobIDString renders what the decoder makes of it: a string as it is, a
+// number as "%.0f" of its float64, null as "". Anything else is the decoder's to render.
+func (ms *manifestScanner) jobID(dst *string) bool {
+	sc := ms.sc
+	switch c := sc.Peek(); {
+	case c == 'n':
+		sc.Null()
+		*dst = ""
+	case c == '"':
+		raw, plain := sc.String()
+		*dst = jsonscan.Text(raw, plain)
+	case c == '-' || '0' <= c && c <= '9':
+		num := sc.Number()
+		if sc.Failed() {
+			return false
+		}
+		f, err := strconv.ParseFloat(string(num), 64)
+		if err != nil {
+			return false
+		}
+		*dst = strconv.FormatFloat(f, 'f', 0, 64)
+	default:
+		return false
+	}
+	return !sc.Failed()
+}
+
+// returnCode reads a return code as the decoder reads one into *int: null is nil, else an integer in
+// range (a fraction or exponent is the decoder's error to give).
+func (ms *manifestScanner) returnCode(dst **int) bool {
+	sc := ms.sc
+	if sc.Null() {
+		*dst = nil
+		return true
+	}
+	num := sc.Number()
+	v, ok := jsonscan.Int(num)
+	if sc.Failed() || !ok {
+		return false
+	}
+	if len(ms.codes) == cap(ms.codes) {
+		ms.codes = make([]int, 0, 1024)
+	}
+	ms.codes = append(ms.codes, v)
+	*dst = &ms.codes[len(ms.codes)-1]
+	return true
+}
+
+// intern returns a plain string many jobs share (statuses, run ids) without allocating it again.
+func (ms *manifestScanner) intern(raw []byte) string {
+	if v, ok := ms.strs[string(raw)]; ok {
+		return v
+	}
+	s := string(raw)
+	if len(ms.strs) < 256 {
+		ms.strs[s] = s
+	}
+	return s
+}
