@@ -86,8 +86,19 @@ func (r Row) cells() [7]string {
 	return [7]string{r.Name, r.Type, dash(r.JobID), dash(r.Run), dash(r.Status), rc, dash(r.OutFile)}
 }
 
-// tableSpecial are the bytes tabwriter gives a meaning to (cell and line ends, its escape).
-const tableSpecial = "\t\n\v\f\xff"
+// cellWidth is a cell's width as tabwriter counts it (runes); false when it holds a byte tabwriter
+// gives a meaning to (a cell or line end, its escape character).
+func cellWidth(s string) (int, bool) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f':
+			return 0, false
+		case c >= 0x80:
+			return utf8.RuneCountInString(s), !strings.Contains(s, "\xff")
+		}
+	}
+	return len(s), true
+}
 
 // writeTable prints the rows aligned in columns as tabwriter.NewWriter(w, 0, 0, 2, ' ', 0) did: each
 // column but the last as wide as its widest cell (in runes) plus two spaces.
@@ -95,11 +106,12 @@ func writeTable(w io.Writer, rows []Row) error {
 	var width [6]int
 	measure := func(c [7]string) bool {
 		for i, cell := range c {
-			if strings.ContainsAny(cell, tableSpecial) {
+			w, ok := cellWidth(cell)
+			if !ok {
 				return false
 			}
 			if i < len(width) {
-				width[i] = max(width[i], utf8.RuneCountInString(cell))
+				width[i] = max(width[i], w)
 			}
 		}
 		return true
@@ -117,7 +129,8 @@ func writeTable(w io.Writer, rows []Row) error {
 	line := func(c [7]string) {
 		for i := range width {
 			bw.WriteString(c[i])
-			bw.WriteString(pad[:width[i]+2-utf8.RuneCountInString(c[i])])
+			w, _ := cellWidth(c[i])
+			bw.WriteString(pad[:width[i]+2-w])
 		}
 		bw.WriteString(c[6])
 		bw.WriteByte('\n')

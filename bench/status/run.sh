@@ -85,7 +85,8 @@ for state in finished stale; do
     printf '%-9s %-7s %7d ms %7d ms %7s ms %9s %9s %s\n' "$state" "$output" "$a" "$b" "$j" "$(ratio "$a" "$b")" \
       "$(ratio "$a" "${j/-/0}")" "$same"
   done
-  echo "  ($state: manifest $(($(stat -c %s "$m") >> 20)) MiB, journal $(($(stat -c %s "$exp/.smartsim/telemetry/journal.jsonl") >> 20)) MiB, $(wc -l <"$work/new.out") lines of --json)"
+  j=$exp/.smartsim/telemetry/journal.jsonl
+  echo "  ($state: manifest $(($(stat -c %s "$m") >> 20)) MiB = $(($(stat -c %s "$m") / members)) B/member, journal $(($(stat -c %s "$j") >> 20)) MiB = $(($(stat -c %s "$j") / members)) B/member)"
   rm -rf "$exp"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -13,6 +13,7 @@ package jsonscan
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 )
 
 // maxDepth bounds nesting (encoding/json allows 10,000); deeper input is refused here, and the
@@ -46,21 +47,25 @@ func (s *Scanner) Data() []byte { return s.data }
 
 const spaces = 0x2020202020202020
 
-// space skips JSON whitespace. A pretty-printed manifest is a third indentation: runs of spaces are
-// passed eight at a time.
+// space skips JSON whitespace. A pretty-printed manifest is a third indentation: a run of spaces is
+// passed eight bytes at a time, its end found by the first byte that differs.
 func (s *Scanner) space() {
 	d, i := s.data, s.pos
 	for i < len(d) {
-		if i+8 <= len(d) && binary.LittleEndian.Uint64(d[i:]) == spaces {
-			i += 8
-			continue
-		}
 		switch d[i] {
 		case ' ', '\n', '\t', '\r':
 			i++
-			continue
+		default:
+			s.pos = i
+			return
 		}
-		break
+		for i+8 <= len(d) {
+			if x := binary.LittleEndian.Uint64(d[i:]) ^ spaces; x != 0 {
+				i += bits.TrailingZeros64(x) / 8
+				break
+			}
+			i += 8
+		}
 	}
 	s.pos = i
 }
@@ -198,8 +203,9 @@ const (
 	msb = 0x8080808080808080
 )
 
-// scanString finds the closing quote of the string whose contents start at i. Eight bytes at a time
-// while none of them is a quote, a backslash, a control character or non-ASCII.
+// scanString finds the closing quote of the string whose contents start at i. Eight bytes at a time:
+// the lowest byte flagged as a quote, a backslash, a control character or non-ASCII is the first such
+// byte (a borrow only runs upwards from a byte that is flagged itself).
 func scanString(d []byte, i int) (end int, plain, ok bool) {
 	plain = true
 	for {
@@ -207,11 +213,11 @@ func scanString(d []byte, i int) (end int, plain, ok bool) {
 			x := binary.LittleEndian.Uint64(d[i:])
 			q := x ^ (lsb * '"')
 			b := x ^ (lsb * '\\')
-			if ((x-lsb*0x20)|(q-lsb)|(b-lsb)|x)&msb == 0 { // no byte < 0x20, '"', '\\' or >= 0x80
-				i += 8
-				continue
+			if m := ((x - lsb*0x20) | (q - lsb) | (b - lsb) | x) & msb; m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
 			}
-			break
+			i += 8
 		}
 		if i >= len(d) {
 			return 0, false, false

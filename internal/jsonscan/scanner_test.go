@@ -105,3 +105,29 @@ func isPlain(s string) bool {
 	}
 	return true
 }
+
+// TestStringsKeepTheirBytes: strings made from a buffer that is then overwritten, across blocks,
+// keep the bytes they were made of.
+func TestStringsKeepTheirBytes(t *testing.T) {
+	var a Strings
+	buf := make([]byte, 100)
+	var made, want []string
+	for i := 0; i < 5000; i++ {
+		n := i % 100
+		for j := range buf[:n] {
+			buf[j] = byte('a' + (i+j)%26)
+		}
+		made = append(made, a.Make(buf[:n]))
+		want = append(want, string(buf[:n]))
+		for j := range buf {
+			buf[j] = 0
+		}
+	}
+	big := strings.Repeat("z", stringsBlock)
+	made, want = append(made, a.Make([]byte(big))), append(want, big)
+	for i := range made {
+		if made[i] != want[i] {
+			t.Fatalf("string %d = %q, want %q", i, made[i], want[i])
+		}
+	}
+}

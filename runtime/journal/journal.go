@@ -149,7 +149,7 @@ func (e *Error) Error() string {
 // guess what an unreadable journal said.
 func Read(path string) ([]Record, error) {
 	var recs []Record
-	err := scanFile(path, true, func(r *Record) { recs = append(recs, *r) })
+	err := scanFile(path, newLineParser(true, nil), func(r *Record) { recs = append(recs, *r) })
 	if err == errSlowPath {
 		return readDecoded(path)
 	}
@@ -165,7 +165,18 @@ func Read(path string) ([]Record, error) {
 // journal in a fraction of the time. No journal: an empty state.
 func ReadState(path string, identity bool) (*State, error) {
 	s := newState()
-	err := scanFile(path, identity, s.apply)
+	if st, err := os.Stat(path); err == nil {
+		// A member takes a launch, a started and an end line, 500 bytes: sized for that many, the
+		// members' map is not grown (and rehashed) a dozen times on the way to 100,000.
+		s.Members = make(map[string]*Member, min(st.Size()/512, 1<<20))
+	}
+	known := func(name []byte) (string, bool) {
+		if m := s.Members[string(name)]; m != nil {
+			return m.Name, true
+		}
+		return "", false
+	}
+	err := scanFile(path, newLineParser(identity, known), s.apply)
 	if err == errSlowPath {
 		recs, err := readDecoded(path)
 		if err != nil {

@@ -26,7 +26,7 @@ var errSlowPath = errors.New("journal: a line too long for the scanning reader")
 
 // scanFile reads the journal at path line by line and hands each record to each (the Record is reused
 // between calls). identity false leaves Hash and Parts empty. No journal: no records, no error.
-func scanFile(path string, identity bool, each func(*Record)) error {
+func scanFile(path string, p *lineParser, each func(*Record)) error {
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
 		return nil
@@ -35,7 +35,6 @@ func scanFile(path string, identity bool, each func(*Record)) error {
 		return err
 	}
 	defer f.Close()
-	p := lineParser{identity: identity, strs: map[string]string{}}
 	buf := make([]byte, maxFastLine)
 	n, line := 0, 0 // bytes held in buf, lines handed on
 	for eof := false; !eof; {
@@ -81,9 +80,17 @@ func dropCR(b []byte) []byte {
 // statuses, part names), so 100,000 members do not allocate them 100,000 times.
 type lineParser struct {
 	identity bool
-	sc       jsonscan.Scanner
-	rec      Record
-	strs     map[string]string
+	// known finds the string of a name seen before (ReadState's members), so the started and end
+	// lines of 100,000 members do not allocate their names again; nil: none.
+	known func(name []byte) (string, bool)
+	sc    jsonscan.Scanner
+	rec   Record
+	strs  map[string]string
+	text  jsonscan.Strings
+}
+
+func newLineParser(identity bool, known func([]byte) (string, bool)) *lineParser {
+	return &lineParser{identity: identity, known: known, strs: map[string]string{}}
 }
 
 // record parses one line and hands it on, or returns the error readDecoded would for that line.
@@ -171,7 +178,7 @@ func (p *lineParser) scan(text []byte) bool {
 		case "run":
 			r.Run = p.str(true)
 		case "name":
-			r.Name = p.str(false)
+			r.Name = p.name()
 		case "ens":
 			r.Ens = p.str(true)
 		case "hash":
@@ -203,6 +210,23 @@ func fieldIndex(key []byte) int {
 	return -1
 }
 
+// name reads the name field, as the string of a member seen before when there is one.
+func (p *lineParser) name() string {
+	raw, plain, null := p.sc.StringValue()
+	if null || !plain {
+		if !null {
+			p.sc.Fail()
+		}
+		return ""
+	}
+	if p.known != nil {
+		if s, ok := p.known(raw); ok {
+			return s
+		}
+	}
+	return p.text.Make(raw)
+}
+
 // str reads a string field (null leaves it empty, as encoding/json does); intern for values many
 // lines share. A value that is not a plain string fails the scan (json.Unmarshal decodes it).
 func (p *lineParser) str(intern bool) string {
@@ -217,7 +241,7 @@ func (p *lineParser) str(intern bool) string {
 	if intern {
 		return p.intern(raw)
 	}
-	return string(raw)
+	return p.text.Make(raw)
 }
 
 func (p *lineParser) intern(raw []byte) string {
@@ -273,7 +297,7 @@ func (p *lineParser) parts() bool {
 			if _, dup := parts[k]; dup {
 				return false
 			}
-			parts[k] = string(val)
+			parts[k] = p.text.Make(val)
 		}
 	}
 	if sc.Failed() {
