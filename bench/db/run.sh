@@ -13,7 +13,8 @@
 #   AI.TENSORSET / AI.TENSORGET META BLOB of 4 KiB, 64 KiB, 1 MiB and 16 MiB float32 tensors on ssrun
 #   against SET / GET of the same bytes on redis-server (bench/db/load, 16 clients, -P 1).
 #
-# Environment: ROUNDS (default 3); BENCH_SMOKE=1 runs tiny sizes once (CI checks that the benchmark
+# Environment: ROUNDS (default 3); BASELINE=PATH adds a fourth server, that ssrun binary (an earlier build)
+# at GOMAXPROCS=2 ("base/2"), to every round, and a table of ssrun/2 against it; BENCH_SMOKE=1 runs tiny sizes once (CI checks that the benchmark
 # still runs: `make bench-smoke`); SSRUN (a binary with a `db` subcommand) or SSRUN_DB (a binary taking
 # `ssrun db`'s flags itself, such as orchestrator/testdata/ssrundb); otherwise ./ssrun or a fresh build.
 set -euo pipefail
@@ -77,7 +78,14 @@ pids+=($!)
 port[redis]=$(free_port)
 redis-server --bind 127.0.0.1 --port "${port[redis]}" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
 pids+=($!)
-for s in ssrun/2 ssrun/1 redis; do wait_ping "${port[$s]}"; done
+servers=(redis ssrun/2 ssrun/1)
+if [[ -n "${BASELINE:-}" ]]; then
+  port[base/2]=$(free_port)
+  GOMAXPROCS=2 "$BASELINE" db --port "${port[base/2]}" --name base2 >"$work/base2.out" 2>"$work/base2.err" &
+  pids+=($!)
+  servers+=(base/2)
+fi
+for s in "${servers[@]}"; do wait_ping "${port[$s]}"; done
 grep -q '^SSRUN_DB_READY ' "$work/ssrun2.out" || { echo "bench/db: ssrun db printed no ready line" >&2; exit 1; }
 
 results="$work/results" # lines: CASE SERVER RPS P50 P99
@@ -98,10 +106,10 @@ bench_tensor() {
   redis-cli -p "${port[$server]}" flushall >/dev/null
 }
 
-# servers_for ROUND: the three servers, rotated by the round number.
+# servers_for ROUND: the servers, rotated by the round number.
 servers_for() {
-  local all=(redis ssrun/2 ssrun/1) r=$1
-  echo "${all[@]:r%3}" "${all[@]:0:r%3}"
+  local n=${#servers[@]} r=$1
+  echo "${servers[@]:r%n}" "${servers[@]:0:r%n}"
 }
 
 if [[ $smoke == 1 ]]; then
@@ -174,3 +182,22 @@ awk '
         (r[4] > 0 ? s2[4] / r[4] : 0), (r[5] > 0 ? s2[5] / r[5] : 0)
     }
   }' "$results"
+if [[ -n "${BASELINE:-}" ]]; then
+  echo
+  echo "ssrun/2 against the baseline build at GOMAXPROCS=2 ($BASELINE), medians: ops/s ratio above 1 is faster"
+  awk '
+    function median(key,   n, i, j, t, a) {
+      n = split(vals[key], a, " ")
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    { if (!($1 in seen)) { seen[$1] = 1; order[++ncase] = $1 }
+      k = $1 SUBSEP $2; vals[k] = (k in vals ? vals[k] " " : "") $3 }
+    END {
+      printf "%-16s %9s %9s %7s\n", "case", "base/2", "ssrun/2", "ratio"
+      for (i = 1; i <= ncase; i++) {
+        c = order[i]; b = median(c SUBSEP "base/2"); n = median(c SUBSEP "ssrun/2")
+        printf "%-16s %9.1f %9.1f %7.2f\n", c, b, n, (b > 0 ? n / b : 0)
+      }
+    }' "$results"
+fi
