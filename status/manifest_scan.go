@@ -25,11 +25,19 @@ func scanManifestRows(path string) (rows []Row, ok bool) {
 		return nil, false
 	}
 	defer unmap()
-	// A manifest truncated under the mapping (not the runtime's atomic rename, but another writer's)
-	// faults: a panic here, recovered into the decoder's read of the file.
+	return scanMapped(data)
+}
+
+// scanMapped scans a mapped manifest. One truncated under the mapping (not by the runtime, which
+// renames a new file over the old, but by another writer) faults: that panic is recovered into a
+// read by the decoder.
+func scanMapped(data []byte) (rows []Row, ok bool) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
-		if recover() != nil {
+		if r := recover(); r != nil {
+			if _, fault := r.(interface{ Addr() uintptr }); !fault {
+				panic(r)
+			}
 			rows, ok = nil, false
 		}
 	}()

@@ -404,3 +404,24 @@ func TestTableAndJSONBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestManifestTruncatedUnderTheMapping: a manifest another writer truncates while it is mapped
+// faults the scan; status falls back to the decoder instead of crashing.
+func TestManifestTruncatedUnderTheMapping(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "manifest.json")
+	text := strings.Replace(twoRunManifest, `"runs": [`, `"pad": "`+strings.Repeat("x", 1<<16)+`", "runs": [`, 1)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, unmap := mapFile(path)
+	if data == nil {
+		t.Fatal("not mapped")
+	}
+	defer unmap()
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	if rows, ok := scanMapped(data); ok {
+		t.Fatalf("scanned %d rows from a truncated file", len(rows))
+	}
+}
