@@ -165,10 +165,11 @@ func Read(path string) ([]Record, error) {
 // journal in a fraction of the time. No journal: an empty state.
 func ReadState(path string, identity bool) (*State, error) {
 	s := newState()
-	if st, err := os.Stat(path); err == nil {
+	if st, err := os.Stat(path); err == nil && st.Size() >= 512 {
 		// A member takes a launch, a started and an end line, 500 bytes: sized for that many, the
 		// members' map is not grown (and rehashed) a dozen times on the way to 100,000.
-		s.Members = make(map[string]*Member, min(st.Size()/512, 1<<20))
+		hint := min(st.Size()/512, 1<<20)
+		s.Members, s.Order = make(map[string]*Member, hint), make([]string, 0, hint)
 	}
 	known := func(name []byte) (string, bool) {
 		if m := s.Members[string(name)]; m != nil {
@@ -191,6 +192,9 @@ func ReadState(path string, identity bool) (*State, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if len(s.Order) == 0 {
+		s.Order = nil // as Replay leaves it
 	}
 	return s, nil
 }

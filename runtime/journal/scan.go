@@ -202,10 +202,35 @@ func (p *lineParser) scan(text []byte) bool {
 }
 
 func fieldIndex(key []byte) int {
-	for i, name := range fields {
-		if string(key) == name {
-			return i
-		}
+	switch string(key) { // compiled to a search by length and value, without a conversion
+	case "v":
+		return 0
+	case "ev":
+		return 1
+	case "exp":
+		return 2
+	case "script":
+		return 3
+	case "run":
+		return 4
+	case "name":
+		return 5
+	case "ens":
+		return 6
+	case "hash":
+		return 7
+	case "parts":
+		return 8
+	case "dir":
+		return 9
+	case "job":
+		return 10
+	case "status":
+		return 11
+	case "code":
+		return 12
+	case "from":
+		return 13
 	}
 	return -1
 }
