@@ -79,30 +79,20 @@ type scanEntity struct {
 	start, end int
 }
 
-// rowStore holds the scanned rows in chunks of a fixed size: 100,000 rows are written once, never
-// copied by a growing slice (which cost a fifth of a scan).
-type rowStore struct{ chunks [][]Row }
+// rowStore holds the scanned rows, sized from the manifest's size (an ssrun manifest holds at least a
+// kilobyte per job) so that 100,000 rows are written once, never copied by a growing slice. Memory is
+// what costs here: each page touched first is a page fault, slow in this VM.
+type rowStore struct{ rows []Row }
 
-const rowChunk = 4096
+func newRowStore(manifestSize int) rowStore { return rowStore{make([]Row, 0, manifestSize/1024+64)} }
 
-func (st *rowStore) len() int {
-	if len(st.chunks) == 0 {
-		return 0
-	}
-	return (len(st.chunks)-1)*rowChunk + len(st.chunks[len(st.chunks)-1])
-}
+func (st *rowStore) len() int { return len(st.rows) }
 
-// add appends a zero row and returns it to be filled in.
+// add appends a zero row and returns it to be filled in (valid until the next add).
 func (st *rowStore) add() *Row {
-	if n := len(st.chunks); n == 0 || len(st.chunks[n-1]) == rowChunk {
-		st.chunks = append(st.chunks, make([]Row, 0, rowChunk))
-	}
-	last := &st.chunks[len(st.chunks)-1]
-	*last = append(*last, Row{})
-	return &(*last)[len(*last)-1]
+	st.rows = append(st.rows, Row{})
+	return &st.rows[len(st.rows)-1]
 }
-
-func (st *rowStore) at(i int) Row { return st.chunks[i/rowChunk][i%rowChunk] }
 
 // latestOf is Manifest.Latest and latestRows over scanned runs: each entity's rows from the last run
 // that launched it, entities in the order of their first appearance.
@@ -128,11 +118,30 @@ func latestOf(runs []scanRun, store *rowStore) []Row {
 			n += e.end - e.start
 		}
 	}
+	// Usually the latest entities are every row scanned, in order (one run, or runs that each
+	// launched other entities): their rows are returned in place.
+	next := 0
+	for _, k := range order {
+		if l := latest[k]; l.e.start == next {
+			next = l.e.end
+		} else {
+			next = -1
+			break
+		}
+	}
+	if next == store.len() {
+		for _, k := range order {
+			l := latest[k]
+			for i := l.e.start; i < l.e.end; i++ {
+				store.rows[i].Run = l.run
+			}
+		}
+		return store.rows
+	}
 	rows := make([]Row, 0, n)
 	for _, k := range order {
 		l := latest[k]
-		for i := l.e.start; i < l.e.end; i++ {
-			row := store.at(i)
+		for _, row := range store.rows[l.e.start:l.e.end] {
 			row.Run = l.run
 			rows = append(rows, row)
 		}
@@ -151,7 +160,7 @@ type manifestScanner struct {
 
 // scanManifest reads the runs of a manifest; false when the decoder must read it.
 func scanManifest(data []byte) ([]scanRun, *rowStore, bool) {
-	ms := &manifestScanner{sc: jsonscan.New(data), strs: map[string]string{}}
+	ms := &manifestScanner{sc: jsonscan.New(data), strs: map[string]string{}, rows: newRowStore(len(data))}
 	sc := ms.sc
 	var runs []scanRun
 	if !sc.Object() {
