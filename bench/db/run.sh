@@ -161,13 +161,15 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: compare ratios, not absolute figures)"
 echo "medians of $rounds round(s); ratio = ssrun / redis-server (ops/s: >1 faster; p50/p99: <1 faster);"
 echo "TENSOR rows: AI.TENSORSET / AI.TENSORGET META BLOB on ssrun vs SET / GET of the same bytes on redis-server"
-# median over rounds, then one line per case in the order first seen.
-awk '
+# median_awk: the median of the space-separated values vals[key] (awk has no sort of its own).
+median_awk='
   function median(key,   n, i, j, t, a) {
     n = split(vals[key], a, " ")
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
+  }'
+# median over rounds, then one line per case in the order first seen.
+awk "$median_awk"'
   { if (!($1 in seen)) { seen[$1] = 1; order[++ncase] = $1 }
     for (f = 3; f <= 5; f++) { k = $1 SUBSEP $2 SUBSEP f; vals[k] = (k in vals ? vals[k] " " : "") $f } }
   END {
@@ -185,12 +187,7 @@ awk '
 if [[ -n "${BASELINE:-}" ]]; then
   echo
   echo "ssrun/2 against the baseline build at GOMAXPROCS=2 ($BASELINE), medians: ops/s ratio above 1 is faster"
-  awk '
-    function median(key,   n, i, j, t, a) {
-      n = split(vals[key], a, " ")
-      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+  awk "$median_awk"'
     { if (!($1 in seen)) { seen[$1] = 1; order[++ncase] = $1 }
       k = $1 SUBSEP $2; vals[k] = (k in vals ? vals[k] " " : "") $3 }
     END {
