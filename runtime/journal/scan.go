@@ -87,6 +87,7 @@ type lineParser struct {
 	rec   Record
 	strs  map[string]string
 	text  jsonscan.Strings
+	codes []int
 }
 
 func newLineParser(identity bool, known func([]byte) (string, bool)) *lineParser {
@@ -160,11 +161,15 @@ func (p *lineParser) scan(text []byte) bool {
 			if sc.Null() {
 				continue
 			}
-			var c int
-			if !p.integer(&c) {
+			if len(p.codes) == cap(p.codes) {
+				p.codes = make([]int, 0, 1024) // codes of 1,024 lines, one allocation
+			}
+			p.codes = p.codes[:len(p.codes)+1]
+			c := &p.codes[len(p.codes)-1]
+			if !p.integer(c) {
 				return false
 			}
-			r.Code = &c
+			r.Code = c
 		case "parts":
 			if !p.parts() {
 				return false
@@ -182,8 +187,10 @@ func (p *lineParser) scan(text []byte) bool {
 		case "ens":
 			r.Ens = p.str(true)
 		case "hash":
-			if h := p.str(false); p.identity {
-				r.Hash = h
+			if p.identity {
+				r.Hash = p.str(false)
+			} else {
+				p.sc.StringValue() // checked, not kept
 			}
 		case "dir":
 			r.Dir = p.str(false)
