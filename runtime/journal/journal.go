@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -210,8 +211,13 @@ func readDecoded(path string) ([]Record, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return decodeReader(f, path)
+}
+
+// decodeReader is readDecoded over the journal's bytes in r (path names it in errors).
+func decodeReader(r io.Reader, path string) ([]Record, error) {
 	var recs []Record
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), maxLine)
 	line := 0
 	for sc.Scan() {

@@ -35,9 +35,20 @@ func scanFile(path string, p *lineParser, each func(*Record)) error {
 		return err
 	}
 	defer f.Close()
-	buf := make([]byte, maxFastLine)
-	n, line := 0, 0 // bytes held in buf, lines handed on
+	return scanReader(f, path, p, each)
+}
+
+// scanReader is scanFile over the journal's bytes in r (path names it in errors).
+func scanReader(f io.Reader, path string, p *lineParser, each func(*Record)) error {
+	buf := make([]byte, 64<<10) // doubled while a line does not fit, up to maxFastLine
+	n, line := 0, 0             // bytes held in buf, lines handed on
 	for eof := false; !eof; {
+		if n == len(buf) { // no line end in a full buffer
+			if len(buf) >= maxFastLine {
+				return errSlowPath
+			}
+			buf = append(buf, make([]byte, len(buf))...)
+		}
 		m, err := io.ReadFull(f, buf[n:])
 		n += m
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -60,9 +71,6 @@ func scanFile(path string, p *lineParser, each func(*Record)) error {
 		if eof && len(rest) > 0 { // a last line without its newline is a line, as bufio.ScanLines reads it
 			line++
 			return p.record(path, line, dropCR(rest), each)
-		}
-		if len(rest) == len(buf) {
-			return errSlowPath
 		}
 		n = copy(buf, rest)
 	}
