@@ -19,6 +19,7 @@ import (
 type client struct {
 	id      int64
 	netConn net.Conn
+	sock    *socketIO // the socket's raw reader and writer; nil for a connection without a descriptor
 	rd      *resp.Reader
 	wr      *resp.Writer
 	ctx     context.Context
@@ -59,6 +60,9 @@ func (s *Server) newClient(nc net.Conn) *client {
 		wr:      resp.NewWriter(sock),
 		created: time.Now(),
 	}
+	if raw, ok := sock.(*socketIO); ok {
+		c.sock = raw
+	}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(s.ctx, clientKey{}, c))
 	c.cmdCtx = command.Ctx{Context: c.ctx, Keys: s.keys, Reply: c.wr}
 	c.authenticated = *s.requirePass.Load() == ""
@@ -68,40 +72,127 @@ func (s *Server) newClient(nc net.Conn) *client {
 
 // serve reads requests and answers them in order until the peer leaves, a protocol error occurs, or
 // the client asks to quit. Replies are flushed when no further request is already buffered, so a
-// pipeline is answered with as few writes as possible.
+// pipeline is answered with as few writes as possible. A TCP connection is served inside one
+// RawConn.Read (serveHeld), leaving it only for a request longer than the read buffer.
 func (s *Server) serve(c *client) {
 	defer func() {
 		c.cancel()
 		c.netConn.Close()
 	}()
 	for {
-		if idle := s.idleTimeout.Load(); idle > 0 && c.rd.Buffered() == 0 {
-			c.netConn.SetReadDeadline(time.Now().Add(time.Duration(idle) * time.Second))
-			c.idleDeadline = true
-		} else if c.idleDeadline {
-			c.netConn.SetReadDeadline(time.Time{})
-			c.idleDeadline = false
-		}
-		args, err := c.rd.Read()
-		if err != nil {
-			var pe *resp.ProtocolError
-			if errors.As(err, &pe) {
-				c.wr.Error("ERR " + pe.Error())
-				c.wr.Flush()
-			}
+		if c.sock != nil && s.serveHeld(c) {
 			return
 		}
-		s.execute(c, args)
-		if c.quit {
-			c.wr.Flush()
+		if !s.serveOne(c) {
 			return
-		}
-		if c.rd.Buffered() == 0 {
-			if err := c.wr.Flush(); err != nil {
-				return
-			}
 		}
 	}
+}
+
+// armIdleTimeout sets the read deadline of CONFIG SET timeout while no request is buffered, and clears
+// it while one is.
+func (s *Server) armIdleTimeout(c *client) {
+	if idle := s.idleTimeout.Load(); idle > 0 && c.rd.Buffered() == 0 {
+		c.netConn.SetReadDeadline(time.Now().Add(time.Duration(idle) * time.Second))
+		c.idleDeadline = true
+	} else if c.idleDeadline {
+		c.netConn.SetReadDeadline(time.Time{})
+		c.idleDeadline = false
+	}
+}
+
+// serveOne reads one request, waiting for it as long as it takes, and answers it; false ends the
+// connection.
+func (s *Server) serveOne(c *client) bool {
+	s.armIdleTimeout(c)
+	args, err := c.rd.Read()
+	if err != nil {
+		s.refuseMalformed(c, err)
+		return false
+	}
+	return s.answer(c, args)
+}
+
+// answer runs one request and flushes the replies once no further request is buffered; false ends the
+// connection.
+func (s *Server) answer(c *client, args [][]byte) bool {
+	s.execute(c, args)
+	if c.quit {
+		c.wr.Flush()
+		return false
+	}
+	if c.rd.Buffered() == 0 {
+		return c.wr.Flush() == nil
+	}
+	return true
+}
+
+// refuseMalformed answers a protocol error before the connection closes, as Redis does.
+func (s *Server) refuseMalformed(c *client, err error) {
+	var pe *resp.ProtocolError
+	if errors.As(err, &pe) {
+		c.wr.Error("ERR " + pe.Error())
+		c.wr.Flush()
+	}
+}
+
+// serveHeld answers requests from inside one RawConn.Read of the connection, for as long as every
+// request fits in the read buffer; it reports whether the connection has ended. Go's poller clears a
+// descriptor's readiness when a read starts, so a goroutine that starts a read per request must read
+// until EAGAIN before it may wait, a second read(2) per unpipelined request that redis-server does
+// not make. Inside one RawConn.Read, readiness that arrives while requests are answered is kept: after
+// a read that came back short (the socket was empty then) the callback returns to the poller at
+// once, which wakes it for the next request.
+func (s *Server) serveHeld(c *client) (ended bool) {
+	err := c.sock.raw.Read(func(fd uintptr) bool {
+		c.sock.hold(fd)
+		defer c.sock.release()
+		for {
+			if c.sock.closing() {
+				ended = true
+				return true
+			}
+			s.armIdleTimeout(c)
+			if c.rd.Buffered() == 0 && c.sock.drained {
+				return c.flushBeforeWait(&ended)
+			}
+			ready, tooLarge, err := c.rd.Ready()
+			switch {
+			case errors.Is(err, errWouldBlock), err == nil && !ready && !tooLarge:
+				return c.flushBeforeWait(&ended)
+			case err != nil:
+				ended = true
+				return true
+			case tooLarge: // serveOne reads it, waiting as long as it takes
+				ended = c.wr.Flush() != nil
+				return true
+			}
+			args, err := c.rd.Read()
+			if errors.Is(err, errWouldBlock) { // only empty requests were buffered
+				return c.flushBeforeWait(&ended)
+			}
+			if err != nil {
+				s.refuseMalformed(c, err)
+				ended = true
+				return true
+			}
+			if !s.answer(c, args) {
+				ended = true
+				return true
+			}
+		}
+	})
+	return ended || err != nil // a deadline (idle timeout) or the connection closed
+}
+
+// flushBeforeWait writes the replies buffered so far before the callback returns to the poller; true
+// (stop reading) if the write failed.
+func (c *client) flushBeforeWait(ended *bool) bool {
+	if c.wr.Flush() != nil {
+		*ended = true
+		return true
+	}
+	return false
 }
 
 // execute checks a request the way Redis's processCommand does (unknown command, arity,
@@ -197,6 +288,9 @@ func (c *client) watchDisconnect() (stop func()) {
 		c.netConn.SetReadDeadline(time.Time{})
 		c.idleDeadline = false
 	}
+	if c.sock != nil {
+		return c.watchHangup()
+	}
 	done := make(chan struct{})
 	watcher := time.AfterFunc(watchGrace, func() {
 		defer close(done)
@@ -211,6 +305,22 @@ func (c *client) watchDisconnect() (stop func()) {
 		c.netConn.SetReadDeadline(time.Now()) // wakes the peek; bufio hands the error to it alone
 		<-done
 		c.netConn.SetReadDeadline(time.Time{})
+	}
+}
+
+// watchHangup watches a socket for its peer's hang-up by polling, without reading: the connection's
+// goroutine holds the socket's read side while it serves (serveHeld), and pipelined requests stay
+// unread. Stopping does not wait for the watcher, which shares no state with the reader.
+func (c *client) watchHangup() (stop func()) {
+	var stopped atomic.Bool
+	watcher := time.AfterFunc(watchGrace, func() {
+		if c.sock.awaitHangup(&stopped) {
+			c.cancel()
+		}
+	})
+	return func() {
+		stopped.Store(true)
+		watcher.Stop()
 	}
 }
 

@@ -1,11 +1,16 @@
 package orchestrator
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // rawIOMax is the largest read or write made with a raw system call; longer transfers take Go's usual
@@ -29,7 +34,15 @@ type socketIO struct {
 	rerr, werr error
 	readFn     func(uintptr) bool
 	writeFn    func(uintptr) bool
+	// heldFD is the descriptor while the connection's goroutine serves inside one RawConn.Read (see
+	// Server.serveHeld), -1 otherwise: reads then go straight to it and return errWouldBlock instead
+	// of waiting. drained says the last of those reads came back short, so the socket was empty then.
+	heldFD  int
+	drained bool
 }
+
+// errWouldBlock is a held read that found the socket empty: the caller returns to the poller to wait.
+var errWouldBlock = errors.New("socket would block")
 
 // newSocketIO returns nc's raw reader and writer, or nc itself when it has no file descriptor (a pipe
 // in tests).
@@ -42,12 +55,15 @@ func newSocketIO(nc net.Conn) io.ReadWriter {
 	if err != nil {
 		return nc
 	}
-	s := &socketIO{conn: nc, raw: raw}
+	s := &socketIO{conn: nc, raw: raw, heldFD: -1}
 	s.readFn, s.writeFn = s.readOnce, s.writeSome // bound once: no closure per call
 	return s
 }
 
 func (s *socketIO) Read(p []byte) (int, error) {
+	if s.heldFD >= 0 {
+		return s.readHeld(p)
+	}
 	if len(p) == 0 || len(p) > rawIOMax {
 		return s.conn.Read(p)
 	}
@@ -78,6 +94,61 @@ func (s *socketIO) readOnce(fd uintptr) bool {
 		}
 		return true
 	}
+}
+
+// readHeld reads the held descriptor once.
+func (s *socketIO) readHeld(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, uintptr(s.heldFD), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		switch {
+		case errno == syscall.EINTR:
+			continue
+		case errno == syscall.EAGAIN:
+			s.drained = true
+			return 0, errWouldBlock
+		case errno != 0:
+			return 0, os.NewSyscallError("read", errno)
+		case n == 0:
+			return 0, io.EOF
+		}
+		// A TCP read returns less than asked only when it emptied the receive queue; data arriving
+		// after it raises a new edge, which the poller keeps for this RawConn.Read.
+		s.drained = int(n) < len(p)
+		return int(n), nil
+	}
+}
+
+// hold makes reads go straight to fd (inside a RawConn.Read callback); release ends it.
+func (s *socketIO) hold(fd uintptr) { s.heldFD, s.drained = int(fd), false }
+
+func (s *socketIO) release() { s.heldFD = -1 }
+
+// closing reports whether the connection was closed (CLIENT KILL, shutdown): a held read would still
+// reach the descriptor, which Go closes only once the RawConn.Read returns.
+func (s *socketIO) closing() bool { return s.raw.Control(func(uintptr) {}) != nil }
+
+// hangupPoll is how often a disconnect watcher looks again whether it should stop.
+const hangupPoll = 20 * time.Millisecond
+
+// awaitHangup returns true once the peer has closed or shut down its side, false once stop is set. It
+// polls for POLLRDHUP alone, so pipelined requests stay unread, and takes no read lock: the
+// connection's goroutine may be inside a RawConn.Read while a command runs.
+func (s *socketIO) awaitHangup(stop *atomic.Bool) bool {
+	hungUp := false
+	for !stop.Load() && !hungUp {
+		err := s.raw.Control(func(fd uintptr) {
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+			n, err := unix.Poll(fds, int(hangupPoll/time.Millisecond))
+			hungUp = err == nil && n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0
+		})
+		if err != nil { // closed
+			return !stop.Load()
+		}
+	}
+	return hungUp && !stop.Load()
 }
 
 func (s *socketIO) Write(p []byte) (int, error) {

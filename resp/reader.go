@@ -2,6 +2,7 @@ package resp
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strconv"
 	"sync/atomic"
@@ -299,4 +300,83 @@ func parseRequestInt(b []byte) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	return n, err == nil
+}
+
+// Ready reports whether the bytes already buffered hold a whole request, so that Read will not need
+// the connection. tooLarge says the request in front cannot fit in the buffer at all: only a Read
+// that waits on the connection can take it. Malformed framing counts as ready: Read reports it. Ready
+// never consumes anything; it may read the connection once to fill the buffer, and the error of that
+// read, if any, is returned.
+func (r *Reader) Ready() (ready, tooLarge bool, err error) {
+	if r.br.Buffered() == 0 {
+		if _, err := r.br.Peek(1); err != nil {
+			return false, false, err
+		}
+	}
+	buf, _ := r.br.Peek(r.br.Buffered())
+	ready, tooLarge = r.framed(buf)
+	if !ready && !tooLarge && r.br.Buffered() < r.br.Size() {
+		// More may already be waiting: one read to fill the buffer before the caller waits.
+		if _, err := r.br.Peek(r.br.Buffered() + 1); err != nil {
+			return false, false, err
+		}
+		buf, _ = r.br.Peek(r.br.Buffered())
+		ready, tooLarge = r.framed(buf)
+	}
+	return ready, tooLarge, nil
+}
+
+// framed reports whether buf starts with a whole request or with something Read refuses as soon as it
+// sees it (bad framing, or a length over the limits before or after AUTH), and whether the request in
+// front is longer than the read buffer.
+func (r *Reader) framed(buf []byte) (whole, tooLarge bool) {
+	size := r.br.Size()
+	if len(buf) == 0 {
+		return false, false
+	}
+	line := func(from int) (int64, int, bool) { // the integer after a prefix byte, and where the next line starts
+		end := bytes.IndexByte(buf[from:], '\n')
+		if end < 0 {
+			return 0, 0, false
+		}
+		text := buf[from+1 : from+end]
+		if n := len(text); n > 0 && text[n-1] == '\r' {
+			text = text[:n-1]
+		}
+		v, ok := parseRequestInt(text)
+		if !ok {
+			v = -1
+		}
+		return v, from + end + 1, true
+	}
+	if buf[0] != '*' {
+		return bytes.IndexByte(buf, '\n') >= 0 || len(buf) >= size, false
+	}
+	count, pos, ok := line(0)
+	if !ok {
+		return len(buf) >= size, false
+	}
+	if count <= 0 || count > maxMultibulkLen || (!r.authenticated && count > maxUnauthMultibulk) {
+		return true, false // empty, or refused by Read
+	}
+	for i := int64(0); i < count; i++ {
+		if pos >= len(buf) {
+			return false, pos >= size
+		}
+		if buf[pos] != '$' {
+			return true, false // Read refuses it
+		}
+		n, next, ok := line(pos)
+		if !ok { // a header line longer than the buffer is refused by Read
+			return len(buf) >= size, false
+		}
+		if n < 0 || n > r.maxBulk.Load() || (!r.authenticated && n > maxUnauthBulkLen) {
+			return true, false // refused by Read
+		}
+		pos = next + int(n) + crlfLen
+		if pos > size {
+			return false, true
+		}
+	}
+	return pos <= len(buf), false
 }

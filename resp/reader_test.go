@@ -111,3 +111,48 @@ func TestBulkFramingErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReadyFramesWithoutConsuming: Ready says whether a whole request (or one Read refuses at once) is
+// buffered, or whether the one in front cannot fit in the buffer, and leaves every byte for Read.
+func TestReadyFramesWithoutConsuming(t *testing.T) {
+	long := string(bytes.Repeat([]byte("x"), readBufferSize))
+	for _, tc := range []struct {
+		name            string
+		input           string
+		unauthenticated bool
+		ready, tooLarge bool
+	}{
+		{"whole multibulk", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", false, true, false},
+		{"count line cut", "*2\r", false, false, false},
+		{"bulk header cut", "*2\r\n$3\r\nGET\r\n$1", false, false, false},
+		{"bulk bytes cut", "*2\r\n$3\r\nGET\r\n$5\r\nab", false, false, false},
+		{"CRLF after bulk missing", "*1\r\n$4\r\nPING", false, false, false},
+		{"value longer than the buffer", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$70000\r\nabc", false, false, true},
+		{"inline whole", "PING\r\n", false, true, false},
+		{"inline cut", "PIN", false, false, false},
+		{"inline longer than the buffer", long, false, true, false},
+		{"bad bulk prefix", "*1\r\n:4\r\n", false, true, false},
+		{"bad count", "*abc\r\n", false, true, false},
+		{"empty multibulk", "*0\r\n", false, true, false},
+		{"too many arguments before AUTH", "*11\r\n", true, true, false},
+		{"bulk too long before AUTH", "*2\r\n$4\r\nAUTH\r\n$16385\r\n", true, true, false},
+		{"same bulk after AUTH", "*2\r\n$4\r\nAUTH\r\n$16385\r\n", false, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var limit atomic.Int64
+			limit.Store(DefaultMaxBulkLen)
+			rd := NewReader(&chunkedReader{data: []byte(tc.input), chunk: 1 << 20}, &limit)
+			rd.SetAuthenticated(!tc.unauthenticated)
+			ready, tooLarge, err := rd.Ready()
+			if err != nil && !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			if ready != tc.ready || tooLarge != tc.tooLarge {
+				t.Errorf("Ready() = %v, %v; want %v, %v", ready, tooLarge, tc.ready, tc.tooLarge)
+			}
+			if rd.Buffered() != min(len(tc.input), readBufferSize) {
+				t.Errorf("%d bytes buffered after Ready, want all %d still there", rd.Buffered(), min(len(tc.input), readBufferSize))
+			}
+		})
+	}
+}
