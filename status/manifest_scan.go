@@ -299,17 +299,17 @@ func (ms *manifestScanner) field(key []byte, plain bool, keys []string, seen *ui
 	return -1
 }
 
-// group reads an ensemble or a database: its name and the rows of its members (models) or shards.
-func (ms *manifestScanner) group(typ string) (scanEntity, bool) {
+// fields walks an object (null: nothing, as the decoder leaves a struct), handing value the index in
+// keys of each field the decoder's struct has, for it to read; other keys are passed over. False when
+// the decoder must read the manifest instead (see field), or when value could not read a field.
+func (ms *manifestScanner) fields(keys []string, value func(i int) bool) bool {
 	sc := ms.sc
-	e := scanEntity{typ: typ}
 	if sc.Null() {
-		return e, true
+		return true
 	}
 	if !sc.Object() {
-		return e, false
+		return false
 	}
-	var models, shards [2]int // ranges in the store
 	var seen uint8
 	more := false
 	for {
@@ -317,12 +317,24 @@ func (ms *manifestScanner) group(typ string) (scanEntity, bool) {
 		if !ok {
 			break
 		}
-		switch ms.field(key, plain, groupKeys, &seen) {
-		case -2:
-			return e, false
+		i := ms.field(key, plain, keys, &seen)
+		if i == -2 || (i >= 0 && !value(i)) || sc.Failed() {
+			return false
+		}
+	}
+	return !sc.Failed()
+}
+
+// group reads an ensemble or a database: its name and the rows of its members (models) or shards.
+func (ms *manifestScanner) group(typ string) (scanEntity, bool) {
+	e := scanEntity{typ: typ}
+	var models, shards [2]int // ranges in the store
+	ok := ms.fields(groupKeys, func(i int) bool {
+		ok := true
+		switch i {
 		case 0:
-			raw, plain, null := sc.StringValue()
-			if !null && !sc.Failed() {
+			raw, plain, null := ms.sc.StringValue()
+			if !null && !ms.sc.Failed() {
 				e.name = jsonscan.Text(raw, plain)
 			}
 		case 1:
@@ -330,15 +342,13 @@ func (ms *manifestScanner) group(typ string) (scanEntity, bool) {
 		case 2:
 			shards, ok = ms.jobs(typ)
 		}
-		if !ok || sc.Failed() {
-			return e, false
-		}
-	}
+		return ok
+	})
 	e.start, e.end = models[0], models[1]
 	if typ == "orchestrator" {
 		e.start, e.end = shards[0], shards[1]
 	}
-	return e, !sc.Failed()
+	return e, ok
 }
 
 // jobs reads a list of jobs (null: none) into the store and returns their range there.
@@ -364,74 +374,32 @@ func (ms *manifestScanner) jobs(typ string) ([2]int, bool) {
 
 // job reads a job's row: its name, out file and telemetry (job id, status, return code).
 func (ms *manifestScanner) job(row *Row) bool {
-	sc := ms.sc
-	if sc.Null() {
-		return true
-	}
-	if !sc.Object() {
-		return false
-	}
-	var seen uint8
-	more := false
-	for {
-		key, plain, ok := sc.Key(&more)
-		if !ok {
-			break
-		}
-		switch ms.field(key, plain, jobKeys, &seen) {
-		case -2:
-			return false
+	return ms.fields(jobKeys, func(i int) bool {
+		switch i {
 		case 0:
 			ms.stringField(&row.Name, false)
 		case 1:
 			ms.stringField(&row.OutFile, false)
 		case 2:
-			if !ms.telemetry(row) {
-				return false
-			}
+			return ms.telemetry(row)
 		}
-		if sc.Failed() {
-			return false
-		}
-	}
-	return !sc.Failed()
+		return true
+	})
 }
 
 // telemetry reads a job's telemetry_metadata into row (null: nothing, as the decoder leaves a struct).
 func (ms *manifestScanner) telemetry(row *Row) bool {
-	sc := ms.sc
-	if sc.Null() {
-		return true
-	}
-	if !sc.Object() {
-		return false
-	}
-	var seen uint8
-	more := false
-	for {
-		key, plain, ok := sc.Key(&more)
-		if !ok {
-			break
-		}
-		switch ms.field(key, plain, telemetryKeys, &seen) {
-		case -2:
-			return false
+	return ms.fields(telemetryKeys, func(i int) bool {
+		switch i {
 		case 0:
-			if !ms.jobID(&row.JobID) {
-				return false
-			}
+			return ms.jobID(&row.JobID)
 		case 1:
 			ms.stringField(&row.Status, true)
 		case 2:
-			if !ms.returnCode(&row.ReturnCode) {
-				return false
-			}
+			return ms.returnCode(&row.ReturnCode)
 		}
-		if sc.Failed() {
-			return false
-		}
-	}
-	return !sc.Failed()
+		return true
+	})
 }
 
 // stringField reads a string into *dst; null leaves it, as the decoder does; another type fails.
