@@ -80,7 +80,7 @@ func (s *Server) serve(c *client) {
 		c.netConn.Close()
 	}()
 	for {
-		if c.sock != nil && s.serveHeld(c) {
+		if c.sock != nil && c.sock.holdable && s.serveHeld(c) {
 			return
 		}
 		if !s.serveOne(c) {

@@ -39,6 +39,9 @@ type socketIO struct {
 	// of waiting. drained says the last of those reads came back short, so the socket was empty then.
 	heldFD  int
 	drained bool
+	// holdable: a TCP socket, whose short read means an empty receive queue. A unix socket may stop
+	// short at a message from another sender while more is queued, so it is never held.
+	holdable bool
 }
 
 // errWouldBlock is a held read that found the socket empty: the caller returns to the poller to wait.
@@ -55,7 +58,8 @@ func newSocketIO(nc net.Conn) io.ReadWriter {
 	if err != nil {
 		return nc
 	}
-	s := &socketIO{conn: nc, raw: raw, heldFD: -1}
+	_, tcp := nc.(*net.TCPConn)
+	s := &socketIO{conn: nc, raw: raw, heldFD: -1, holdable: tcp}
 	s.readFn, s.writeFn = s.readOnce, s.writeSome // bound once: no closure per call
 	return s
 }
