@@ -20,8 +20,15 @@
 //
 // A shard uses every core by default; set GOMAXPROCS in its environment to hold it to fewer (Go also
 // follows a cgroup CPU quota), e.g. when it shares a node with the simulation it serves. On a
-// two-core machine shared with its clients, GOMAXPROCS=1 served 1.2-1.4x more unpipelined requests
-// per second (bench/db/README.md).
+// two-core machine shared with its clients, GOMAXPROCS=1 was level with or ahead of redis-server on
+// 15 of bench/db's 24 rows, GOMAXPROCS=2 on 13 (bench/db/README.md).
+//
+// # Connections
+//
+// Each connection has its own goroutine. A TCP connection is served inside one RawConn.Read held
+// across requests (connection.go, socket.go): its socket is read and written with raw system calls,
+// and after a read that came back short the goroutine returns to Go's poller without reading again
+// to EAGAIN, so an unpipelined request costs one read(2) and one write(2), as in redis-server.
 //
 // # Cluster flags
 //
