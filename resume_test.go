@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 // resumeDriver is a local ensemble whose members append their name to ../../../log.txt (the shared
@@ -221,17 +222,6 @@ func TestResumeRefusesWhatItCannotTrust(t *testing.T) {
 	}
 }
 
-// freeLocalPort is a port free on 127.0.0.1 now.
-func freeLocalPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // shardPID is the pid of the `ssrun db` process serving port, 0 if none (read from /proc).
 func shardPID(port int) int {
 	entries, _ := os.ReadDir("/proc")
@@ -253,7 +243,7 @@ func shardTestDir(t *testing.T) (string, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := freeLocalPort(t)
+	port := ssruntest.FreePort(t)
 	t.Cleanup(func() {
 		if pid := shardPID(port); pid != 0 {
 			syscall.Kill(pid, syscall.SIGKILL)

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 const localDriver = `load("@stdlib//assert.star", "assert")
@@ -37,7 +39,7 @@ assert.eq(rows, {"sim": 0, "bad": 7})
 func TestLocalDriverWithColocatedModels(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "colo.star"), localDriver)
-	port, sock := freePort(t), filepath.Join(dir, "bad.sock")
+	port, sock := ssruntest.FreePort(t), filepath.Join(dir, "bad.sock")
 	cmd := exec.Command(ssrunBin, "-D", "ssrun="+ssrunBin, "-D", "port="+strconv.Itoa(port), "-D", "socket="+sock, "colo.star")
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()

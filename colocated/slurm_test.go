@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 // requireSlurm skips when no three-node Slurm answers here, and fails under CI, which must never skip.
@@ -74,7 +76,7 @@ func TestColocatedModelsOnSlurm(t *testing.T) {
 	requireSlurm(t)
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "colo.star"), slurmDriver)
-	port := freePort(t)
+	port := ssruntest.FreePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "salloc", "-N", "3", "--ntasks-per-node", "2", "-t", "5", "-J", "ssrun-colocated-test",

@@ -47,16 +47,6 @@ func wrapper(t *testing.T, dir string, env []string, args ...string) outcome {
 	return outcome{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // answers reports whether a database answers PING at addr (host:port or unix://path).
 func answers(addr string) bool {
 	network, address := "tcp", addr
@@ -90,7 +80,7 @@ func writeFile(t *testing.T, path, content string) {
 func TestWrapperRunsTheProgramAgainstItsDatabase(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "double.star"), "def double(x):\n    return x + x\n")
-	port := freePort(t)
+	port := ssruntest.FreePort(t)
 	onnx, err := filepath.Abs(filepath.Join("..", "testdata", "files", "model.onnx"))
 	if err != nil {
 		t.Fatal(err)

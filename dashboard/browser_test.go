@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,15 +141,6 @@ exp.start(ens, block=True)
 exp.stop(db)
 `
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // memberStatuses reads the manifest as the test's own eyes on the disk: member name → status.
 func memberStatuses(expDir string) map[string]string {
 	out := map[string]string{}
@@ -192,7 +182,7 @@ func TestBrowserDashboardAndReport(t *testing.T) {
 	blob := filepath.Join(dir, "blob")
 	os.WriteFile(blob, make([]byte, 256<<10), 0o644)
 	driver := exec.Command(bin, "--telemetry-interval", "100ms", script, "--", "gate="+gate, "ssrun="+bin, "blob="+blob,
-		fmt.Sprintf("port=%d", freePort(t)))
+		fmt.Sprintf("port=%d", ssruntest.FreePort(t)))
 	driverLog := &strings.Builder{}
 	driver.Stdout, driver.Stderr = driverLog, driverLog
 	if err := driver.Start(); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +18,7 @@ import (
 type client struct {
 	id      int64
 	netConn net.Conn
-	sock    *socketIO // the socket's raw reader and writer; nil for a connection without a descriptor
+	sock    *socketIO // the socket's raw reader and writer
 	rd      *resp.Reader
 	wr      *resp.Writer
 	ctx     context.Context
@@ -51,23 +50,24 @@ func clientOf(ctx *command.Ctx) *client {
 	return c
 }
 
-func (s *Server) newClient(nc net.Conn) *client {
-	sock := newSocketIO(nc)
+func (s *Server) newClient(nc net.Conn) (*client, error) {
+	sock, err := newSocketIO(nc)
+	if err != nil {
+		return nil, err
+	}
 	c := &client{
 		id:      s.nextClientID.Add(1),
 		netConn: nc,
+		sock:    sock,
 		rd:      resp.NewReader(sock, &s.maxBulkLen),
 		wr:      resp.NewWriter(sock),
 		created: time.Now(),
-	}
-	if raw, ok := sock.(*socketIO); ok {
-		c.sock = raw
 	}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(s.ctx, clientKey{}, c))
 	c.cmdCtx = command.Ctx{Context: c.ctx, Keys: s.keys, Reply: c.wr}
 	c.authenticated = *s.requirePass.Load() == ""
 	c.rd.SetAuthenticated(c.authenticated)
-	return c
+	return c, nil
 }
 
 // serve reads requests and answers them in order until the peer leaves, a protocol error occurs, or
@@ -80,7 +80,7 @@ func (s *Server) serve(c *client) {
 		c.netConn.Close()
 	}()
 	for {
-		if c.sock != nil && c.sock.holdable && s.serveHeld(c) {
+		if c.sock.holdable && s.serveHeld(c) {
 			return
 		}
 		if !s.serveOne(c) {
@@ -280,38 +280,11 @@ const watchGrace = 5 * time.Millisecond
 
 // watchDisconnect cancels the connection's context if the peer hangs up while a blocking command
 // (model or script execution) runs past watchGrace, so the work stops instead of finishing for nobody;
-// SmartRedis clients reconnect and resend a command after a 250 ms read timeout. The watcher only peeks
-// at the connection, so pipelined bytes stay buffered for the next request. The returned function stops
-// it.
+// SmartRedis clients reconnect and resend a command after a 250 ms read timeout. The watcher polls the
+// socket for the hang-up without reading it: the connection's goroutine may hold the socket's read side
+// (serveHeld), and pipelined requests stay unread. The returned function stops it without waiting, since
+// the watcher shares no state with the reader.
 func (c *client) watchDisconnect() (stop func()) {
-	if c.idleDeadline { // an idle timeout does not apply while a command runs
-		c.netConn.SetReadDeadline(time.Time{})
-		c.idleDeadline = false
-	}
-	if c.sock != nil {
-		return c.watchHangup()
-	}
-	done := make(chan struct{})
-	watcher := time.AfterFunc(watchGrace, func() {
-		defer close(done)
-		if err := c.rd.Await(); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-			c.cancel()
-		}
-	})
-	return func() {
-		if watcher.Stop() {
-			return // the command ended before anyone watched
-		}
-		c.netConn.SetReadDeadline(time.Now()) // wakes the peek; bufio hands the error to it alone
-		<-done
-		c.netConn.SetReadDeadline(time.Time{})
-	}
-}
-
-// watchHangup watches a socket for its peer's hang-up by polling, without reading: the connection's
-// goroutine holds the socket's read side while it serves (serveHeld), and pipelined requests stay
-// unread. Stopping does not wait for the watcher, which shares no state with the reader.
-func (c *client) watchHangup() (stop func()) {
 	var stopped atomic.Bool
 	watcher := time.AfterFunc(watchGrace, func() {
 		if c.sock.awaitHangup(&stopped) {

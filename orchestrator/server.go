@@ -317,7 +317,12 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			nc.Close()
 			continue
 		}
-		c := s.newClient(nc)
+		c, err := s.newClient(nc)
+		if err != nil { // not a socket: cannot happen for TCP and unix listeners
+			s.mu.Unlock()
+			nc.Close()
+			continue
+		}
 		s.clients[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -27,8 +28,7 @@ type socketIO struct {
 	conn net.Conn
 	raw  syscall.RawConn
 	// The buffer and result of the read or write in progress: the connection's goroutine reads and
-	// writes, and the disconnect watcher reads only while that goroutine runs a command, so reads never
-	// overlap each other, nor writes.
+	// writes; the disconnect watcher only polls, so neither reads nor writes overlap.
 	rbuf, wbuf []byte
 	rn, wn     int
 	rerr, werr error
@@ -47,21 +47,20 @@ type socketIO struct {
 // errWouldBlock is a held read that found the socket empty: the caller returns to the poller to wait.
 var errWouldBlock = errors.New("socket would block")
 
-// newSocketIO returns nc's raw reader and writer, or nc itself when it has no file descriptor (a pipe
-// in tests).
-func newSocketIO(nc net.Conn) io.ReadWriter {
+// newSocketIO returns the raw reader and writer of an accepted TCP or unix connection.
+func newSocketIO(nc net.Conn) (*socketIO, error) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
-		return nc
+		return nil, fmt.Errorf("connection %T has no file descriptor", nc)
 	}
 	raw, err := sc.SyscallConn()
 	if err != nil {
-		return nc
+		return nil, err
 	}
 	_, tcp := nc.(*net.TCPConn)
 	s := &socketIO{conn: nc, raw: raw, heldFD: -1, holdable: tcp}
 	s.readFn, s.writeFn = s.readOnce, s.writeSome // bound once: no closure per call
-	return s
+	return s, nil
 }
 
 func (s *socketIO) Read(p []byte) (int, error) {
@@ -82,21 +81,30 @@ func (s *socketIO) Read(p []byte) (int, error) {
 
 // readOnce makes one read; false means nothing is there yet and the poller should wait.
 func (s *socketIO) readOnce(fd uintptr) bool {
+	n, err := sysRead(fd, s.rbuf)
+	if err == errWouldBlock {
+		return false
+	}
+	s.rn, s.rerr = n, err
+	return true
+}
+
+// sysRead is one read(2) of a non-blocking socket: errWouldBlock when it is empty, io.EOF when the
+// peer has closed its side.
+func sysRead(fd uintptr, p []byte) (int, error) {
 	for {
-		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&s.rbuf[0])), uintptr(len(s.rbuf)))
+		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 		switch {
 		case errno == syscall.EINTR:
 			continue
 		case errno == syscall.EAGAIN:
-			return false
+			return 0, errWouldBlock
 		case errno != 0:
-			s.rerr = os.NewSyscallError("read", errno)
+			return 0, os.NewSyscallError("read", errno)
 		case n == 0:
-			s.rerr = io.EOF
-		default:
-			s.rn = int(n)
+			return 0, io.EOF
 		}
-		return true
+		return int(n), nil
 	}
 }
 
@@ -105,24 +113,11 @@ func (s *socketIO) readHeld(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	for {
-		n, _, errno := syscall.RawSyscall(syscall.SYS_READ, uintptr(s.heldFD), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		switch {
-		case errno == syscall.EINTR:
-			continue
-		case errno == syscall.EAGAIN:
-			s.drained = true
-			return 0, errWouldBlock
-		case errno != 0:
-			return 0, os.NewSyscallError("read", errno)
-		case n == 0:
-			return 0, io.EOF
-		}
-		// A TCP read returns less than asked only when it emptied the receive queue; data arriving
-		// after it raises a new edge, which the poller keeps for this RawConn.Read.
-		s.drained = int(n) < len(p)
-		return int(n), nil
-	}
+	n, err := sysRead(uintptr(s.heldFD), p)
+	// A TCP read returns less than asked only when it emptied the receive queue; data arriving after
+	// it raises a new edge, which the poller keeps for this RawConn.Read.
+	s.drained = err == errWouldBlock || (err == nil && n < len(p))
+	return n, err
 }
 
 // hold makes reads go straight to fd (inside a RawConn.Read callback); release ends it.

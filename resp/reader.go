@@ -85,13 +85,6 @@ func (r *Reader) SetAuthenticated(ok bool) { r.authenticated = ok }
 // none are, so a pipeline is answered with one write.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
-// Await blocks until a byte of the next request has arrived (it stays buffered for Read) or reading
-// fails: a server watches this way for a peer that hangs up while a long command runs.
-func (r *Reader) Await() error {
-	_, err := r.br.Peek(1)
-	return err
-}
-
 // Read returns the next request's arguments. Empty requests ("*0", blank inline lines) are skipped.
 // I/O errors are returned as they are; malformed input gives a *ProtocolError.
 func (r *Reader) Read() ([][]byte, error) {

@@ -6,18 +6,16 @@ package generate
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 // TestSmoke builds ssrun and runs run.sh for 5 members with a 1 MiB copied file, one round: both
 // sides must report a time (run.sh itself checks the last member's copy and configured file).
 func TestSmoke(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "ssrun")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("building ssrun: %v\n%s", err, out)
-	}
+	bin := ssruntest.BuildForTest(t, "ssrun-bench-generate")
 	cmd := exec.Command("bash", "run.sh")
 	cmd.Env = append(os.Environ(), "SSRUN="+bin, "MEMBERS=5", "SIZE_MIB=1", "ROUNDS=1")
 	out, err := cmd.CombinedOutput()

@@ -6,18 +6,16 @@ package status
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 // TestSmoke builds ssrun and runs run.sh on 40 members replicated from a real run of 4, once, this
 // build as its own baseline: every row must report times and the same bytes from both sides.
 func TestSmoke(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "ssrun")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("building ssrun: %v\n%s", err, out)
-	}
+	bin := ssruntest.BuildForTest(t, "ssrun-bench-status")
 	cmd := exec.Command("bash", "run.sh")
 	cmd.Env = append(os.Environ(), "SSRUN="+bin, "SSRUN_BASE="+bin, "MEMBERS=40", "SOURCE=4", "RUNS=1")
 	out, err := cmd.CombinedOutput()

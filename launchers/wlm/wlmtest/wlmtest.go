@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -316,7 +315,7 @@ func CheckDatabase(t *testing.T, exp *runtime.Experiment, batch bool, wantCall s
 	t.Helper()
 	runtime.DBExecutable = ssrunBinary(t)
 	t.Cleanup(func() { runtime.DBExecutable = "" })
-	o, err := exp.CreateDatabase(runtime.DatabaseArgs{Port: freePort(t), DBNodes: 1, Batch: batch, SingleCmd: true,
+	o, err := exp.CreateDatabase(runtime.DatabaseArgs{Port: ssruntest.FreePort(t), DBNodes: 1, Batch: batch, SingleCmd: true,
 		Interface: "ipogif0", Interfaces: []string{"ipogif0"}, InterfaceDefault: true, Hosts: hostsUnlessBatch(batch)})
 	if err != nil {
 		t.Fatal(err)
@@ -373,16 +372,6 @@ func hostsUnlessBatch(batch bool) []string {
 	}
 	h, _ := os.Hostname()
 	return []string{h}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // MemberCancelledOutside starts the same ensemble as MemberStop, lets ens_0 and ens_1 end, then has
