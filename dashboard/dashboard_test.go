@@ -184,6 +184,19 @@ type sseReader struct {
 	events chan [2]string
 }
 
+// followEvents starts s following its experiments until the test ends and opens its event stream from
+// the current version, past the hello.
+func followEvents(t *testing.T, s *Server, ts *httptest.Server) *sseReader {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go s.Follow(ctx)
+	_, version := s.snapshot()
+	events := openEvents(t, ts.URL+"/events?since="+itoa(version))
+	events.next(t, "hello", 5*time.Second)
+	return events
+}
+
 func openEvents(t *testing.T, u string) *sseReader {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -251,12 +264,7 @@ func replaceAtomically(t *testing.T, path string, data []byte) {
 func TestLiveUpdates(t *testing.T) {
 	expDir := runDriver(t, demoDriver)
 	s, ts := newTestServer(t, expDir)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Follow(ctx)
-	_, version := s.snapshot()
-	events := openEvents(t, ts.URL+"/events?since="+itoa(version))
-	events.next(t, "hello", 5*time.Second)
+	events := followEvents(t, s, ts)
 
 	manifest := status.ManifestPath(expDir)
 	good, _ := os.ReadFile(manifest)
@@ -320,12 +328,7 @@ func TestExperimentNotRunYet(t *testing.T) {
 	ran := runDriver(t, demoDriver)
 	empty := t.TempDir()
 	s, ts := newTestServer(t, empty)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Follow(ctx)
-	_, version := s.snapshot()
-	events := openEvents(t, ts.URL+"/events?since="+itoa(version))
-	events.next(t, "hello", 5*time.Second)
+	events := followEvents(t, s, ts)
 	if _, page := get(t, ts.URL+"/"); !strings.Contains(page, "no manifest at") {
 		t.Fatalf("empty directory not shown as waiting")
 	}

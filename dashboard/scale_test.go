@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -234,12 +233,7 @@ func TestFollowsTheJournal(t *testing.T) {
 	if j := s.exps[0].Job("run-000/ensemble/ens/ens_1"); j == nil || j.Status() != "Running" {
 		t.Fatalf("the stale state does not show ens_1 Running: %+v", j)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Follow(ctx)
-	_, version := s.snapshot()
-	events := openEvents(t, ts.URL+"/events?since="+itoa(version))
-	events.next(t, "hello", 5*time.Second)
+	events := followEvents(t, s, ts)
 
 	w, err := os.OpenFile(jpath, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
