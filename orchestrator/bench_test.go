@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 // BenchmarkAITensor1MiB stores and reads back a 1 MiB FLOAT tensor through go-redis, as SmartRedis
@@ -58,7 +60,7 @@ func BenchmarkAITensor1MiB(b *testing.B) {
 // BenchmarkRedisTensor1MiB is the baseline for BenchmarkAITensor1MiB: the same bytes through SET/GET
 // on Debian's redis-server (which has no RedisAI module here), in the same run.
 func BenchmarkRedisTensor1MiB(b *testing.B) {
-	port := freePort(b)
+	port := ssruntest.FreePort(b)
 	startRedis(b, "--bind", "127.0.0.1", "--port", strconv.Itoa(port)) // TCP, like the ssrun side
 	ctx := context.Background()
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})

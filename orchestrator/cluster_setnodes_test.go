@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 // TestClusterSetNodes forms a cluster the way the driver does on a workload manager: three pending
@@ -17,7 +19,7 @@ func TestClusterSetNodes(t *testing.T) {
 	var servers []*Server
 	for i := range testRanges {
 		cc := &ClusterConfig{NodeID: testNodeIDs[i], Slots: testRanges[i], Pending: true}
-		servers = append(servers, startServer(t, Config{Name: fmt.Sprintf("db_%d", i), Port: freePort(t), Cluster: cc}))
+		servers = append(servers, startServer(t, Config{Name: fmt.Sprintf("db_%d", i), Port: ssruntest.FreePort(t), Cluster: cc}))
 	}
 	c := dial(t, "tcp", servers[0].Addr())
 	if got := c.Do("CLUSTER", "INFO"); !strings.Contains(got, "cluster_state:fail") || !strings.Contains(got, "cluster_slots_assigned:5461") {
@@ -57,7 +59,7 @@ func TestClusterSetNodes(t *testing.T) {
 }
 
 func TestClusterSetNodesRefusesBadMaps(t *testing.T) {
-	s := startServer(t, Config{Name: "db_0", Port: freePort(t),
+	s := startServer(t, Config{Name: "db_0", Port: ssruntest.FreePort(t),
 		Cluster: &ClusterConfig{NodeID: testNodeIDs[0], Slots: testRanges[0], Pending: true}})
 	c := dial(t, "tcp", s.Addr())
 	cases := map[string][]string{

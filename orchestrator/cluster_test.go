@@ -11,6 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/ssrun/ssrun/orchestrator/command"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 var testNodeIDs = []string{strings.Repeat("a", 40), strings.Repeat("b", 40), strings.Repeat("c", 40)}
@@ -22,7 +24,7 @@ func startCluster(t testing.TB) []*Server {
 	t.Helper()
 	ports := make([]int, 3)
 	for i := range ports {
-		ports[i] = freePort(t)
+		ports[i] = ssruntest.FreePort(t)
 	}
 	var servers []*Server
 	for i := range ports {

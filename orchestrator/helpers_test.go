@@ -159,18 +159,6 @@ func startRedis(t testing.TB, extra ...string) string {
 	return ""
 }
 
-// freePort returns a loopback port that was free a moment ago (for configs that must name peers'
-// ports before the peers start).
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func tempSocket(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "ssrun-db")
