@@ -21,7 +21,9 @@ func batchScript(bs *BatchSettings, step, stdout, stderr, exitFile string, membe
 
 // recordedMembers is the part of a batch script that runs its members. Where SmartSim ends with a
 // plain `wait` (so a member that fails looks completed), each member's command runs in a `{ ... ; }`
-// group that appends "<member> <exit code>" to exitFile the moment the member ends, and the script
+// group that appends "<member> <exit code>" to exitFile the moment the member ends (unless the
+// scheduler's TERM ended it: a member killed by a cancellation it did not ask for is not a failure of
+// its own, so it takes the batch job's status, with no race against the job's end), and the script
 // waits for every member by pid and exits 1 if any failed. The exit-code file is the driver's
 // per-member record (batchExits reads it); the job's own status says whether everything succeeded.
 func recordedMembers(exitFile string, members []scriptMember) string {
@@ -29,13 +31,14 @@ func recordedMembers(exitFile string, members []scriptMember) string {
 	b.WriteString(`
 # Each member runs in the background; when it ends, its name and exit code are appended to the file
 # below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
-# (set +e: a member that fails must still be recorded, whatever the preamble set.)
+# A member ended by the scheduler's TERM (the job cancelled or out of time) records nothing and takes
+# the job's own status. (set +e: a member that fails must still be recorded, whatever the preamble set.)
 set +e
-ssrun_exit() { echo "$1 $2" >> ` + shellQuote(exitFile) + ` ; return "$2" ; }
+ssrun_exit() { [ -z "${ssrun_term:-}" ] && echo "$1 $2" >> ` + shellQuote(exitFile) + ` ; return "$2" ; }
 ssrun_pids=""
 `)
 	for _, m := range members {
-		b.WriteString("\ncd " + shellQuote(m.Dir) + " ; { " + m.Command + " ; ssrun_exit " + shellQuote(m.Name) + " $? ; } &\n")
+		b.WriteString("\ncd " + shellQuote(m.Dir) + " ; { trap 'ssrun_term=1' TERM ; " + m.Command + " ; ssrun_exit " + shellQuote(m.Name) + " $? ; } &\n")
 		b.WriteString("ssrun_pids=\"$ssrun_pids $!\"\n")
 	}
 	b.WriteString(`

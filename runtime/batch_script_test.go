@@ -30,15 +30,16 @@ module load gcc
 
 # Each member runs in the background; when it ends, its name and exit code are appended to the file
 # below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
-# (set +e: a member that fails must still be recorded, whatever the preamble set.)
+# A member ended by the scheduler's TERM (the job cancelled or out of time) records nothing and takes
+# the job's own status. (set +e: a member that fails must still be recorded, whatever the preamble set.)
 set +e
-ssrun_exit() { echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
+ssrun_exit() { [ -z "${ssrun_term:-}" ] && echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
 ssrun_pids=""
 
-cd /exp/ens/ens_0 ; { srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
+cd /exp/ens/ens_0 ; { trap 'ssrun_term=1' TERM ; srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
 ssrun_pids="$ssrun_pids $!"
 
-cd /exp/ens/ens_1 ; { srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
+cd /exp/ens/ens_1 ; { trap 'ssrun_term=1' TERM ; srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
 ssrun_pids="$ssrun_pids $!"
 
 ssrun_failed=0
@@ -61,15 +62,16 @@ module load gcc
 
 # Each member runs in the background; when it ends, its name and exit code are appended to the file
 # below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
-# (set +e: a member that fails must still be recorded, whatever the preamble set.)
+# A member ended by the scheduler's TERM (the job cancelled or out of time) records nothing and takes
+# the job's own status. (set +e: a member that fails must still be recorded, whatever the preamble set.)
 set +e
-ssrun_exit() { echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
+ssrun_exit() { [ -z "${ssrun_term:-}" ] && echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
 ssrun_pids=""
 
-cd /exp/ens/ens_0 ; { srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
+cd /exp/ens/ens_0 ; { trap 'ssrun_term=1' TERM ; srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
 ssrun_pids="$ssrun_pids $!"
 
-cd /exp/ens/ens_1 ; { srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
+cd /exp/ens/ens_1 ; { trap 'ssrun_term=1' TERM ; srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
 ssrun_pids="$ssrun_pids $!"
 
 ssrun_failed=0
@@ -91,15 +93,16 @@ module load gcc
 
 # Each member runs in the background; when it ends, its name and exit code are appended to the file
 # below, where ssrun reads them. The job waits for every member and exits 1 if any of them failed.
-# (set +e: a member that fails must still be recorded, whatever the preamble set.)
+# A member ended by the scheduler's TERM (the job cancelled or out of time) records nothing and takes
+# the job's own status. (set +e: a member that fails must still be recorded, whatever the preamble set.)
 set +e
-ssrun_exit() { echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
+ssrun_exit() { [ -z "${ssrun_term:-}" ] && echo "$1 $2" >> /t/ens.exitcodes ; return "$2" ; }
 ssrun_pids=""
 
-cd /exp/ens/ens_0 ; { srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
+cd /exp/ens/ens_0 ; { trap 'ssrun_term=1' TERM ; srun --output /t/ens_0.out a ; ssrun_exit ens_0 $? ; } &
 ssrun_pids="$ssrun_pids $!"
 
-cd /exp/ens/ens_1 ; { srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
+cd /exp/ens/ens_1 ; { trap 'ssrun_term=1' TERM ; srun --output /t/ens_1.out b ; ssrun_exit ens_1 $? ; } &
 ssrun_pids="$ssrun_pids $!"
 
 ssrun_failed=0

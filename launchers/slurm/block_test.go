@@ -88,9 +88,9 @@ func TestDryRunPlansASlurmBatchWithoutSlurm(t *testing.T) {
 		"argv: sbatch --parsable $EXP/ensemble-append/ensemble-append.sh",
 		"#SBATCH --job-name=ensemble-append-run-000",
 		"#SBATCH --nodes=10",
-		"cd $EXP/ensemble-append/model_1 ; { srun --output $EXP/.smartsim/telemetry/append-batch/run-000/ensemble/ensemble-append/model_1/model_1.out",
+		"cd $EXP/ensemble-append/model_1 ; { trap 'ssrun_term=1' TERM ; srun --output $EXP/.smartsim/telemetry/append-batch/run-000/ensemble/ensemble-append/model_1/model_1.out",
 		"--job-name model_1-run-000 $CWD/apps/report.sh path/to/script_1 ; ssrun_exit model_1 $? ; } &",
-		"ssrun_exit() { echo \"$1 $2\" >> $EXP/.smartsim/telemetry/append-batch/run-000/ensemble/ensemble-append/ensemble-append.exitcodes ;",
+		"ssrun_exit() { [ -z \"${ssrun_term:-}\" ] && echo \"$1 $2\" >> $EXP/.smartsim/telemetry/append-batch/run-000/ensemble/ensemble-append/ensemble-append.exitcodes ;",
 		"      exit $ssrun_failed\n",
 	} {
 		if !strings.Contains(plan, want) {
