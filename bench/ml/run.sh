@@ -51,10 +51,25 @@ free_port() {
   echo "bench/ml: no free port" >&2; exit 1
 }
 port=$(free_port)
-rport=$(free_port)
-[[ "$rport" != "$port" ]] || rport=$(free_port)
-redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-rpid=$!
+# start_redis: redis-server on a free port, answering PING. A port found free can be taken by another
+# process before redis-server binds it (make test runs packages side by side): then it exits, and the
+# next try takes another port.
+start_redis() {
+  for _ in 1 2 3 4 5; do
+    rport=$(free_port)
+    [[ "$rport" != "$port" ]] || continue
+    redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+    rpid=$!
+    for _ in $(seq 400); do
+      [[ "$(redis-cli -p "$rport" ping 2>/dev/null)" == PONG ]] && return 0
+      kill -0 "$rpid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; rpid=""
+  done
+  echo "bench/ml: redis-server did not answer PING:" >&2; cat "$work/redis.log" >&2; exit 1
+}
+start_redis
 
 GOMAXPROCS=${DB_GOMAXPROCS:-${GOMAXPROCS:-}} "${db_cmd[@]}" --port "$port" --name bench-ml --onnxruntime "$lib" --threads-per-queue 1 \
   --intra-op-threads 1 >"$work/db.out" 2>"$work/db.err" &
@@ -62,10 +77,6 @@ pid=$!
 for _ in $(seq 200); do
   grep -q SSRUN_DB_READY "$work/db.out" 2>/dev/null && break
   kill -0 "$pid" 2>/dev/null || { cat "$work/db.err" >&2; exit 1; }
-  sleep 0.05
-done
-for _ in $(seq 200); do
-  [[ "$(redis-cli -p "$rport" ping 2>/dev/null)" == PONG ]] && break
   sleep 0.05
 done
 
