@@ -33,7 +33,8 @@ func cmdGet(ctx *command.Ctx, args [][]byte) {
 // keeps no TTLs, and silently ignoring one would keep data a caller expects to vanish.
 func cmdSet(ctx *command.Ctx, args [][]byte) {
 	if len(args) == 3 { // the common case needs no read-modify-write
-		if err := ctx.Keys.Put(args[1], &stringValue{b: args[2]}); err != nil {
+		// The value is the request's own argument, kept nowhere else.
+		if err := ctx.Keys.PutOwned(args[1], &stringValue{b: args[2]}); err != nil {
 			replyWriteError(ctx.Reply, err)
 			return
 		}

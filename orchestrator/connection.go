@@ -67,6 +67,7 @@ func (s *Server) newClient(nc net.Conn) (*client, error) {
 	c.cmdCtx = command.Ctx{Context: c.ctx, Keys: s.keys, Reply: c.wr}
 	c.authenticated = *s.requirePass.Load() == ""
 	c.rd.SetAuthenticated(c.authenticated)
+	c.rd.SetArgAlloc(s.keys.ArgBuffer)
 	return c, nil
 }
 

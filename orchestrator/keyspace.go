@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ssrun/ssrun/orchestrator/bufpool"
 	"github.com/ssrun/ssrun/orchestrator/command"
 	"github.com/ssrun/ssrun/orchestrator/persist"
 )
@@ -29,7 +30,19 @@ type Keyspace struct {
 	maxmemory atomic.Int64
 	// log, when set, receives every change (the append-only log, keyspace_persist.go).
 	log atomic.Pointer[persist.Log]
+	// buffers holds the buffers of owned values replaced or deleted unread, for the arguments of
+	// later requests (ArgBuffer).
+	buffers *bufpool.Pool
 }
+
+// Buffers from reusedBufferMin to reusedBufferMax bytes are reused. Below 4 KiB Go's size-class
+// caches allocate about as cheaply; measured with redis-benchmark SET -P 16 of 4 KiB values, reuse
+// took server CPU per request from 2.45 to 1.53 µs, and 64 KiB SETs from 30 to 20 µs. The top is the
+// largest argument the request reader allocates at once.
+const (
+	reusedBufferMin = 4 << 10
+	reusedBufferMax = 16 << 20
+)
 
 type keyspaceShard struct {
 	mu sync.RWMutex
@@ -49,11 +62,24 @@ type keyspaceShard struct {
 type entry struct {
 	val command.Value
 	ver uint64 // the shard's seq at the last write
+	// owned says val's buffer is referenced by this entry alone: it was stored with PutOwned while no
+	// log was attached, and no read, snapshot, Update or Range has handed the value out since. Only
+	// then may the buffer be reused once val is replaced or deleted. Readers clear it under the read
+	// lock, hence atomic; it is set only under the write lock.
+	owned atomic.Bool
+}
+
+// handOut returns e's value to a reader, which may keep it: its buffer is no longer the entry's alone.
+func (e *entry) handOut() command.Value {
+	if e.owned.Load() {
+		e.owned.Store(false)
+	}
+	return e.val
 }
 
 // NewKeyspace returns an empty keyspace; maxmemory 0 means unlimited.
 func NewKeyspace(maxmemory int64) *Keyspace {
-	ks := &Keyspace{seed: maphash.MakeSeed()}
+	ks := &Keyspace{seed: maphash.MakeSeed(), buffers: bufpool.New(reusedBufferMin, reusedBufferMax)}
 	for i := range ks.shards {
 		ks.shards[i].m = make(map[string]*entry)
 	}
@@ -120,20 +146,60 @@ func getLocked(s *keyspaceShard, key []byte) (command.Value, bool) {
 	if e == nil {
 		return nil, false
 	}
-	return e.val, true
+	return e.handOut(), true
+}
+
+// TypeName returns the type of the value at key without handing the value out.
+func (ks *Keyspace) TypeName(key []byte) (string, bool) {
+	s := ks.shard(key)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return typeNameLocked(s, key)
+}
+
+func typeNameLocked(s *keyspaceShard, key []byte) (string, bool) {
+	e := s.m[string(key)]
+	if e == nil {
+		return "", false
+	}
+	return e.val.TypeName(), true
 }
 
 // Put stores v at key, replacing any previous value, unless that would exceed maxmemory.
 func (ks *Keyspace) Put(key []byte, v command.Value) error {
+	return ks.put(key, v, false)
+}
+
+// PutOwned is Put for a value whose buffer nothing else holds (see command.Keyspace).
+func (ks *Keyspace) PutOwned(key []byte, v command.BufferValue) error {
+	return ks.put(key, v, true)
+}
+
+func (ks *Keyspace) put(key []byte, v command.Value, owned bool) error {
 	s := ks.shard(key)
 	s.mu.Lock()
-	err := ks.putLocked(s, key, v)
+	err := ks.putLocked(s, key, v, owned)
 	s.mu.Unlock()
 	ks.waitLog()
 	return err
 }
 
-func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) error {
+// ArgBuffer returns an n-byte buffer for a request argument, reusing the buffer of an owned value
+// replaced or deleted unread when one of that size is free. Its contents are undefined.
+func (ks *Keyspace) ArgBuffer(n int) []byte { return ks.buffers.Get(n) }
+
+// release hands the buffer of e's value, about to be dropped, back for reuse if e alone held it.
+func (ks *Keyspace) release(e *entry) {
+	if !e.owned.Load() {
+		return
+	}
+	e.owned.Store(false)
+	if bv, ok := e.val.(command.BufferValue); ok {
+		ks.buffers.Put(bv.Buffer())
+	}
+}
+
+func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value, owned bool) error {
 	e := s.m[string(key)]
 	delta := entrySize(key, v)
 	if e != nil {
@@ -143,14 +209,18 @@ func (ks *Keyspace) putLocked(s *keyspaceShard, key []byte, v command.Value) err
 		return command.ErrOOM
 	}
 	ks.changing(s)
-	ks.logEntry(key, v)
+	logged := ks.logEntry(key, v)
 	s.seq++
 	if e != nil {
+		ks.release(e) // v cannot be e.val if e.owned: nobody could have handed it back
 		e.val, e.ver = v, s.seq
 	} else {
-		s.m[string(key)] = &entry{val: v, ver: s.seq}
+		e = &entry{val: v, ver: s.seq}
+		s.m[string(key)] = e
 		ks.count.Add(1)
 	}
+	// A logged value is referenced by the log's pending records until they are written.
+	e.owned.Store(owned && !logged)
 	if delta != 0 { // same-size overwrites leave the shared counter's cache line alone
 		ks.notePeak(ks.used.Add(delta))
 	}
@@ -174,6 +244,7 @@ func (ks *Keyspace) deleteLocked(s *keyspaceShard, key []byte) bool {
 	}
 	ks.changing(s)
 	ks.logChange(persist.DeleteRecord(key))
+	ks.release(e)
 	ks.dropLocked(s, key)
 	return true
 }
@@ -200,14 +271,14 @@ func (ks *Keyspace) updateLocked(s *keyspaceShard, key []byte, fn func(old comma
 	var old command.Value
 	e := s.m[string(key)]
 	if e != nil {
-		old = e.val
+		old = e.handOut() // fn may keep it (SET ... GET answers with it)
 	}
 	nv, del, err := fn(old, e != nil)
 	switch {
 	case err != nil:
 		return err
 	case nv != nil:
-		return ks.putLocked(s, key, nv)
+		return ks.putLocked(s, key, nv, false)
 	case del:
 		ks.deleteLocked(s, key)
 	}
@@ -240,7 +311,7 @@ func (ks *Keyspace) snapshotShard(i int) []keyValue {
 func snapshotLocked(s *keyspaceShard) []keyValue {
 	out := make([]keyValue, 0, len(s.m))
 	for k, e := range s.m {
-		out = append(out, keyValue{k, e.val})
+		out = append(out, keyValue{k, e.handOut()})
 	}
 	return out
 }

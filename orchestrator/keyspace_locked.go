@@ -31,7 +31,15 @@ func (v *lockedKeyspace) Get(key []byte) (command.Value, bool) {
 }
 
 func (v *lockedKeyspace) Put(key []byte, val command.Value) error {
-	return v.ks.putLocked(v.ks.shard(key), key, val)
+	return v.ks.putLocked(v.ks.shard(key), key, val, false)
+}
+
+func (v *lockedKeyspace) PutOwned(key []byte, val command.BufferValue) error {
+	return v.ks.putLocked(v.ks.shard(key), key, val, true)
+}
+
+func (v *lockedKeyspace) TypeName(key []byte) (string, bool) {
+	return typeNameLocked(v.ks.shard(key), key)
 }
 
 func (v *lockedKeyspace) Delete(key []byte) bool { return v.ks.deleteLocked(v.ks.shard(key), key) }

@@ -35,15 +35,18 @@ func (ks *Keyspace) Changes() int64 {
 	return n
 }
 
-// logEntry records key's new value in the log, if one is attached.
-func (ks *Keyspace) logEntry(key []byte, v command.Value) {
-	if l := ks.log.Load(); l != nil {
-		pv, err := persistValue(v)
-		if err != nil {
-			panic(err) // every value type the server stores is convertible (persist_values.go)
-		}
-		l.Append(persist.EntryRecord(key, pv))
+// logEntry records key's new value in the log, if one is attached, and reports whether it did.
+func (ks *Keyspace) logEntry(key []byte, v command.Value) bool {
+	l := ks.log.Load()
+	if l == nil {
+		return false
 	}
+	pv, err := persistValue(v)
+	if err != nil {
+		panic(err) // every value type the server stores is convertible (persist_values.go)
+	}
+	l.Append(persist.EntryRecord(key, pv))
+	return true
 }
 
 func (ks *Keyspace) logChange(r persist.Record) {

@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	_ command.Value = (*stringValue)(nil)
+	_ command.BufferValue = (*stringValue)(nil)
 	_ command.Value = (*hashValue)(nil)
 	_ command.Value = (*listValue)(nil)
 )
@@ -23,6 +23,9 @@ type stringValue struct{ b []byte }
 
 func (*stringValue) TypeName() string { return "string" }
 func (v *stringValue) MemSize() int64 { return int64(len(v.b)) + valueOverhead }
+
+// Buffer implements command.BufferValue.
+func (v *stringValue) Buffer() []byte { return v.b }
 
 // hashValue is a Redis hash. Fields keep their insertion order, as Redis's small (listpack) hashes do,
 // so HGETALL answers are deterministic. Writers copy it (copy-on-write) and store the copy.

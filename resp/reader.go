@@ -52,6 +52,9 @@ type Reader struct {
 	// a request that is never released (queued by MULTI) keeps it, and the next one gets a new buffer.
 	nameBuf  []byte
 	nameFree bool
+	// alloc gives the buffer of a new argument (SetArgAlloc); its contents need not be zero, every
+	// byte is read into before the argument is returned.
+	alloc func(n int) []byte
 }
 
 // nameBufSize fits every command name (the longest, with its CRLF, is under 32 bytes).
@@ -76,6 +79,11 @@ func (r *Reader) Release(args [][]byte) {
 func NewReader(r io.Reader, maxBulk *atomic.Int64) *Reader {
 	return &Reader{br: bufio.NewReaderSize(r, readBufferSize), src: r, maxBulk: maxBulk}
 }
+
+// SetArgAlloc makes alloc the source of new argument buffers instead of make: the server hands out
+// the memory of values it dropped unread (orchestrator's Keyspace.ArgBuffer). alloc(n) must return
+// n bytes of length and capacity n that nothing else references.
+func (r *Reader) SetArgAlloc(alloc func(n int) []byte) { r.alloc = alloc }
 
 // SetAuthenticated lifts (true) or restores (false) the limits Redis applies before AUTH: ten
 // arguments of 16 KiB at most per multibulk request.
@@ -259,7 +267,12 @@ func (r *Reader) readFull(p []byte) error {
 
 // readExactly reads n bytes into a new slice.
 func (r *Reader) readExactly(n int) ([]byte, error) {
-	buf := make([]byte, min(n, upfrontLimit))
+	var buf []byte
+	if r.alloc != nil {
+		buf = r.alloc(min(n, upfrontLimit))
+	} else {
+		buf = make([]byte, min(n, upfrontLimit))
+	}
 	for filled := 0; ; {
 		if err := r.readFull(buf[filled:]); err != nil {
 			return nil, err

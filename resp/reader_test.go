@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -154,5 +155,34 @@ func TestReadyFramesWithoutConsuming(t *testing.T) {
 				t.Errorf("%d bytes buffered after Ready, want all %d still there", rd.Buffered(), min(len(tc.input), readBufferSize))
 			}
 		})
+	}
+}
+
+// An argument allocator may hand out dirty memory (the buffer of a dropped value): every argument it
+// allocates is read over completely, and arguments read into the command-name buffer do not use it.
+func TestArgAllocBuffersAreOverwritten(t *testing.T) {
+	var asked []int
+	dirty := func(n int) []byte {
+		asked = append(asked, n)
+		return bytes.Repeat([]byte{0xEE}, n)
+	}
+	value := bytes.Repeat([]byte("v"), 70000)
+	var req []byte
+	req = append(req, Command("SET", "key", string(value))...)
+	req = append(req, Command("GET", "key")...)
+	rd := authenticatedReader(&chunkedReader{data: req, chunk: 1500})
+	rd.SetArgAlloc(dirty)
+	args, err := rd.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(args[1]) != "key" || !bytes.Equal(args[2], value) {
+		t.Fatalf("SET arguments came back as %q and %d bytes (equal: %v)", args[1], len(args[2]), bytes.Equal(args[2], value))
+	}
+	if args, err = rd.Read(); err != nil || string(args[1]) != "key" {
+		t.Fatalf("GET: %q, %v", args, err)
+	}
+	if want := []int{3, 70000, 3}; !slices.Equal(asked, want) {
+		t.Fatalf("allocator asked for %v, want %v (one buffer per argument after the name)", asked, want)
 	}
 }

@@ -32,6 +32,16 @@ func (k *memKeyspace) Put(key []byte, v command.Value) error {
 	return nil
 }
 
+func (k *memKeyspace) PutOwned(key []byte, v command.BufferValue) error { return k.Put(key, v) }
+
+func (k *memKeyspace) TypeName(key []byte) (string, bool) {
+	v, ok := k.Get(key)
+	if !ok {
+		return "", false
+	}
+	return v.TypeName(), true
+}
+
 func (k *memKeyspace) Delete(key []byte) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()

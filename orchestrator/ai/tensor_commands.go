@@ -23,9 +23,13 @@ func (m *Module) tensorSet(ctx *command.Ctx, args [][]byte) {
 		replyErr(ctx.Reply, err)
 		return
 	}
-	if put(ctx, args[1], TensorValue{t}) {
-		ctx.Reply.SimpleString("OK")
+	// Every path of parseTensorSet gives the tensor data of its own (the BLOB argument itself, or a
+	// fresh buffer), which the handler keeps nowhere else.
+	if err := ctx.Keys.PutOwned(args[1], TensorValue{t}); err != nil {
+		replyPutError(ctx.Reply, err)
+		return
 	}
+	ctx.Reply.SimpleString("OK")
 }
 
 // parseTensorSet builds the tensor of AI.TENSORSET args (args[0] is the command, args[1] the key), with

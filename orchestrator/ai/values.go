@@ -24,6 +24,9 @@ func (TensorValue) TypeName() string { return TensorTypeName }
 // MemSize implements command.Value.
 func (v TensorValue) MemSize() int64 { return v.Tensor.MemSize() }
 
+// Buffer implements command.BufferValue: the tensor's data.
+func (v TensorValue) Buffer() []byte { return v.Data }
+
 // ModelValue is a model stored under a key: the blob exactly as given, the options of MODELSTORE, and
 // the backend's prepared session once one has been built. The exported fields never change after
 // the value is stored; the prepared session is built lazily (a backend may be loaded after the model
@@ -135,21 +138,26 @@ func getScript(ks command.Keyspace, key []byte) (*ScriptValue, error) {
 
 // holdsOtherType reports whether key exists with a type other than typeName (WRONGTYPE for a store).
 func holdsOtherType(ks command.Keyspace, key []byte, typeName string) bool {
-	v, ok := ks.Get(key)
-	return ok && v.TypeName() != typeName
+	name, ok := ks.TypeName(key)
+	return ok && name != typeName
 }
 
-// put stores v and answers +OK, or Redis's OOM error past maxmemory.
+// put stores v, or answers Redis's OOM error past maxmemory and returns false.
 func put(ctx *command.Ctx, key []byte, v command.Value) bool {
 	if err := ctx.Keys.Put(key, v); err != nil {
-		if err == command.ErrOOM {
-			ctx.Reply.Error(command.OOMReply)
-		} else {
-			ctx.Reply.Error("ERR " + err.Error())
-		}
+		replyPutError(ctx.Reply, err)
 		return false
 	}
 	return true
+}
+
+// replyPutError answers a store refused by the keyspace.
+func replyPutError(r command.Reply, err error) {
+	if err == command.ErrOOM {
+		r.Error(command.OOMReply)
+	} else {
+		r.Error("ERR " + err.Error())
+	}
 }
 
 // storeRunnable ends MODELSTORE and SCRIPTSTORE alike: a key holding another kind of value is refused

@@ -26,6 +26,13 @@ type Value interface {
 	MemSize() int64
 }
 
+// BufferValue is a value whose memory is one byte buffer, which it owns alone: a string's bytes, a
+// tensor's data. Buffer returns it.
+type BufferValue interface {
+	Value
+	Buffer() []byte
+}
+
 // Keyspace is the server's key/value store as command families see it. Keys are binary-safe.
 // Every method is safe for concurrent use.
 type Keyspace interface {
@@ -33,6 +40,14 @@ type Keyspace interface {
 	Get(key []byte) (Value, bool)
 	// Put stores v at key, replacing any previous value; it returns ErrOOM past maxmemory.
 	Put(key []byte, v Value) error
+	// PutOwned is Put for a value whose buffer (BufferValue) is a request argument that nothing else
+	// holds or will hold: the handler keeps no reference to it and stores it nowhere else. If the value
+	// is later replaced or deleted without having been read, the keyspace reuses that buffer for a later
+	// request's argument of the same size.
+	PutOwned(key []byte, v BufferValue) error
+	// TypeName returns the type of the value at key, without reading the value (a read makes an owned
+	// value's buffer ineligible for reuse).
+	TypeName(key []byte) (string, bool)
 	// Delete removes key and reports whether it existed.
 	Delete(key []byte) bool
 	// Update runs fn on the current value (nil, false if absent) under the key's lock and stores what
