@@ -8,8 +8,8 @@ import (
 
 var (
 	_ command.BufferValue = (*stringValue)(nil)
-	_ command.Value = (*hashValue)(nil)
-	_ command.Value = (*listValue)(nil)
+	_ command.Value       = (*hashValue)(nil)
+	_ command.Value       = (*listValue)(nil)
 )
 
 // Per-value bookkeeping overheads, in bytes, counted in used_memory on top of the payload.
