@@ -299,13 +299,32 @@ func (r *Reader) readInline() ([][]byte, error) {
 	return args, nil
 }
 
-// parseRequestInt parses a decimal length as Redis's string2ll does (optional '-', digits only).
+// parseRequestInt parses a request's decimal length (an optional sign, then digits) as
+// strconv.ParseInt(b, 10, 64) does. Every request line has one or more, so lengths of up to 18 digits,
+// which cannot overflow, are parsed here without ParseInt's generality.
 func parseRequestInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
+	digits := b
+	if c := digits[0]; c == '-' || c == '+' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		n, err := strconv.ParseInt(string(b), 10, 64)
+		return n, err == nil
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if b[0] == '-' {
+		n = -n
+	}
+	return n, true
 }
 
 // Ready reports whether the bytes already buffered hold a whole request, so that Read will not need

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 )
@@ -184,5 +185,32 @@ func TestArgAllocBuffersAreOverwritten(t *testing.T) {
 	}
 	if want := []int{3, 70000, 3}; !slices.Equal(asked, want) {
 		t.Fatalf("allocator asked for %v, want %v (one buffer per argument after the name)", asked, want)
+	}
+}
+
+// parseRequestInt accepts exactly what strconv.ParseInt(s, 10, 64) accepts, with the same value.
+func TestParseRequestIntMatchesParseInt(t *testing.T) {
+	for _, s := range []string{"", "0", "3", "-1", "+7", "-", "+", "007", "12a", " 1", "1 ", "-0",
+		"999999999999999999", "-999999999999999999", "9223372036854775807", "9223372036854775808",
+		"-9223372036854775808", "-9223372036854775809", "18446744073709551616", "123456789012345678901"} {
+		checkParseRequestInt(t, s)
+	}
+}
+
+func FuzzParseRequestInt(f *testing.F) {
+	for _, s := range []string{"0", "-12", "+5", "9223372036854775807", "1x"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkParseRequestInt)
+}
+
+func checkParseRequestInt(t *testing.T, s string) {
+	got, ok := parseRequestInt([]byte(s))
+	want, err := strconv.ParseInt(s, 10, 64)
+	if len(s) > 20 { // longer lines are refused before any parsing
+		err = strconv.ErrRange
+	}
+	if ok != (err == nil) || (ok && got != want) {
+		t.Errorf("parseRequestInt(%q) = %d, %v; ParseInt gives %d, %v", s, got, ok, want, err)
 	}
 }
