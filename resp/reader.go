@@ -134,6 +134,9 @@ func (r *Reader) readLine(tooBig string) ([]byte, error) {
 }
 
 func (r *Reader) readMultibulk() ([][]byte, error) {
+	if args, ok := r.readBuffered(); ok {
+		return args, nil
+	}
 	line, err := r.readLine("too big mbulk count string")
 	if err != nil {
 		return nil, err

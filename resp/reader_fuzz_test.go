@@ -3,6 +3,7 @@ package resp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"sync/atomic"
@@ -63,4 +64,38 @@ func normalArgs(args [][]byte) []string {
 		out[i] = string(a)
 	}
 	return out
+}
+
+// FuzzBufferedRequestsReadAsTheGeneralPath compares the two ways a request is read: whole from the
+// buffer (readBuffered, what a pipeline's requests take) and line by line (a source delivering one
+// byte per read never lets a whole request sit in the buffer). Both must return the same requests and
+// the same errors, before and after AUTH.
+func FuzzBufferedRequestsReadAsTheGeneralPath(f *testing.F) {
+	for _, seed := range []string{
+		"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
+		"*1\r\n$4\r\nPING\n", "*2\r\n$3\r\nGET\r\n$-1\r\n", "*1\r\n$3\r\nabcd\r\n", "*0\r\n*1\r\n$1\r\nx\r\n",
+		"*11\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n",
+		"*1\r\n$40\r\nabcdefghijabcdefghijabcdefghijabcdefghij\r\n", "*1\r\n$+3\r\nabc\r\n", "*01\r\n$03\r\nabc\r\n",
+	} {
+		f.Add([]byte(seed), false)
+		f.Add([]byte(seed), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, authenticated bool) {
+		var limit atomic.Int64
+		limit.Store(1 << 10)
+		whole := NewReader(bytes.NewReader(data), &limit)
+		byteWise := NewReader(&chunkedReader{data: data, chunk: 1}, &limit)
+		whole.SetAuthenticated(authenticated)
+		byteWise.SetAuthenticated(authenticated)
+		for range len(data) + 1 {
+			a, errA := whole.Read()
+			b, errB := byteWise.Read()
+			if !reflect.DeepEqual(normalArgs(a), normalArgs(b)) || fmt.Sprint(errA) != fmt.Sprint(errB) {
+				t.Fatalf("from the buffer: %q, %v; line by line: %q, %v", a, errA, b, errB)
+			}
+			if errA != nil {
+				return
+			}
+		}
+	})
 }
