@@ -34,6 +34,10 @@ type socketIO struct {
 	rerr, werr error
 	readFn     func(uintptr) bool
 	writeFn    func(uintptr) bool
+	// The vectors of the writev in progress (WriteVectors), kept for the next one, and what it wrote.
+	iovs     []unix.Iovec
+	vn       int64
+	writevFn func(uintptr) bool
 	// heldFD is the descriptor while the connection's goroutine serves inside one RawConn.Read (see
 	// Server.serveHeld), -1 otherwise: reads then go straight to it and return errWouldBlock instead
 	// of waiting. drained says the last of those reads came back short, so the socket was empty then.
@@ -59,7 +63,7 @@ func newSocketIO(nc net.Conn) (*socketIO, error) {
 	}
 	_, tcp := nc.(*net.TCPConn)
 	s := &socketIO{conn: nc, raw: raw, heldFD: -1, holdable: tcp}
-	s.readFn, s.writeFn = s.readOnce, s.writeSome // bound once: no closure per call
+	s.readFn, s.writeFn, s.writevFn = s.readOnce, s.writeSome, s.writevSome // bound once: no closure per call
 	return s, nil
 }
 
@@ -161,6 +165,68 @@ func (s *socketIO) Write(p []byte) (int, error) {
 		err = s.werr
 	}
 	return s.wn, err
+}
+
+// WriteVectors writes bufs in order with writev(2), as many calls as the socket needs (resp.Writer's
+// way of sending a large value with the replies around it in one system call).
+func (s *socketIO) WriteVectors(bufs [][]byte) (int64, error) {
+	s.iovs = s.iovs[:0]
+	for _, b := range bufs {
+		if len(b) > 0 {
+			s.iovs = append(s.iovs, unix.Iovec{Base: &b[0], Len: uint64(len(b))})
+		}
+	}
+	if len(s.iovs) == 0 {
+		return 0, nil
+	}
+	s.vn, s.werr = 0, nil
+	err := s.raw.Write(s.writevFn)
+	clear(s.iovs) // no reference to a written value stays behind
+	if err == nil {
+		err = s.werr
+	}
+	return s.vn, err
+}
+
+// writevSome writes what the socket takes of s.iovs, dropping what is written; false means the socket
+// is full and the poller should wait.
+func (s *socketIO) writevSome(fd uintptr) bool {
+	iovs := s.iovs
+	for len(iovs) > 0 {
+		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iovs[0])), uintptr(min(len(iovs), maxIovecs)))
+		switch errno {
+		case 0:
+			s.vn += int64(n)
+			iovs = advanceIovecs(iovs, int(n))
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			s.iovs = iovs
+			return false
+		default:
+			s.werr = os.NewSyscallError("writev", errno)
+			return true
+		}
+	}
+	s.iovs = iovs
+	return true
+}
+
+// maxIovecs is IOV_MAX, the most buffers one writev takes.
+const maxIovecs = 1024
+
+// advanceIovecs drops the first n bytes of iovs.
+func advanceIovecs(iovs []unix.Iovec, n int) []unix.Iovec {
+	for n > 0 && len(iovs) > 0 {
+		l := int(iovs[0].Len)
+		if n < l {
+			iovs[0].Base = (*byte)(unsafe.Add(unsafe.Pointer(iovs[0].Base), n))
+			iovs[0].Len -= uint64(n)
+			return iovs
+		}
+		n -= l
+		iovs = iovs[1:]
+	}
+	return iovs
 }
 
 // writeSome writes what the socket takes; false means it is full and the poller should wait.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -96,5 +97,57 @@ func TestShutdownEndsAConnectionThatKeepsSending(t *testing.T) {
 	start := time.Now()
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatalf("shutdown with a connection still sending: %v after %s (its goroutine never saw the close)", err, time.Since(start))
+	}
+}
+
+// WriteVectors sends every buffer in order, across the partial writes and waits of a peer that reads
+// slowly (megabytes do not fit in the socket buffers, so writev stops short and the poller waits).
+func TestWriteVectorsSendsEveryByteInOrder(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	sock, err := newSocketIO(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bufs [][]byte
+	var want []byte
+	for i, n := range []int{9, 3 << 20, 0, 2, 5<<20 + 7, 1} {
+		b := bytes.Repeat([]byte{byte('a' + i)}, n)
+		bufs = append(bufs, b)
+		want = append(want, b...)
+	}
+	got := make(chan []byte)
+	go func() {
+		var all []byte
+		chunk := make([]byte, 100000)
+		for len(all) < len(want) {
+			n, err := peer.Read(chunk)
+			if err != nil {
+				break
+			}
+			all = append(all, chunk[:n]...)
+			time.Sleep(100 * time.Microsecond)
+		}
+		got <- all
+	}()
+	n, err := sock.WriteVectors(bufs)
+	if err != nil || n != int64(len(want)) {
+		t.Fatalf("WriteVectors = %d, %v; want %d", n, err, len(want))
+	}
+	if !bytes.Equal(<-got, want) {
+		t.Fatal("the peer received other bytes than were written")
 	}
 }
