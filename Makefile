@@ -130,7 +130,8 @@ clean:
 ## fuzz: every parser that takes untrusted input, FUZZTIME each (default 1m); fuzz-short is CI's few
 ## seconds per target. A crash is written to the package's testdata/fuzz/ and must be fixed and kept.
 FUZZTIME ?= 1m
-FUZZ_TARGETS := ./resp:FuzzRequestReader ./orchestrator/ai:FuzzCommandArguments \
+FUZZ_TARGETS := ./resp:FuzzRequestReader ./resp:FuzzBufferedRequestsReadAsTheGeneralPath \
+	./resp:FuzzParseRequestInt ./orchestrator/ai:FuzzCommandArguments \
 	./tensor:FuzzDecode ./runtime:FuzzConfigureContent ./runtime:FuzzPlanCanonical \
 	./orchestrator/persist:FuzzReadSnapshot ./orchestrator/persist:FuzzReadLog \
 	./internal/jsonscan:FuzzSkip ./runtime/journal:FuzzRead ./status:FuzzManifestRows
