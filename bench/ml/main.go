@@ -46,6 +46,8 @@ type result struct {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:6780", "ssrun db address")
 	model := flag.String("model", "orchestrator/backends/onnx/testdata/mlp/model.onnx", "the MLP (256 inputs)")
+	ceilingModel := flag.String("ceiling-model", "orchestrator/backends/onnx/testdata/head/model.onnx",
+		"a model of the MLP's shapes that costs next to nothing (x[:, :10]); the pattern table runs it with batching off as the ceiling of what batching can gain (empty: no such row)")
 	lib := flag.String("onnxruntime", "", "libonnxruntime.so for the in-process limit")
 	duration := flag.Duration("duration", 3*time.Second, "measuring time per cell")
 	intra := flag.Int("intra-op-threads", 1, "in-process ONNX Runtime intra-op threads (match the server's)")
@@ -72,7 +74,16 @@ func main() {
 		modelCostTable(*lib, blob, *intra, *duration)
 	}
 	if strings.Contains(*tables, "pattern") && *redisAddr != "" {
-		patternTable(*addr, *redisAddr, *ssrunPID, *redisPID, *patternClients, *duration, *roundCount)
+		ceiling := ""
+		if *ceilingModel != "" {
+			free, err := os.ReadFile(*ceilingModel)
+			if err != nil {
+				fail(err)
+			}
+			ceiling = "{ml}free"
+			store(*addr, ceiling, free, nil)
+		}
+		patternTable(*addr, *redisAddr, ceiling, *ssrunPID, *redisPID, *patternClients, *duration, *roundCount)
 	}
 	if !strings.Contains(*tables, "modelexecute") {
 		return
@@ -282,19 +293,31 @@ func median(rs []result) result {
 // patternTable measures the SmartRedis request pattern (pattern.go) from n clients on every batching
 // mode of ssrun db and its baseline on redis-server, in interleaved rounds, and prints each cell's
 // median with its ratio to redis-server and to batching off.
-func patternTable(addr, redisAddr string, ssrunPID, redisPID, n int, d time.Duration, rounds int) {
+//
+// ceiling, when set, is the key of a model with the MLP's shapes that costs next to nothing: its row,
+// batching off, is what the pattern reaches when the model run is free, the most any batching could
+// make of the MLP's.
+func patternTable(addr, redisAddr, ceiling string, ssrunPID, redisPID, n int, d time.Duration, rounds int) {
 	baseline := "redis-server: SET, SET, GET of the same sizes"
 	names := []string{baseline}
 	cells := map[string][]pattern{}
 	servers := map[string]string{baseline: redisAddr}
 	pids := map[string]int{baseline: redisPID}
+	type row struct{ name, model string }
+	var rows []row
 	for i, m := range modes {
-		name := "ssrun db, " + m.name
+		rows = append(rows, row{"ssrun db, " + m.name, fmt.Sprintf("{ml}mlp%d", i)})
+	}
+	if ceiling != "" {
+		rows = append(rows, row{"ssrun db, batching off, a free model of the same shapes (x[:, :10]): the ceiling of batching", ceiling})
+	}
+	for _, r := range rows {
+		name := r.name
 		names = append(names, name)
 		servers[name] = addr
 		pids[name] = ssrunPID
 		for c := 0; c < n; c++ {
-			p := aiPattern(fmt.Sprintf("{ml}mlp%d", i), c, input(uint64(c)))
+			p := aiPattern(r.model, c, input(uint64(c)))
 			if err := learnReplies(addr, &p); err != nil {
 				fail(fmt.Errorf("%s: %w", name, err))
 			}

@@ -5,7 +5,8 @@
 # in-process onnxruntime_go limit), prints the table and saves it under bench/results/. Beside it,
 # redis-server (--save '' --appendonly no) runs on another free port as the baseline of the request
 # pattern table: 32 clients doing SmartRedis's put_tensor / run_model / unpack_tensor on ssrun db
-# against the same clients doing three SET/GET round trips of the same sizes on redis-server. The
+# against the same clients doing three SET/GET round trips of the same sizes on redis-server, and, as
+# the ceiling of batching, the pattern on a model of the MLP's shapes that costs nothing. The
 # servers are stopped on exit. DURATION (default 2s) is the measuring time per cell and round, ROUNDS
 # (default 3) the rounds, TABLES (default "cost,pattern,modelexecute") the tables, PATTERN_CLIENTS (32) the
 # clients of the pattern table. SSRUN_CPUPROFILE=PATH profiles ssrun db over the whole run.

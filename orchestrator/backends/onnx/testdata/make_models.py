@@ -120,6 +120,23 @@ def nonzero():
     save("nonzero", graph, [x], [np.stack(np.nonzero(x)).astype(np.int64)])
 
 
+def head():
+    """x[:, :10]: the MLP's input and output shapes at next to no cost. bench/ml runs the request
+    pattern on it as the ceiling of what batching can gain there (a batch cannot make the model run
+    cheaper than free)."""
+    starts = numpy_helper.from_array(np.array([0], np.int64), "starts")
+    ends = numpy_helper.from_array(np.array([10], np.int64), "ends")
+    axes = numpy_helper.from_array(np.array([1], np.int64), "axes")
+    graph = helper.make_graph(
+        [helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["y"])],
+        "head",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 256])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 10])],
+        [starts, ends, axes])
+    x = np.arange(3 * 256, dtype=np.float32).reshape(3, 256)
+    save("head", graph, [x], [x[:, :10]])
+
+
 if __name__ == "__main__":
     mlp()
     add_mul()
@@ -127,3 +144,4 @@ if __name__ == "__main__":
     square()
     dtypes()
     nonzero()
+    head()
