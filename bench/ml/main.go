@@ -74,14 +74,16 @@ func main() {
 		modelCostTable(*lib, blob, *intra, *duration)
 	}
 	if strings.Contains(*tables, "pattern") && *redisAddr != "" {
-		ceiling := ""
+		var ceiling []string
 		if *ceilingModel != "" {
 			free, err := os.ReadFile(*ceilingModel)
 			if err != nil {
 				fail(err)
 			}
-			ceiling = "{ml}free"
-			store(*addr, ceiling, free, nil)
+			for i, m := range modes {
+				ceiling = append(ceiling, fmt.Sprintf("{ml}free%d", i))
+				store(*addr, ceiling[i], free, m.options)
+			}
 		}
 		patternTable(*addr, *redisAddr, ceiling, *ssrunPID, *redisPID, *patternClients, *duration, *roundCount)
 	}
@@ -294,10 +296,10 @@ func median(rs []result) result {
 // mode of ssrun db and its baseline on redis-server, in interleaved rounds, and prints each cell's
 // median with its ratio to redis-server and to batching off.
 //
-// ceiling, when set, is the key of a model with the MLP's shapes that costs next to nothing: its row,
-// batching off, is what the pattern reaches when the model run is free, the most any batching could
-// make of the MLP's.
-func patternTable(addr, redisAddr, ceiling string, ssrunPID, redisPID, n int, d time.Duration, rounds int) {
+// ceiling, when set, holds for each mode the key of a model with the MLP's shapes that costs next to
+// nothing: its rows are what the pattern reaches when the model run is free, the most any batching
+// could make of the MLP's run (and, batched, of the per-run overhead around it too).
+func patternTable(addr, redisAddr string, ceiling []string, ssrunPID, redisPID, n int, d time.Duration, rounds int) {
 	baseline := "redis-server: SET, SET, GET of the same sizes"
 	names := []string{baseline}
 	cells := map[string][]pattern{}
@@ -308,8 +310,8 @@ func patternTable(addr, redisAddr, ceiling string, ssrunPID, redisPID, n int, d 
 	for i, m := range modes {
 		rows = append(rows, row{"ssrun db, " + m.name, fmt.Sprintf("{ml}mlp%d", i)})
 	}
-	if ceiling != "" {
-		rows = append(rows, row{"ssrun db, batching off, a free model of the same shapes (x[:, :10]): the ceiling of batching", ceiling})
+	for i, key := range ceiling {
+		rows = append(rows, row{"ssrun db, a free model of the same shapes (x[:, :10]), " + modes[i].name, key})
 	}
 	for _, r := range rows {
 		name := r.name
