@@ -138,6 +138,7 @@ func (ks *Keyspace) restore(key []byte, v command.Value) {
 	if e := s.m[string(key)]; e != nil {
 		ks.used.Add(entrySize(key, v) - entrySize(key, e.val))
 		e.val = v
+		e.owned.Store(false) // a loaded value's bytes may share the file's buffer
 		return
 	}
 	s.m[string(key)] = &entry{val: v}

@@ -136,21 +136,22 @@ func (w *Writer) write(b []byte) {
 
 // Flush sends everything buffered and reports the first write error of the connection.
 func (w *Writer) Flush() error {
-	if len(w.vecs) > 0 {
+	switch {
+	case len(w.vecs) > 0:
 		w.vecs = append(w.vecs, w.buf[w.mark:])
 		if w.err == nil {
 			_, w.err = w.vw.WriteVectors(w.vecs)
 		}
 		clear(w.vecs) // the large values may go once written
 		w.vecs, w.mark, w.vecBytes = w.vecs[:0], 0, 0
-		w.buf = w.buf[:0]
-	}
-	if len(w.buf) > 0 {
+	case len(w.buf) > 0:
 		w.write(w.buf)
-		w.buf = w.buf[:0]
-		if cap(w.buf) > 4*FlushThreshold {
-			w.buf = make([]byte, 0, 4096) // don't keep a huge buffer for an idle connection
-		}
+	default:
+		return w.err
+	}
+	w.buf = w.buf[:0]
+	if cap(w.buf) > 4*FlushThreshold {
+		w.buf = make([]byte, 0, 4096) // don't keep a huge buffer for an idle connection
 	}
 	return w.err
 }
