@@ -235,3 +235,34 @@ func checkUniform(what string, b []byte) error {
 	}
 	return nil
 }
+
+// BenchmarkOverwrite compares an overwrite that hands its buffer to the next argument (PutOwned, what
+// SET does) with one that leaves it to the collector (Put), in-process: each round takes an argument
+// buffer, fills it as the socket read would, and stores it over the last one.
+func BenchmarkOverwrite(b *testing.B) {
+	for _, size := range []int{4 << 10, 64 << 10, 1 << 20} {
+		for _, owned := range []bool{false, true} {
+			name := fmt.Sprintf("%dKiB/Put", size>>10)
+			if owned {
+				name = fmt.Sprintf("%dKiB/PutOwned", size>>10)
+			}
+			b.Run(name, func(b *testing.B) {
+				ks := NewKeyspace(0)
+				key := []byte("k")
+				b.SetBytes(int64(size))
+				for i := 0; i < b.N; i++ {
+					buf := ks.ArgBuffer(size)
+					for j := 0; j < len(buf); j += 512 {
+						buf[j] = byte(i)
+					}
+					v := &stringValue{b: buf}
+					if owned {
+						ks.PutOwned(key, v)
+					} else {
+						ks.Put(key, v)
+					}
+				}
+			})
+		}
+	}
+}
