@@ -267,62 +267,40 @@ func (ms *manifestScanner) section(typ string, r *scanRun) bool {
 	return !sc.Failed()
 }
 
-// groupKeys and jobKeys, telemetryKeys are the fields the decoder's structs have: a key that matches
+// groupKeys, jobKeys and telemetryKeys are the fields the decoder's structs have: a key that matches
 // one only in another case is decoded by it, as is a repeated one.
 var (
-	groupKeys     = []string{"name", "models", "shards"}
-	jobKeys       = []string{"name", "out_file", "telemetry_metadata"}
-	telemetryKeys = []string{"job_id", "status", "return_code"}
+	groupKeys     = newKeySet("name", "models", "shards")
+	jobKeys       = newKeySet("name", "out_file", "telemetry_metadata")
+	telemetryKeys = newKeySet("job_id", "status", "return_code")
 )
 
-// field returns the index of key in keys; -1 after skipping a key that is none of them; -2 when the
-// decoder must decide (a key not plain ASCII, another case of a field, a field seen before).
-func (ms *manifestScanner) field(key []byte, plain bool, keys []string, seen *uint8) int {
-	if !plain {
-		return -2
-	}
-	for i, k := range keys {
-		if string(key) == k {
-			if *seen&(1<<i) != 0 {
-				return -2
+// keySet is a struct's field names with the lookup jsonscan's Fields takes, made once.
+type keySet struct {
+	names []string
+	index func(key []byte) int
+}
+
+func newKeySet(names ...string) keySet {
+	return keySet{names: names, index: func(key []byte) int {
+		for i, name := range names {
+			if string(key) == name {
+				return i
 			}
-			*seen |= 1 << i
-			return i
 		}
-	}
-	for _, k := range keys {
-		if jsonscan.FoldEqual(key, k) {
-			return -2
-		}
-	}
-	ms.sc.Skip()
-	return -1
+		return -1
+	}}
 }
 
 // fields walks an object (null: nothing, as the decoder leaves a struct), handing value the index in
 // keys of each field the decoder's struct has, for it to read; other keys are passed over. False when
-// the decoder must read the manifest instead (see field), or when value could not read a field.
-func (ms *manifestScanner) fields(keys []string, value func(i int) bool) bool {
-	sc := ms.sc
-	if sc.Null() {
+// the decoder must read the manifest instead (see jsonscan's Fields), or when value could not read a
+// field.
+func (ms *manifestScanner) fields(keys keySet, value func(i int) bool) bool {
+	if ms.sc.Null() {
 		return true
 	}
-	if !sc.Object() {
-		return false
-	}
-	var seen uint8
-	more := false
-	for {
-		key, plain, ok := sc.Key(&more)
-		if !ok {
-			break
-		}
-		i := ms.field(key, plain, keys, &seen)
-		if i == -2 || (i >= 0 && !value(i)) || sc.Failed() {
-			return false
-		}
-	}
-	return !sc.Failed()
+	return ms.sc.Fields(keys.names, keys.index, value)
 }
 
 // group reads an ensemble or a database: its name and the rows of its members (models) or shards.

@@ -374,6 +374,45 @@ func (s *Scanner) StringValue() (raw []byte, plain, null bool) {
 	return raw, plain, false
 }
 
+// Fields reads the object in front as encoding/json fills a struct whose fields are names (at most
+// 64): for each key index gives the position of in names (-1 for a key the struct lacks, which is
+// passed over), and value reads the value of names[i]. False, for the caller to use encoding/json
+// instead, when its rules are not those of a plain reading: an escaped key, a key that matches a name
+// only in another case, a repeated key; and when the object is malformed or value returns false.
+func (s *Scanner) Fields(names []string, index func(key []byte) int, value func(i int) bool) bool {
+	if !s.Object() {
+		return false
+	}
+	var seen uint64
+	more := false
+	for {
+		key, plain, ok := s.Key(&more)
+		if !ok {
+			return !s.bad
+		}
+		if !plain {
+			return false
+		}
+		i := index(key)
+		if i < 0 {
+			for _, name := range names {
+				if FoldEqual(key, name) {
+					return false
+				}
+			}
+			s.Skip()
+			continue
+		}
+		if seen&(1<<i) != 0 {
+			return false
+		}
+		seen |= 1 << i
+		if !value(i) || s.bad {
+			return false
+		}
+	}
+}
+
 // FoldEqual reports whether a plain key equals name in another case, as encoding/json matches a
 // struct field's name (for ASCII; a key that is not plain is the caller's to decline).
 func FoldEqual(key []byte, name string) bool {

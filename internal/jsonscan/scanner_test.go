@@ -131,3 +131,41 @@ func TestStringsKeepTheirBytes(t *testing.T) {
 		}
 	}
 }
+
+// Fields reads what encoding/json would read into a struct of those fields, and declines (false) each
+// case where encoding/json's own rules decide.
+func TestFieldsDeclinesWhatTheDecoderDecides(t *testing.T) {
+	names := []string{"a", "b"}
+	index := func(key []byte) int {
+		for i, n := range names {
+			if string(key) == n {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, c := range []struct {
+		in   string
+		ok   bool
+		read string
+	}{
+		{`{"a":"x","z":[1,{"b":2}],"b":"y"}`, true, "a=x b=y "},
+		{`{}`, true, ""},
+		{`{"A":"x"}`, false, ""},             // another case of a field
+		{`{"a":"x","a":"y"}`, false, "a=x "}, // repeated
+		{`{"\u0061":"x"}`, false, ""},        // an escaped key
+		{`{"a":"x"`, false, "a=x "},          // cut short
+		{`["a"]`, false, ""},
+	} {
+		s := New([]byte(c.in))
+		read := ""
+		ok := s.Fields(names, index, func(i int) bool {
+			raw, _ := s.String()
+			read += names[i] + "=" + string(raw) + " "
+			return true
+		})
+		if ok != c.ok || read != c.read {
+			t.Errorf("%s: %v, read %q; want %v, %q", c.in, ok, read, c.ok, c.read)
+		}
+	}
+}

@@ -92,14 +92,18 @@ type lineParser struct {
 	// lines of 100,000 members do not allocate their names again; nil: none.
 	known func(name []byte) (string, bool)
 	sc    jsonscan.Scanner
-	rec   Record
-	strs  map[string]string
-	text  jsonscan.Strings
-	codes []int
+	// readField is field, bound once for jsonscan's Fields.
+	readField func(f int) bool
+	rec       Record
+	strs      map[string]string
+	text      jsonscan.Strings
+	codes     []int
 }
 
 func newLineParser(identity bool, known func([]byte) (string, bool)) *lineParser {
-	return &lineParser{identity: identity, known: known, strs: map[string]string{}}
+	p := &lineParser{identity: identity, known: known, strs: map[string]string{}}
+	p.readField = p.field // bound once: no closure per line
+	return p
 }
 
 // record parses one line and hands it on, or returns the error readDecoded would for that line.
@@ -124,98 +128,68 @@ func (p *lineParser) record(path string, line int, text []byte, each func(*Recor
 	return nil
 }
 
-// fields are Record's JSON names, in the order of the bits scan marks them with.
+// fields are Record's JSON names, in fieldIndex's order.
 var fields = [...]string{"v", "ev", "exp", "script", "run", "name", "ens", "hash", "parts", "dir", "job", "status", "code", "from"}
 
 // scan fills p.rec from a line in the shape Writer writes; false when the line needs json.Unmarshal
 // (anything else, including a line that is not JSON, which Unmarshal then refuses).
 func (p *lineParser) scan(text []byte) bool {
-	sc := &p.sc
-	sc.Reset(text)
-	r := &p.rec
-	if !sc.Object() {
-		return false
-	}
-	var seen uint32
-	more := false
-	for {
-		key, plain, ok := sc.Key(&more)
-		if !ok {
-			break
-		}
-		if !plain {
-			return false
-		}
-		f := fieldIndex(key)
-		if f < 0 {
-			for _, name := range fields {
-				if jsonscan.FoldEqual(key, name) {
-					return false // encoding/json matches keys in any case
-				}
-			}
-			sc.Skip()
-			continue
-		}
-		if seen&(1<<f) != 0 {
-			return false // a repeated key: encoding/json's rules for it are its own
-		}
-		seen |= 1 << f
-		switch fields[f] {
-		case "v":
-			if !p.integer(&r.V) {
-				return false
-			}
-		case "code":
-			if sc.Null() {
-				continue
-			}
-			if len(p.codes) == cap(p.codes) {
-				p.codes = make([]int, 0, 1024) // codes of 1,024 lines, one allocation
-			}
-			p.codes = p.codes[:len(p.codes)+1]
-			c := &p.codes[len(p.codes)-1]
-			if !p.integer(c) {
-				return false
-			}
-			r.Code = c
-		case "parts":
-			if !p.parts() {
-				return false
-			}
-		case "ev":
-			r.Ev = p.str(true)
-		case "exp":
-			r.Exp = p.str(true)
-		case "script":
-			r.Script = p.str(true)
-		case "run":
-			r.Run = p.str(true)
-		case "name":
-			r.Name = p.name()
-		case "ens":
-			r.Ens = p.str(true)
-		case "hash":
-			if p.identity {
-				r.Hash = p.str(false)
-			} else {
-				p.sc.StringValue() // checked, not kept
-			}
-		case "dir":
-			r.Dir = p.str(false)
-		case "job":
-			r.Job = p.str(false)
-		case "status":
-			r.Status = p.str(true)
-		case "from":
-			r.From = p.str(true)
-		}
-		if sc.Failed() {
-			return false
-		}
-	}
-	return sc.Done()
+	p.sc.Reset(text)
+	return p.sc.Fields(fields[:], fieldIndex, p.readField) && p.sc.Done()
 }
 
+// field reads the value of fields[f] into p.rec; false when the decoder must read the line.
+func (p *lineParser) field(f int) bool {
+	sc, r := &p.sc, &p.rec
+	switch fields[f] {
+	case "v":
+		return p.integer(&r.V)
+	case "code":
+		if sc.Null() {
+			return true
+		}
+		if len(p.codes) == cap(p.codes) {
+			p.codes = make([]int, 0, 1024) // codes of 1,024 lines, one allocation
+		}
+		p.codes = p.codes[:len(p.codes)+1]
+		c := &p.codes[len(p.codes)-1]
+		if !p.integer(c) {
+			return false
+		}
+		r.Code = c
+	case "parts":
+		return p.parts()
+	case "ev":
+		r.Ev = p.str(true)
+	case "exp":
+		r.Exp = p.str(true)
+	case "script":
+		r.Script = p.str(true)
+	case "run":
+		r.Run = p.str(true)
+	case "name":
+		r.Name = p.name()
+	case "ens":
+		r.Ens = p.str(true)
+	case "hash":
+		if p.identity {
+			r.Hash = p.str(false)
+		} else {
+			sc.StringValue() // checked, not kept
+		}
+	case "dir":
+		r.Dir = p.str(false)
+	case "job":
+		r.Job = p.str(false)
+	case "status":
+		r.Status = p.str(true)
+	case "from":
+		r.From = p.str(true)
+	}
+	return true
+}
+
+// fieldIndex is the position of key in fields, -1 for another key.
 func fieldIndex(key []byte) int {
 	switch string(key) { // compiled to a search by length and value, without a conversion
 	case "v":
