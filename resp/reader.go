@@ -151,20 +151,11 @@ func (r *Reader) readMultibulk() ([][]byte, error) {
 	if count <= 0 {
 		return nil, nil
 	}
-	var args [][]byte
-	if int64(cap(r.spare)) >= count {
-		args, r.spare = r.spare[:0], nil
-	} else {
-		// Cap the up-front allocation: the count is only a claim until the arguments arrive.
-		args = make([][]byte, 0, min(count, 1024))
-	}
+	args := r.argsArray(count)
 	for i := int64(0); i < count; i++ {
 		var reuse []byte
 		if i == 0 {
-			if !r.nameFree {
-				r.nameBuf = make([]byte, nameBufSize)
-			}
-			reuse, r.nameFree = r.nameBuf, false
+			reuse = r.takeNameBuf()
 		}
 		arg, err := r.readBulk(reuse)
 		if err != nil {
@@ -173,6 +164,36 @@ func (r *Reader) readMultibulk() ([][]byte, error) {
 		args = append(args, arg)
 	}
 	return args, nil
+}
+
+// argsArray returns an empty argument array for count arguments: the released one when it is large
+// enough, else a new one, whose up-front size is capped since the count is only a claim until the
+// arguments arrive.
+func (r *Reader) argsArray(count int64) [][]byte {
+	if int64(cap(r.spare)) >= count {
+		args := r.spare[:0]
+		r.spare = nil
+		return args
+	}
+	return make([][]byte, 0, min(count, 1024))
+}
+
+// takeNameBuf returns the buffer for a request's command name, taken until Release gives it back
+// (a new one when the last request still holds it).
+func (r *Reader) takeNameBuf() []byte {
+	if !r.nameFree {
+		r.nameBuf = make([]byte, nameBufSize)
+	}
+	r.nameFree = false
+	return r.nameBuf
+}
+
+// newArg returns the buffer of a new n-byte argument, from the allocator when one is set.
+func (r *Reader) newArg(n int) []byte {
+	if r.alloc != nil {
+		return r.alloc(n)
+	}
+	return make([]byte, n)
 }
 
 // readBulk reads one "$n" argument, into reuse when it is large enough, else into a new slice.
@@ -270,12 +291,7 @@ func (r *Reader) readFull(p []byte) error {
 
 // readExactly reads n bytes into a new slice.
 func (r *Reader) readExactly(n int) ([]byte, error) {
-	var buf []byte
-	if r.alloc != nil {
-		buf = r.alloc(min(n, upfrontLimit))
-	} else {
-		buf = make([]byte, min(n, upfrontLimit))
-	}
+	buf := r.newArg(min(n, upfrontLimit))
 	for filled := 0; ; {
 		if err := r.readFull(buf[filled:]); err != nil {
 			return nil, err

@@ -33,12 +33,7 @@ func (r *Reader) readBuffered() ([][]byte, bool) {
 		spans[i].from, spans[i].to = at, end
 		pos = end + crlfLen
 	}
-	var args [][]byte
-	if cap(r.spare) >= int(count) {
-		args, r.spare = r.spare[:0], nil
-	} else {
-		args = make([][]byte, 0, count)
-	}
+	args := r.argsArray(count)
 	for i, span := range spans[:count] {
 		args = append(args, r.argBuffer(i == 0, span.to-span.from))
 		copy(args[i], buf[span.from:span.to])
@@ -51,18 +46,11 @@ func (r *Reader) readBuffered() ([][]byte, bool) {
 // fits (the general path's rule), else a new one from the allocator.
 func (r *Reader) argBuffer(name bool, n int) []byte {
 	if name {
-		if !r.nameFree {
-			r.nameBuf = make([]byte, nameBufSize)
-		}
-		r.nameFree = false
-		if n+crlfLen <= cap(r.nameBuf) {
-			return r.nameBuf[:n:n]
+		if buf := r.takeNameBuf(); n+crlfLen <= cap(buf) {
+			return buf[:n:n]
 		}
 	}
-	if r.alloc != nil {
-		return r.alloc(n)
-	}
-	return make([]byte, n)
+	return r.newArg(n)
 }
 
 // bufferedLength parses the line "<prefix><integer>\r\n" at buf[from:] and returns the integer and
