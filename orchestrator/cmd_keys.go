@@ -11,7 +11,7 @@ import (
 func cmdExists(ctx *command.Ctx, args [][]byte) {
 	var n int64
 	for _, k := range args[1:] {
-		if _, ok := ctx.Keys.Get(k); ok {
+		if _, ok := ctx.Keys.TypeName(k); ok { // no read: the value stays its entry's own
 			n++
 		}
 	}
@@ -29,12 +29,11 @@ func cmdDel(ctx *command.Ctx, args [][]byte) {
 }
 
 func cmdType(ctx *command.Ctx, args [][]byte) {
-	v, ok := ctx.Keys.Get(args[1])
+	name, ok := ctx.Keys.TypeName(args[1])
 	if !ok {
-		ctx.Reply.SimpleString("none")
-		return
+		name = "none"
 	}
-	ctx.Reply.SimpleString(v.TypeName())
+	ctx.Reply.SimpleString(name)
 }
 
 // cmdRename is RENAME and RENAMENX; any value type moves, AI tensors, models and scripts included.

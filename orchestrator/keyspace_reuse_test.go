@@ -126,7 +126,7 @@ func TestValueHandedOutIsNeverReused(t *testing.T) {
 	}
 }
 
-// TypeName (the type check of AI.TENSORSET) does not count as handing out.
+// TypeName (TYPE, EXISTS and the type check of AI.TENSORSET) does not count as handing out.
 func TestTypeNameLeavesValueOwned(t *testing.T) {
 	ks := NewKeyspace(0)
 	ks.PutOwned([]byte("k"), ownedValue(ks, 'a'))
@@ -138,6 +138,30 @@ func TestTypeNameLeavesValueOwned(t *testing.T) {
 	}
 	if !ks.shard([]byte("k")).m["k"].owned.Load() {
 		t.Fatal("TypeName handed the value out")
+	}
+}
+
+// A client's SET stores its value owned; EXISTS, TYPE and an AI.TENSORSET type check leave it so,
+// and GET hands it out.
+func TestCommandsThatDoNotReadLeaveTheValueOwned(t *testing.T) {
+	srv := startServer(t, Config{})
+	c := dial(t, "tcp", srv.Addr())
+	owned := func() bool { return srv.Keys().shard([]byte("k")).m["k"].owned.Load() }
+	if r := c.Do("SET", "k", string(bytes.Repeat([]byte("v"), reuseSize))); r != "+OK\r\n" {
+		t.Fatalf("SET: %q", r)
+	}
+	for _, cmd := range [][]string{{"EXISTS", "k"}, {"TYPE", "k"}, {"AI.TENSORSET", "k", "FLOAT", "1", "VALUES", "1"}} {
+		c.Do(cmd...)
+		if !owned() {
+			t.Fatalf("%s handed the value out", cmd[0])
+		}
+	}
+	if r := c.Do("TYPE", "k"); r != "+string\r\n" {
+		t.Fatalf("TYPE: %q", r)
+	}
+	c.Do("GET", "k")
+	if owned() {
+		t.Fatal("GET left the value owned")
 	}
 }
 
