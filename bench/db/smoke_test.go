@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ssrun/ssrun/internal/ssruntest"
 )
 
 // TestSmoke runs run.sh with BENCH_SMOKE=1 against the orchestrator's ssrundb binary and checks that
@@ -27,12 +29,7 @@ func TestSmoke(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../orchestrator/testdata/ssrundb").CombinedOutput(); err != nil {
 		t.Fatalf("building ssrundb: %v\n%s", err, out)
 	}
-	cmd := exec.Command("bash", "run.sh")
-	cmd.Env = append(os.Environ(), "BENCH_SMOKE=1", "SSRUN_DB="+bin)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("run.sh: %v\n%s", err, out)
-	}
+	out := ssruntest.RunScript(t, "run.sh", "BENCH_SMOKE=1", "SSRUN_DB="+bin)
 	want := map[string]bool{}
 	for _, c := range []string{"3B_-P1_SET", "3B_-P1_GET", "3B_-P16_SET", "3B_-P16_GET", "4KiB_-P1_SET",
 		"4KiB_-P16_GET", "4KiB_TENSORSET", "4KiB_TENSORGET"} {

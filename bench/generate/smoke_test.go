@@ -4,8 +4,6 @@
 package generate
 
 import (
-	"os"
-	"os/exec"
 	"regexp"
 	"testing"
 
@@ -16,12 +14,7 @@ import (
 // sides must report a time (run.sh itself checks the last member's copy and configured file).
 func TestSmoke(t *testing.T) {
 	bin := ssruntest.BuildForTest(t, "ssrun-bench-generate")
-	cmd := exec.Command("bash", "run.sh")
-	cmd.Env = append(os.Environ(), "SSRUN="+bin, "MEMBERS=5", "SIZE_MIB=1", "ROUNDS=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("run.sh: %v\n%s", err, out)
-	}
+	out := ssruntest.RunScript(t, "run.sh", "SSRUN="+bin, "MEMBERS=5", "SIZE_MIB=1", "ROUNDS=1")
 	for _, re := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^ssrun exp\.generate +\d+ ms`),
 		regexp.MustCompile(`(?m)^shell loop of cp, same copies +\d+ ms`),

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssrun/ssrun/internal/ssruntest"
 	"github.com/ssrun/ssrun/orchestrator/backends/onnx"
 )
 
@@ -38,13 +39,8 @@ func TestSmoke(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../orchestrator/testdata/ssrundb").CombinedOutput(); err != nil {
 		t.Fatalf("building ssrundb: %v\n%s", err, out)
 	}
-	cmd := exec.Command("bash", "run.sh")
-	cmd.Env = append(os.Environ(), "SSRUN_DB="+bin, onnx.EnvLibrary+"="+lib, "RESULTS="+filepath.Join(dir, "ml.md"),
+	out := ssruntest.RunScript(t, "run.sh", "SSRUN_DB="+bin, onnx.EnvLibrary+"="+lib, "RESULTS="+filepath.Join(dir, "ml.md"),
 		"TABLES=cost,pattern", "MODES=off,ADAPTIVE 2000", "PATTERN_CLIENTS=2", "DURATION=200ms", "ROUNDS=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("run.sh: %v\n%s", err, out)
-	}
 	rows := map[string]*regexp.Regexp{
 		"cost, batch 32":             regexp.MustCompile(`(?m)^\| 32 \| [1-9]\d* \|`),
 		"redis-server":               regexp.MustCompile(`(?m)^\| redis-server: SET, SET, GET of the same sizes \| [1-9]\d* \|`),

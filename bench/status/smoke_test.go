@@ -4,8 +4,6 @@
 package status
 
 import (
-	"os"
-	"os/exec"
 	"regexp"
 	"testing"
 
@@ -16,12 +14,7 @@ import (
 // build as its own baseline: every row must report times and the same bytes from both sides.
 func TestSmoke(t *testing.T) {
 	bin := ssruntest.BuildForTest(t, "ssrun-bench-status")
-	cmd := exec.Command("bash", "run.sh")
-	cmd.Env = append(os.Environ(), "SSRUN="+bin, "SSRUN_BASE="+bin, "MEMBERS=40", "SOURCE=4", "RUNS=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("run.sh: %v\n%s", err, out)
-	}
+	out := ssruntest.RunScript(t, "run.sh", "SSRUN="+bin, "SSRUN_BASE="+bin, "MEMBERS=40", "SOURCE=4", "RUNS=1")
 	if !regexp.MustCompile(`(?m)^source: a real run of 4 members: manifest \d+ B/member, journal \d+ B/member$`).Match(out) {
 		t.Errorf("no line describing the source run")
 	}
