@@ -136,9 +136,18 @@ func TestTypeNameLeavesValueOwned(t *testing.T) {
 	if name, ok := ks.TypeName([]byte("none")); ok {
 		t.Fatalf("TypeName of a missing key = %q", name)
 	}
-	if !ks.shard([]byte("k")).m["k"].owned.Load() {
+	if !isOwned(ks, "k") {
 		t.Fatal("TypeName handed the value out")
 	}
+}
+
+// isOwned reports whether key's entry still owns its value's buffer (under the shard's lock: the
+// server's goroutines write the map).
+func isOwned(ks *Keyspace, key string) bool {
+	s := ks.shard([]byte(key))
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.m[key].owned.Load()
 }
 
 // A client's SET stores its value owned; EXISTS, TYPE and an AI.TENSORSET type check leave it so,
@@ -146,7 +155,7 @@ func TestTypeNameLeavesValueOwned(t *testing.T) {
 func TestCommandsThatDoNotReadLeaveTheValueOwned(t *testing.T) {
 	srv := startServer(t, Config{})
 	c := dial(t, "tcp", srv.Addr())
-	owned := func() bool { return srv.Keys().shard([]byte("k")).m["k"].owned.Load() }
+	owned := func() bool { return isOwned(srv.Keys(), "k") }
 	if r := c.Do("SET", "k", string(bytes.Repeat([]byte("v"), reuseSize))); r != "+OK\r\n" {
 		t.Fatalf("SET: %q", r)
 	}
@@ -172,7 +181,7 @@ func TestLoggedValueIsNotOwned(t *testing.T) {
 	defer l.Close()
 	ks.log.Store(l)
 	ks.PutOwned([]byte("k"), ownedValue(ks, 'a'))
-	if ks.shard([]byte("k")).m["k"].owned.Load() {
+	if isOwned(ks, "k") {
 		t.Fatal("a logged value is owned")
 	}
 }
