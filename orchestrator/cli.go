@@ -176,6 +176,7 @@ func parseConfigFlags(args []string, stderr io.Writer, readyFile *string) (Confi
 	fs.StringVar(&cfg.RequirePass, "requirepass", "", "`PASSWORD` clients must AUTH with")
 	fs.StringVar(&maxmemory, "maxmemory", "0", "memory limit for keys and values, `SIZE` in bytes or as 100mb, 1gb (0 = none)")
 	fs.StringVar(&maxBulk, "proto-max-bulk-len", "512mb", "largest request argument accepted, `SIZE` up to 512mb")
+	fs.IntVar(&cfg.EventLoops, "event-loops", 0, "`N` event loops serving TCP connections (0 = one per two CPUs, at least one; -1 = a goroutine per connection)")
 	fs.IntVar(&cfg.Threads, "threads", 0, "`N` execution workers per device queue for AI commands (0 = number of CPUs)")
 	fs.IntVar(&cfg.Threads, "threads-per-queue", 0, "`N`, same as --threads (RedisAI's THREADS_PER_QUEUE)")
 	fs.StringVar(&cfg.ONNXRuntime, "onnxruntime", "", "ONNX Runtime shared library `PATH` (or a directory holding libonnxruntime.so; default $SSRUN_ONNXRUNTIME_LIB)")

@@ -22,6 +22,9 @@ type Config struct {
 	MaxMemory int64
 	// MaxBulkLen is the largest argument accepted (proto-max-bulk-len); 0 means 512 MiB.
 	MaxBulkLen int64
+	// EventLoops is how many event loops serve TCP connections: 0 picks one per two Go processors (at
+	// least one); a negative number serves each connection on a goroutine of its own.
+	EventLoops int
 	// Threads is the number of execution workers per device queue for AI commands (0: number of CPUs).
 	Threads int
 	// ONNXRuntime is the ONNX Runtime shared library (a file or a directory holding it); empty uses

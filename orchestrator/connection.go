@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/orchestrator/netloop"
 	"github.com/ssrun/ssrun/resp"
 )
 
@@ -18,7 +20,9 @@ import (
 type client struct {
 	id      int64
 	netConn net.Conn
-	sock    *socketIO // the socket's raw reader and writer
+	sock    *socketIO   // the socket's raw reader and writer, when a goroutine serves the connection
+	lsock   *loopSocket // the socket, when an event loop serves it (connection_loop.go); netConn too
+	loop    *netloop.Loop
 	rd      *resp.Reader
 	wr      *resp.Writer
 	ctx     context.Context
@@ -55,12 +59,25 @@ func (s *Server) newClient(nc net.Conn) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
+	c := s.clientOn(nc, sock)
+	c.sock = sock
+	return c, nil
+}
+
+// newLoopClient is newClient for a connection an event loop serves.
+func (s *Server) newLoopClient(ls *loopSocket) *client {
+	c := s.clientOn(ls, ls)
+	c.lsock = ls
+	return c
+}
+
+// clientOn builds a client reading and writing rw, the socket of nc.
+func (s *Server) clientOn(nc net.Conn, rw io.ReadWriter) *client {
 	c := &client{
 		id:      s.nextClientID.Add(1),
 		netConn: nc,
-		sock:    sock,
-		rd:      resp.NewReader(sock, &s.maxBulkLen),
-		wr:      resp.NewWriter(sock),
+		rd:      resp.NewReader(rw, &s.maxBulkLen),
+		wr:      resp.NewWriter(rw),
 		created: time.Now(),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.WithValue(s.ctx, clientKey{}, c))
@@ -68,7 +85,7 @@ func (s *Server) newClient(nc net.Conn) (*client, error) {
 	c.authenticated = *s.requirePass.Load() == ""
 	c.rd.SetAuthenticated(c.authenticated)
 	c.rd.SetArgAlloc(s.keys.ArgBuffer)
-	return c, nil
+	return c
 }
 
 // serve reads requests and answers them in order until the peer leaves, a protocol error occurs, or
@@ -288,7 +305,7 @@ const watchGrace = 5 * time.Millisecond
 func (c *client) watchDisconnect() (stop func()) {
 	var stopped atomic.Bool
 	watcher := time.AfterFunc(watchGrace, func() {
-		if c.sock.awaitHangup(&stopped) {
+		if c.awaitHangup(&stopped) {
 			c.cancel()
 		}
 	})
@@ -296,6 +313,14 @@ func (c *client) watchDisconnect() (stop func()) {
 		stopped.Store(true)
 		watcher.Stop()
 	}
+}
+
+// awaitHangup waits for the peer to hang up (true) or stop to be set (false), on either kind of socket.
+func (c *client) awaitHangup(stop *atomic.Bool) bool {
+	if c.lsock != nil {
+		return c.lsock.awaitHangup(stop)
+	}
+	return c.sock.awaitHangup(stop)
 }
 
 // lookup finds a command case-insensitively without allocating.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ssrun/ssrun/orchestrator/ai"
 	"github.com/ssrun/ssrun/orchestrator/command"
+	"github.com/ssrun/ssrun/orchestrator/netloop"
 	"github.com/ssrun/ssrun/resp"
 )
 
@@ -36,6 +37,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []net.Listener
+	loops     []*netloop.Loop // the event loops serving TCP connections (connection_loop.go)
 	clients   map[*client]struct{}
 	started   bool
 	closed    bool
@@ -213,6 +215,9 @@ func (s *Server) Start() error {
 		}
 		lns = append(lns, ln)
 	}
+	if err := s.startEventLoops(); err != nil {
+		return fail(err)
+	}
 	s.listeners = lns
 	s.started = true
 	if s.cfg.Cluster != nil {
@@ -317,25 +322,40 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			nc.Close()
 			continue
 		}
+		if c, ok := s.serveOnLoop(nc); ok {
+			s.admitClient(c)
+			s.mu.Unlock()
+			s.register(c)
+			continue
+		}
 		c, err := s.newClient(nc)
 		if err != nil { // not a socket: cannot happen for TCP and unix listeners
 			s.mu.Unlock()
 			nc.Close()
 			continue
 		}
-		s.clients[c] = struct{}{}
-		s.wg.Add(1)
+		s.admitClient(c)
 		s.mu.Unlock()
-		s.stats.connections.Add(1)
 		go func() {
-			defer s.wg.Done()
 			s.serve(c)
-			s.mu.Lock()
-			s.stats.commands.Add(c.commands.Load()) // closed connections' share of the total
-			delete(s.clients, c)
-			s.mu.Unlock()
+			s.forget(c)
 		}()
 	}
+}
+
+// admitClient counts a new connection in (under s.mu); forget counts it out once it has closed.
+func (s *Server) admitClient(c *client) {
+	s.clients[c] = struct{}{}
+	s.wg.Add(1)
+	s.stats.connections.Add(1)
+}
+
+func (s *Server) forget(c *client) {
+	s.mu.Lock()
+	s.stats.commands.Add(c.commands.Load()) // closed connections' share of the total
+	delete(s.clients, c)
+	s.mu.Unlock()
+	s.wg.Done()
 }
 
 // Shutdown stops accepting, closes every connection (cancelling running commands' contexts), closes the
@@ -364,6 +384,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
+	s.closeEventLoops()
 	for _, closeFn := range s.closers {
 		closeFn()
 	}
