@@ -21,7 +21,7 @@ type client struct {
 	id      int64
 	netConn net.Conn
 	sock    *socketIO   // the socket's raw reader and writer, when a goroutine serves the connection
-	lsock   *loopSocket // the socket, when an event loop serves it (connection_loop.go); netConn too
+	lsock   *loopSocket // the socket, when an event loop took the connection (connection_loop.go); netConn too
 	loop    *netloop.Loop
 	rd      *resp.Reader
 	wr      *resp.Writer
@@ -305,7 +305,7 @@ const watchGrace = 5 * time.Millisecond
 func (c *client) watchDisconnect() (stop func()) {
 	var stopped atomic.Bool
 	watcher := time.AfterFunc(watchGrace, func() {
-		if c.awaitHangup(&stopped) {
+		if c.sock.awaitHangup(&stopped) { // (a loop moves a connection to Go's poller before a blocking command)
 			c.cancel()
 		}
 	})
@@ -313,14 +313,6 @@ func (c *client) watchDisconnect() (stop func()) {
 		stopped.Store(true)
 		watcher.Stop()
 	}
-}
-
-// awaitHangup waits for the peer to hang up (true) or stop to be set (false), on either kind of socket.
-func (c *client) awaitHangup(stop *atomic.Bool) bool {
-	if c.lsock != nil {
-		return c.lsock.awaitHangup(stop)
-	}
-	return c.sock.awaitHangup(stop)
 }
 
 // lookup finds a command case-insensitively without allocating.

@@ -11,10 +11,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Event loops (netloop) serve the TCP connections: each loop's goroutine answers the requests of every
-// connection that is ready, in turn, without handing a connection between goroutines, and a
-// connection whose next step must wait moves to a goroutine of its own until it is idle again (see
-// loopSocket). Unix-socket connections keep a goroutine each (serve).
+// Event loops (netloop) serve the TCP connections whose requests are short and never wait: each
+// loop's goroutine answers every ready connection in turn, without handing a connection between
+// goroutines. The first request that must wait (a blocking command, a request longer than the read
+// buffer, a reply the peer is slow to read) or that carries a large value moves its connection to Go's network poller for good,
+// served by a goroutine of its own (serve), as every unix-socket connection is: a client that sent
+// one large tensor or ran one model will do it again, and Go's poller wakes its goroutine directly.
 
 // eventLoopTick is how often a loop looks for connections past the idle timeout (CONFIG SET timeout);
 // redis-server's cron runs at the same 10 Hz.
@@ -22,8 +24,7 @@ const eventLoopTick = 100 * time.Millisecond
 
 // eventLoopCount is how many loops serve the TCP connections: cfg.EventLoops when set, else one per
 // two Go processors, at least one, leaving the other cores to model execution and to clients sharing
-// the node (a loop answers small requests faster than one core's goroutines can, see netloop); 0
-// (a negative setting) serves each connection on a goroutine of its own.
+// the node; 0 (a negative setting) serves every connection on a goroutine of its own.
 func (s *Server) eventLoopCount() int {
 	switch {
 	case s.cfg.EventLoops < 0:
@@ -54,9 +55,9 @@ func (s *Server) closeEventLoops() {
 	}
 }
 
-// serveOnLoop hands an accepted TCP connection to the next loop; false if it could not be (the caller
-// then serves it on a goroutine).
-func (s *Server) serveOnLoop(nc net.Conn) (*client, bool) {
+// loopClient takes an accepted TCP connection out of Go's poller for a loop; false if it cannot be
+// (the caller then serves it on a goroutine).
+func (s *Server) loopClient(nc net.Conn) (*client, bool) {
 	tc, ok := nc.(*net.TCPConn)
 	if !ok || len(s.loops) == 0 {
 		return nil, false
@@ -68,7 +69,7 @@ func (s *Server) serveOnLoop(nc net.Conn) (*client, bool) {
 	return s.newLoopClient(ls), true
 }
 
-// register adds a loop client's socket to its loop, once the client is known to the server.
+// register adds a loop client's socket to its loop, once the server counts the client.
 func (s *Server) register(c *client) {
 	ls := c.lsock
 	loop := s.loops[int(c.id)%len(s.loops)]
@@ -88,63 +89,48 @@ func (s *Server) register(c *client) {
 	}
 }
 
-// onReady is the loop's handler for one connection's events: it answers what is buffered and ready
-// while the loop serves the connection, or signals the goroutine that has taken it over.
+// onReady is the loop's handler for one connection's events: it answers the requests that are
+// buffered and ready, then ends the connection or moves it to Go's poller when it must.
 func (s *Server) onReady(c *client, events uint32) {
+	if events == unix.EPOLLOUT { // room to write, and nothing waits to be written
+		return
+	}
 	ls := c.lsock
 	ls.mu.Lock()
-	if ls.detached {
-		ls.signal()
-		ls.mu.Unlock()
-		return
-	}
-	if events == unix.EPOLLOUT { // room to write, and nothing is waiting to be written inline
-		ls.mu.Unlock()
-		return
-	}
-	ls.inline, ls.drained = true, false
+	ls.drained = false
 	ended, next := s.serveInline(c)
-	ls.inline = false
-	if next != nil && !ended {
-		ls.detached = true
-		ls.mu.Unlock()
-		go s.serveDetached(c, next)
-		return
-	}
 	ls.mu.Unlock()
-	if ended {
-		if len(ls.pending) > 0 { // QUIT's reply, still queued: a goroutine sends it, then closes
-			ls.mu.Lock()
-			ls.detached = true
-			ls.mu.Unlock()
-			c.quit = true
-			go s.serveDetached(c, nil)
-			return
-		}
+	switch {
+	case ended && len(ls.pending) == 0:
 		s.endLoopClient(c)
+	case ended: // QUIT's reply, still queued: the moved connection sends it, then ends
+		c.quit = true
+		s.moveOffLoop(c, nil)
+	case next != nil:
+		s.moveOffLoop(c, next)
 	}
 }
 
-// serveInline answers the requests the loop can answer without waiting, the body of serveHeld's
-// callback: it stops when the socket is empty (ended false, next nil), when the connection ends, or
-// when the next step must wait, which next then is, to run on a goroutine of its own.
+// serveInline answers the requests the loop can answer without waiting, as serveHeld's callback
+// does: it stops when the socket is empty (ended false, next nil), when the connection ends, or when
+// the next step must wait, which next then is.
 func (s *Server) serveInline(c *client) (ended bool, next func() bool) {
 	ls := c.lsock
 	for {
 		if ls.closing() {
 			return true, nil
 		}
-		if len(ls.pending) > 0 { // the peer is not reading: a goroutine waits for it
-			return false, func() bool { return true }
+		if len(ls.pending) > 0 || ls.large { // the peer is slow to read, or large values are copied
+			return c.wr.Flush() != nil, func() bool { return true }
 		}
 		s.armIdleTimeout(c)
 		if c.rd.Buffered() == 0 && ls.drained {
-			return s.flushInline(c), nil
+			return c.wr.Flush() != nil, nil
 		}
 		ready, tooLarge, err := c.rd.Ready()
 		switch {
 		case errors.Is(err, errWouldBlock), err == nil && !ready && !tooLarge:
-			return s.flushInline(c), nil
+			return c.wr.Flush() != nil, nil
 		case err != nil:
 			return true, nil
 		case tooLarge: // serveOne reads it, waiting as long as it takes
@@ -152,88 +138,64 @@ func (s *Server) serveInline(c *client) (ended bool, next func() bool) {
 		}
 		args, err := c.rd.Read()
 		if errors.Is(err, errWouldBlock) { // only empty requests were buffered
-			return s.flushInline(c), nil
+			return c.wr.Flush() != nil, nil
 		}
 		if err != nil {
 			s.refuseMalformed(c, err)
 			return true, nil
 		}
+		ls.large = ls.large || carriesLargeValue(args)
 		if spec := s.lookup(args[0]); spec != nil && spec.Flags&command.Blocking != 0 {
-			if c.wr.Flush() != nil {
-				return true, nil
-			}
-			return false, func() bool { return s.answer(c, args) }
+			return c.wr.Flush() != nil, func() bool { return s.answer(c, args) }
 		}
 		if !s.answer(c, args) {
 			return true, nil
 		}
+		ls.large = ls.large || c.wr.LargestBulk() >= largeValue
 	}
 }
 
-// flushInline writes the replies buffered so far (what the socket does not take is queued); true
-// means the connection failed.
-func (s *Server) flushInline(c *client) (ended bool) {
-	return c.wr.Flush() != nil
-}
-
-// serveDetached serves a connection on a goroutine, starting with next, for as long as it has
-// requests or output waiting, then gives it back to its loop.
-func (s *Server) serveDetached(c *client, next func() bool) {
-	ls := c.lsock
-	ok := ls.flushPending() == nil && !c.quit
-	if ok && next != nil {
-		ok = next()
-	}
-	for ok && !c.quit {
-		if ls.closing() {
-			break
+// carriesLargeValue reports whether a request has an argument of largeValue bytes or more.
+func carriesLargeValue(args [][]byte) bool {
+	for _, a := range args {
+		if len(a) >= largeValue {
+			return true
 		}
-		ready, tooLarge, err := s.probe(c)
-		switch {
-		case errors.Is(err, errWouldBlock), err == nil && !ready && !tooLarge:
-			if c.wr.Flush() != nil {
-				ok = false
-			} else if s.giveBack(c) {
-				return
-			}
-			continue
-		case err != nil:
-			ok = false
-			continue
+	}
+	return false
+}
+
+// moveOffLoop takes a connection off its loop and serves it on a goroutine through Go's poller from
+// now on: first the output still queued, then next, then every further request.
+func (s *Server) moveOffLoop(c *client, next func() bool) {
+	ls := c.lsock
+	c.loop.Remove(ls.loopID)
+	c.loop.Unwatch(ls.fd)
+	sock, err := ls.moveToPoller()
+	if err != nil {
+		s.logf("moving connection %d off its event loop: %v", c.id, err)
+		s.endLoopClient(c)
+		return
+	}
+	c.sock = sock
+	go func() {
+		defer s.forget(c)
+		defer sock.conn.Close() // serve closes c.netConn, which Close may have closed already
+		pending := ls.pending
+		ls.pending = nil
+		if _, err := sock.Write(pending); err != nil || c.quit {
+			c.cancel()
+			return
 		}
-		ok = s.serveOne(c)
-	}
-	if c.quit {
-		c.wr.Flush()
-	}
-	s.endLoopClient(c)
+		if next != nil && !next() {
+			c.cancel()
+			return
+		}
+		s.serve(c)
+	}()
 }
 
-// probe is rd.Ready without waiting: whether a whole request is buffered, reading the socket once.
-func (s *Server) probe(c *client) (ready, tooLarge bool, err error) {
-	ls := c.lsock
-	s.armIdleTimeout(c)
-	ls.inline = true
-	defer func() { ls.inline = false }()
-	return c.rd.Ready()
-}
-
-// giveBack returns an idle connection to its loop, unless the loop signalled readiness meanwhile (the
-// goroutine then serves on); true once the loop has it.
-func (s *Server) giveBack(c *client) bool {
-	ls := c.lsock
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	select {
-	case <-ls.wake:
-		return false
-	default:
-	}
-	ls.detached = false
-	return true
-}
-
-// endLoopClient closes a loop client's connection and forgets it: the owner's last step.
+// endLoopClient closes a connection the loop still serves and forgets it.
 func (s *Server) endLoopClient(c *client) {
 	ls := c.lsock
 	ls.Close()
@@ -245,7 +207,8 @@ func (s *Server) endLoopClient(c *client) {
 	s.forget(c)
 }
 
-// closeIdleLoopClients closes the loop-served connections idle past CONFIG SET timeout (a loop's tick).
+// closeIdleLoopClients closes the loop-served connections idle past CONFIG SET timeout (a loop's
+// tick); Go's poller applies the deadline of a moved connection.
 func (s *Server) closeIdleLoopClients() {
 	if s.idleTimeout.Load() <= 0 {
 		return
@@ -255,12 +218,7 @@ func (s *Server) closeIdleLoopClients() {
 	defer s.mu.Unlock()
 	for c := range s.clients {
 		if ls := c.lsock; ls != nil && ls.pastDeadline(now) {
-			ls.mu.Lock()
-			idle := !ls.detached // a detached connection runs a command or waits on its own deadline
-			ls.mu.Unlock()
-			if idle {
-				ls.Close()
-			}
+			ls.Close()
 		}
 	}
 }

@@ -322,7 +322,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			nc.Close()
 			continue
 		}
-		if c, ok := s.serveOnLoop(nc); ok {
+		if c, ok := s.loopClient(nc); ok {
 			s.admitClient(c)
 			s.mu.Unlock()
 			s.register(c)

@@ -37,6 +37,8 @@ type Writer struct {
 	vecs     [][]byte
 	mark     int
 	vecBytes int // bytes of the large bulks in vecs
+	// largest is the longest bulk written since LargestBulk last looked.
+	largest int
 }
 
 // NewWriter writes replies to w.
@@ -87,6 +89,7 @@ func (w *Writer) Int(n int64) {
 // precedes it.
 func (w *Writer) Bulk(b []byte) {
 	w.header('$', int64(len(b)))
+	w.largest = max(w.largest, len(b))
 	switch {
 	case len(b) < directWriteMin || w.holding:
 		w.buf = append(w.buf, b...)
@@ -102,9 +105,18 @@ func (w *Writer) Bulk(b []byte) {
 	w.maybeFlush()
 }
 
+// LargestBulk returns the length of the longest bulk written since its last call (an event loop
+// hands a connection whose replies carry large values to a goroutine of its own).
+func (w *Writer) LargestBulk() int {
+	n := w.largest
+	w.largest = 0
+	return n
+}
+
 // BulkString writes s as a bulk.
 func (w *Writer) BulkString(s string) {
 	w.header('$', int64(len(s)))
+	w.largest = max(w.largest, len(s))
 	w.buf = append(w.buf, s...)
 	w.buf = append(w.buf, '\r', '\n')
 	w.maybeFlush()

@@ -105,3 +105,24 @@ func TestVectorWriteErrorIsReported(t *testing.T) {
 		t.Fatalf("Flush = %v, want %v", err, broken)
 	}
 }
+
+// LargestBulk reports the longest bulk since its last call, whichever way the bulk was written.
+func TestWriterLargestBulk(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	w.Bulk(make([]byte, 10))
+	w.BulkString(string(make([]byte, 70<<10)))
+	w.Bulk(make([]byte, 40<<10)) // written straight from the slice
+	w.Int(5)
+	if got := w.LargestBulk(); got != 70<<10 {
+		t.Errorf("LargestBulk = %d, want %d", got, 70<<10)
+	}
+	if got := w.LargestBulk(); got != 0 {
+		t.Errorf("LargestBulk again = %d, want 0 (reset)", got)
+	}
+	w.SimpleString("OK")
+	w.Bulk([]byte("abc"))
+	if got := w.LargestBulk(); got != 3 {
+		t.Errorf("LargestBulk = %d, want 3", got)
+	}
+}

@@ -93,6 +93,12 @@ func (l *Loop) Watch(id uint64, fd int) error {
 	return unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
 }
 
+// Unwatch takes fd out of the loop (a socket that moves elsewhere while a duplicate keeps it open;
+// closing the last descriptor of a socket takes it out by itself).
+func (l *Loop) Unwatch(fd int) error {
+	return unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+}
+
 // Remove forgets a registration: no handler call starts for it afterwards. Closing the descriptor
 // takes it out of the epoll set; Remove is what stops an event already collected from reaching it.
 func (l *Loop) Remove(id uint64) {

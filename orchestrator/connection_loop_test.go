@@ -1,0 +1,252 @@
+package orchestrator
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssrun/ssrun/orchestrator/command"
+)
+
+// loopClients returns the server's TCP connections that an event loop took, split into those it still
+// serves and those it moved to Go's poller.
+func loopClients(s *Server) (onLoop, moved []*client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.clients {
+		switch {
+		case c.lsock == nil:
+		case c.lsock.moved.Load() == nil:
+			onLoop = append(onLoop, c)
+		default:
+			moved = append(moved, c)
+		}
+	}
+	return onLoop, moved
+}
+
+// waitMoved waits until n connections have moved off their loops.
+func waitMoved(t *testing.T, s *Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if _, moved := loopClients(s); len(moved) >= n {
+			return
+		}
+	}
+	_, moved := loopClients(s)
+	t.Fatalf("%d connections moved off their event loops, want %d", len(moved), n)
+}
+
+// Many clients pipelining at once through two loops each get their own replies, in order, and stay on
+// the loops: short requests never need a goroutine.
+func TestEventLoopAnswersPipelinesOfManyClients(t *testing.T) {
+	srv := startServer(t, Config{EventLoops: 2})
+	const clients, perClient = 16, 300
+	var wg sync.WaitGroup
+	errs := make(chan string, clients)
+	conns := make([]*testConn, clients)
+	for i := range conns {
+		conns[i] = dial(t, "tcp", srv.Addr())
+	}
+	for i, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var req bytes.Buffer
+			for j := range perClient {
+				key, val := fmt.Sprintf("k%d.%d", i, j), fmt.Sprintf("v%d.%d", i, j)
+				req.Write(encodeCommand("SET", key, val))
+				req.Write(encodeCommand("GET", key))
+			}
+			if _, err := c.nc.Write(req.Bytes()); err != nil {
+				errs <- err.Error()
+				return
+			}
+			c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+			for j := range perClient {
+				val := fmt.Sprintf("v%d.%d", i, j)
+				if got, err := readRawReply(c.br); err != nil || got != "+OK\r\n" {
+					errs <- fmt.Sprintf("client %d SET %d = %q, %v", i, j, got, err)
+					return
+				}
+				if got, err := readRawReply(c.br); err != nil || got != fmt.Sprintf("$%d\r\n%s\r\n", len(val), val) {
+					errs <- fmt.Sprintf("client %d GET %d = %q, %v", i, j, got, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if onLoop, moved := loopClients(srv); len(onLoop) != clients || len(moved) != 0 {
+		t.Errorf("%d connections on the loops and %d moved, want %d and 0", len(onLoop), len(moved), clients)
+	}
+}
+
+// A connection whose next step must wait leaves its loop for Go's poller, keeps every byte of its
+// requests and replies in order, and the loop goes on serving the others meanwhile.
+func TestEventLoopMovesAConnectionThatMustWait(t *testing.T) {
+	t.Run("request longer than the read buffer", func(t *testing.T) {
+		srv := startServer(t, Config{})
+		c := dial(t, "tcp", srv.Addr())
+		big := strings.Repeat("x", 200<<10)
+		c.Send(append(encodeCommand("SET", "big", big), encodeCommand("STRLEN", "big")...))
+		if got := c.Reply(); got != "+OK\r\n" {
+			t.Fatalf("SET of 200 KiB = %q", got)
+		}
+		if got := c.Reply(); got != fmt.Sprintf(":%d\r\n", len(big)) {
+			t.Fatalf("STRLEN = %q", got)
+		}
+		waitMoved(t, srv, 1)
+		if got := c.Do("PING"); got != "+PONG\r\n" {
+			t.Errorf("PING after the move = %q", got)
+		}
+	})
+
+	t.Run("request carrying a value of 4 KiB", func(t *testing.T) {
+		srv := startServer(t, Config{})
+		small, large := dial(t, "tcp", srv.Addr()), dial(t, "tcp", srv.Addr())
+		small.Do("SET", "s", strings.Repeat("s", largeValue-1))
+		if got := large.Do("SET", "l", strings.Repeat("l", largeValue)); got != "+OK\r\n" {
+			t.Fatalf("SET of 4 KiB = %q", got)
+		}
+		waitMoved(t, srv, 1)
+		if onLoop, _ := loopClients(srv); len(onLoop) != 1 {
+			t.Errorf("%d connections on the loop, want the one whose values stayed under 4 KiB", len(onLoop))
+		}
+		if got := small.Do("STRLEN", "l"); got != fmt.Sprintf(":%d\r\n", largeValue) {
+			t.Errorf("STRLEN = %q", got)
+		}
+	})
+
+	t.Run("blocking command", func(t *testing.T) {
+		srv, err := New(Config{Name: "t", Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		release := make(chan struct{})
+		srv.Register(command.Spec{Name: "TEST.HOLD", Arity: 1, Flags: command.Blocking, Handler: func(ctx *command.Ctx, _ [][]byte) {
+			<-release
+			ctx.Reply.SimpleString("RELEASED")
+		}})
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		held, other := dial(t, "tcp", srv.Addr()), dial(t, "tcp", srv.Addr())
+		held.Send(append(encodeCommand("TEST.HOLD"), encodeCommand("PING")...))
+		waitMoved(t, srv, 1)
+		if got := other.Do("SET", "k", "v"); got != "+OK\r\n" { // the loop is not held by TEST.HOLD
+			t.Errorf("SET on another connection while one is held = %q", got)
+		}
+		close(release)
+		for _, want := range []string{"+RELEASED\r\n", "+PONG\r\n"} {
+			if got := held.Reply(); got != want {
+				t.Errorf("held connection's reply = %q, want %q", got, want)
+			}
+		}
+	})
+
+	t.Run("large reply", func(t *testing.T) {
+		srv := startServer(t, Config{})
+		setter, getter := dial(t, "tcp", srv.Addr()), dial(t, "tcp", srv.Addr())
+		chunk := strings.Repeat("y", 3<<10) // each request under largeValue, the value and reply over it
+		for range 20 {
+			setter.Do("APPEND", "v", chunk)
+		}
+		val := strings.Repeat(chunk, 20)
+		if got := getter.Do("GET", "v"); got != fmt.Sprintf("$%d\r\n%s\r\n", len(val), val) {
+			t.Fatalf("GET of 60 KiB returned %d bytes", len(got))
+		}
+		waitMoved(t, srv, 1)
+		if onLoop, _ := loopClients(srv); len(onLoop) != 1 {
+			t.Errorf("%d connections still on the loop, want the setter alone", len(onLoop))
+		}
+	})
+
+	t.Run("peer slow to read its replies", func(t *testing.T) {
+		srv := startServer(t, Config{})
+		c := dial(t, "tcp", srv.Addr())
+		val := strings.Repeat("z", 8<<10)
+		if got := c.Do("SET", "v", val); got != "+OK\r\n" {
+			t.Fatalf("SET = %q", got)
+		}
+		// 4,000 replies of 8 KiB (32 MiB) do not fit in the socket's buffers while nothing reads them.
+		const n = 4000
+		var req bytes.Buffer
+		for i := range n {
+			req.Write(encodeCommand("GET", "v"))
+			if i%500 == 499 {
+				req.Write(encodeCommand("ECHO", fmt.Sprint(i)))
+			}
+		}
+		go c.nc.Write(req.Bytes())
+		waitMoved(t, srv, 1)
+		c.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+		want := fmt.Sprintf("$%d\r\n%s\r\n", len(val), val)
+		for i := range n {
+			if got, err := readRawReply(c.br); err != nil || got != want {
+				t.Fatalf("reply %d of %d = %d bytes, %v", i, n, len(got), err)
+			}
+			if i%500 == 499 {
+				if got, err := readRawReply(c.br); err != nil || got != fmt.Sprintf("$%d\r\n%d\r\n", len(fmt.Sprint(i)), i) {
+					t.Fatalf("ECHO after reply %d = %q, %v", i, got, err)
+				}
+			}
+		}
+	})
+}
+
+// Shutdown closes the connections the loops serve and those they moved: every client sees its
+// connection end, and the server keeps no descriptor.
+func TestEventLoopShutdownClosesEveryConnection(t *testing.T) {
+	srv := startServer(t, Config{})
+	var conns []*testConn
+	for range 6 {
+		c := dial(t, "tcp", srv.Addr())
+		c.Do("PING")
+		conns = append(conns, c)
+	}
+	conns[0].Do("SET", "big", strings.Repeat("b", 100<<10)) // moves
+	waitMoved(t, srv, 1)
+	onLoop, moved := loopClients(srv)
+	if err := srv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for i, c := range conns {
+		if !c.Closed() {
+			t.Errorf("connection %d still open after shutdown", i)
+		}
+	}
+	for _, c := range onLoop {
+		c.lsock.fdMu.RLock()
+		fd := c.lsock.fd
+		c.lsock.fdMu.RUnlock()
+		if fd != -1 {
+			t.Errorf("loop connection %d keeps descriptor %d after shutdown", c.id, fd)
+		}
+	}
+	for _, c := range moved {
+		if _, err := c.lsock.moved.Load().conn.Write([]byte("x")); err == nil {
+			t.Errorf("moved connection %d still writable after shutdown", c.id)
+		}
+	}
+}
+
+// With --event-loops -1 every connection keeps a goroutine of its own, as before the loops.
+func TestEventLoopsOff(t *testing.T) {
+	srv := startServer(t, Config{EventLoops: -1})
+	c := dial(t, "tcp", srv.Addr())
+	if got := c.Do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("PING = %q", got)
+	}
+	if onLoop, moved := loopClients(srv); len(onLoop)+len(moved) != 0 {
+		t.Errorf("%d connections on loops with the loops off", len(onLoop)+len(moved))
+	}
+}
