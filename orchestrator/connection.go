@@ -134,7 +134,12 @@ func (s *Server) serveOne(c *client) bool {
 // answer runs one request and flushes the replies once no further request is buffered; false ends the
 // connection.
 func (s *Server) answer(c *client, args [][]byte) bool {
-	s.execute(c, args)
+	return s.answerWith(c, s.lookup(args[0]), args)
+}
+
+// answerWith is answer for a request whose command was looked up already (nil: unknown).
+func (s *Server) answerWith(c *client, spec *command.Spec, args [][]byte) bool {
+	s.execute(c, spec, args)
 	if c.quit {
 		c.wr.Flush()
 		return false
@@ -171,27 +176,15 @@ func (s *Server) serveHeld(c *client) (ended bool) {
 				return true
 			}
 			s.armIdleTimeout(c)
-			if c.rd.Buffered() == 0 && c.sock.drained {
+			args, next := s.nextBuffered(c, c.sock.drained)
+			switch next {
+			case waitForMore:
 				return c.flushBeforeWait(&ended)
-			}
-			ready, tooLarge, err := c.rd.Ready()
-			switch {
-			case errors.Is(err, errWouldBlock), err == nil && !ready && !tooLarge:
-				return c.flushBeforeWait(&ended)
-			case err != nil:
+			case endConnection:
 				ended = true
 				return true
-			case tooLarge: // serveOne reads it, waiting as long as it takes
+			case readLongRequest: // serveOne reads it, waiting as long as it takes
 				ended = c.wr.Flush() != nil
-				return true
-			}
-			args, err := c.rd.Read()
-			if errors.Is(err, errWouldBlock) { // only empty requests were buffered
-				return c.flushBeforeWait(&ended)
-			}
-			if err != nil {
-				s.refuseMalformed(c, err)
-				ended = true
 				return true
 			}
 			if !s.answer(c, args) {
@@ -201,6 +194,45 @@ func (s *Server) serveHeld(c *client) (ended bool) {
 		}
 	})
 	return ended || err != nil // a deadline (idle timeout) or the connection closed
+}
+
+// bufferedStep is what serving a connection without waiting on its socket comes to next.
+type bufferedStep int
+
+const (
+	answerRequest   bufferedStep = iota // a whole request was read
+	waitForMore                         // nothing whole is buffered and the socket is empty
+	readLongRequest                     // the next request is longer than the read buffer
+	endConnection                       // the peer left or sent malformed framing (refused)
+)
+
+// nextBuffered returns the next request when it can be had without waiting: from the buffer, parsed
+// once when it is whole there, or after one read of a socket that drained says may hold more.
+func (s *Server) nextBuffered(c *client, drained bool) ([][]byte, bufferedStep) {
+	if args, ok := c.rd.ReadBuffered(); ok {
+		return args, answerRequest
+	}
+	if c.rd.Buffered() == 0 && drained {
+		return nil, waitForMore
+	}
+	ready, tooLarge, err := c.rd.Ready()
+	switch {
+	case errors.Is(err, errWouldBlock), err == nil && !ready && !tooLarge:
+		return nil, waitForMore
+	case err != nil:
+		return nil, endConnection
+	case tooLarge:
+		return nil, readLongRequest
+	}
+	args, err := c.rd.Read()
+	if errors.Is(err, errWouldBlock) { // only empty requests were buffered
+		return nil, waitForMore
+	}
+	if err != nil {
+		s.refuseMalformed(c, err)
+		return nil, endConnection
+	}
+	return args, answerRequest
 }
 
 // flushBeforeWait writes the replies buffered so far before the callback returns to the poller; true
@@ -215,9 +247,9 @@ func (c *client) flushBeforeWait(ended *bool) bool {
 
 // execute checks a request the way Redis's processCommand does (unknown command, arity,
 // authentication, cluster redirection, memory) and runs its handler.
-func (s *Server) execute(c *client, args [][]byte) {
+func (s *Server) execute(c *client, spec *command.Spec, args [][]byte) {
 	c.commands.Add(1)
-	spec, refusal := s.admit(c, args)
+	spec, refusal := s.admit(c, spec, args)
 	if refusal != "" {
 		if c.tx != nil {
 			c.tx.failed = true // EXEC will answer EXECABORT, as Redis flags the transaction
@@ -249,10 +281,9 @@ func releasesArgs(spec *command.Spec) bool {
 	return false
 }
 
-// admit returns the command to run, or the error that refuses it: unknown command, wrong arity,
+// admit returns the command to run (spec, args[0]'s entry in the table), or the error that refuses it: unknown command, wrong arity,
 // authentication, cluster redirection, memory (Redis's processCommand order).
-func (s *Server) admit(c *client, args [][]byte) (*command.Spec, string) {
-	spec := s.lookup(args[0])
+func (s *Server) admit(c *client, spec *command.Spec, args [][]byte) (*command.Spec, string) {
 	if spec == nil {
 		return nil, unknownCommand(args)
 	}

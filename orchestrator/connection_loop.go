@@ -1,7 +1,6 @@
 package orchestrator
 
 import (
-	"errors"
 	"net"
 	"runtime"
 	"time"
@@ -124,31 +123,21 @@ func (s *Server) serveInline(c *client) (ended bool, next func() bool) {
 			return c.wr.Flush() != nil, func() bool { return true }
 		}
 		s.armIdleTimeout(c)
-		if c.rd.Buffered() == 0 && ls.drained {
+		args, step := s.nextBuffered(c, ls.drained)
+		switch step {
+		case waitForMore:
 			return c.wr.Flush() != nil, nil
-		}
-		ready, tooLarge, err := c.rd.Ready()
-		switch {
-		case errors.Is(err, errWouldBlock), err == nil && !ready && !tooLarge:
-			return c.wr.Flush() != nil, nil
-		case err != nil:
+		case endConnection:
 			return true, nil
-		case tooLarge: // serveOne reads it, waiting as long as it takes
+		case readLongRequest: // serveOne reads it, waiting as long as it takes
 			return c.wr.Flush() != nil, func() bool { return s.serveOne(c) }
 		}
-		args, err := c.rd.Read()
-		if errors.Is(err, errWouldBlock) { // only empty requests were buffered
-			return c.wr.Flush() != nil, nil
-		}
-		if err != nil {
-			s.refuseMalformed(c, err)
-			return true, nil
-		}
 		ls.large = ls.large || carriesLargeValue(args)
-		if spec := s.lookup(args[0]); spec != nil && spec.Flags&command.Blocking != 0 {
-			return c.wr.Flush() != nil, func() bool { return s.answer(c, args) }
+		spec := s.lookup(args[0])
+		if spec != nil && spec.Flags&command.Blocking != 0 {
+			return c.wr.Flush() != nil, func() bool { return s.answerWith(c, spec, args) }
 		}
-		if !s.answer(c, args) {
+		if !s.answerWith(c, spec, args) {
 			return true, nil
 		}
 		ls.large = ls.large || c.wr.LargestBulk() >= largeValue

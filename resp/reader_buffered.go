@@ -42,6 +42,20 @@ func (r *Reader) readBuffered() ([][]byte, bool) {
 	return args, true
 }
 
+// ReadBuffered returns the next request when it is a multibulk request already whole in the buffer,
+// without reading the connection; false leaves everything buffered for Ready and Read. An event loop
+// answering a pipeline parses each request once this way, instead of framing it (Ready) and then
+// parsing it (Read).
+func (r *Reader) ReadBuffered() ([][]byte, bool) {
+	if r.br.Buffered() == 0 {
+		return nil, false
+	}
+	if first, _ := r.br.Peek(1); first[0] != '*' {
+		return nil, false
+	}
+	return r.readBuffered()
+}
+
 // argBuffer returns the buffer of an n-byte argument: for the command name, the name buffer when it
 // fits (the general path's rule), else a new one from the allocator.
 func (r *Reader) argBuffer(name bool, n int) []byte {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -212,5 +213,39 @@ func checkParseRequestInt(t *testing.T, s string) {
 	}
 	if ok != (err == nil) || (ok && got != want) {
 		t.Errorf("parseRequestInt(%q) = %d, %v; ParseInt gives %d, %v", s, got, ok, want, err)
+	}
+}
+
+// ReadBuffered returns a request only when it is whole in the buffer, and leaves a partial one, an
+// inline one or an empty buffer for Read.
+func TestReadBufferedTakesOnlyWholeBufferedRequests(t *testing.T) {
+	whole := "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+	partial := "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nval"
+	var limit atomic.Int64
+	limit.Store(DefaultMaxBulkLen)
+	r := NewReader(strings.NewReader(whole+partial), &limit)
+	if _, ok := r.ReadBuffered(); ok {
+		t.Fatal("ReadBuffered returned a request before anything was read from the connection")
+	}
+	if _, _, err := r.Ready(); err != nil { // fills the buffer
+		t.Fatal(err)
+	}
+	args, ok := r.ReadBuffered()
+	if !ok || len(args) != 2 || string(args[0]) != "GET" || string(args[1]) != "k" {
+		t.Fatalf("ReadBuffered = %q, %v; want [GET k]", args, ok)
+	}
+	if _, ok := r.ReadBuffered(); ok {
+		t.Fatal("ReadBuffered returned the partial SET")
+	}
+	if r.Buffered() != len(partial) {
+		t.Errorf("%d bytes buffered after the partial request, want %d (nothing consumed)", r.Buffered(), len(partial))
+	}
+	inline := NewReader(strings.NewReader("PING\r\n"), &limit)
+	inline.Ready()
+	if _, ok := inline.ReadBuffered(); ok {
+		t.Error("ReadBuffered took an inline request")
+	}
+	if args, err := inline.Read(); err != nil || string(args[0]) != "PING" {
+		t.Errorf("Read after ReadBuffered = %q, %v", args, err)
 	}
 }
