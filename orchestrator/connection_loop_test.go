@@ -250,3 +250,70 @@ func TestEventLoopsOff(t *testing.T) {
 		t.Errorf("%d connections on loops with the loops off", len(onLoop)+len(moved))
 	}
 }
+
+// Clients mixing short requests, values over 4 KiB and over the read buffer, and blocking commands,
+// pipelined, all at once on one loop: every reply arrives whole and in order, whichever side of the
+// move each request fell on.
+func TestEventLoopMixedTraffic(t *testing.T) {
+	srv, err := New(Config{Name: "t", Dir: t.TempDir(), EventLoops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Register(command.Spec{Name: "TEST.ECHOLATER", Arity: 2, Flags: command.Blocking, Handler: func(ctx *command.Ctx, args [][]byte) {
+		time.Sleep(time.Millisecond)
+		ctx.Reply.Bulk(args[1])
+	}})
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	const clients, rounds = 12, 40
+	var wg sync.WaitGroup
+	errs := make(chan string, clients)
+	for i := range clients {
+		c := dial(t, "tcp", srv.Addr())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				var req bytes.Buffer
+				var want []string
+				add := func(reply string, args ...string) {
+					req.Write(encodeCommand(args...))
+					want = append(want, reply)
+				}
+				key, small := fmt.Sprintf("k%d", i), fmt.Sprintf("v%d.%d", i, r)
+				add("+OK\r\n", "SET", key, small)
+				add(fmt.Sprintf("$%d\r\n%s\r\n", len(small), small), "GET", key)
+				if (i+r)%5 == 0 { // over largeValue, or over the read buffer
+					big := strings.Repeat(string(rune('a'+r%26)), []int{5 << 10, 100 << 10}[r%2])
+					add("+OK\r\n", "SET", key+"b", big)
+					add(fmt.Sprintf("$%d\r\n%s\r\n", len(big), big), "GET", key+"b")
+				}
+				if (i+r)%7 == 0 {
+					add(fmt.Sprintf("$%d\r\n%s\r\n", len(small), small), "TEST.ECHOLATER", small)
+				}
+				add("+PONG\r\n", "PING")
+				if _, err := c.nc.Write(req.Bytes()); err != nil {
+					errs <- err.Error()
+					return
+				}
+				c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+				for j, w := range want {
+					if got, err := readRawReply(c.br); err != nil || got != w {
+						errs <- fmt.Sprintf("client %d round %d reply %d: %d bytes (%.40q), %v; want %.40q", i, r, j, len(got), got, err, w)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if _, moved := loopClients(srv); len(moved) != clients {
+		t.Errorf("%d of %d connections moved; each sent a large value or a blocking command", len(moved), clients)
+	}
+}
