@@ -18,8 +18,8 @@ import (
 // way. The loop's goroutine serves it and must never wait: a read of an empty socket returns
 // errWouldBlock, and output the socket cannot take is queued in pending. A connection whose next
 // step must wait (a blocking command, a request longer than the read buffer, output its peer has not
-// read) moves to Go's poller for good (Server.moveOffLoop): moved is then its socket, and every call
-// goes to it.
+// read) or whose values are large moves to Go's poller for good (Server.moveOffLoop): moved is then
+// its socket, and every call goes to it.
 type loopSocket struct {
 	fd int
 	// fdMu guards fd against release while Close shuts the socket down from another goroutine.
@@ -81,8 +81,15 @@ func (ls *loopSocket) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-func (ls *loopSocket) SetDeadline(t time.Time) error    { return ls.SetReadDeadline(t) }
-func (ls *loopSocket) SetWriteDeadline(time.Time) error { return nil }
+func (ls *loopSocket) SetDeadline(t time.Time) error { return ls.SetReadDeadline(t) }
+
+// SetWriteDeadline applies to a moved connection only: the loop never waits to write.
+func (ls *loopSocket) SetWriteDeadline(t time.Time) error {
+	if m := ls.moved.Load(); m != nil {
+		return m.conn.SetWriteDeadline(t)
+	}
+	return nil
+}
 
 // pastDeadline reports whether the read deadline has passed.
 func (ls *loopSocket) pastDeadline(now time.Time) bool {
