@@ -13,7 +13,8 @@ import (
 // Event loops (netloop) serve the TCP connections whose requests are short and never wait: each
 // loop's goroutine answers every ready connection in turn, without handing a connection between
 // goroutines. The first request that must wait (a blocking command, a request longer than the read
-// buffer, a reply the peer is slow to read) or that carries a large value moves its connection to Go's network poller for good,
+// buffer, a reply the peer is slow to read), that may run long (command.Slow) or that carries a large
+// value moves its connection to Go's network poller for good,
 // served by a goroutine of its own (serve), as every unix-socket connection is: a client that sent
 // one large tensor or ran one model will do it again, and Go's poller wakes its goroutine directly.
 
@@ -134,7 +135,7 @@ func (s *Server) serveInline(c *client) (ended bool, next func() bool) {
 		}
 		ls.large = ls.large || carriesLargeValue(args)
 		spec := s.lookup(args[0])
-		if spec != nil && spec.Flags&command.Blocking != 0 {
+		if spec != nil && spec.Flags&(command.Blocking|command.Slow) != 0 {
 			return c.wr.Flush() != nil, func() bool { return s.answerWith(c, spec, args) }
 		}
 		if !s.answerWith(c, spec, args) {

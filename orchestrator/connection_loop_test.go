@@ -125,33 +125,35 @@ func TestEventLoopMovesAConnectionThatMustWait(t *testing.T) {
 		}
 	})
 
-	t.Run("blocking command", func(t *testing.T) {
-		srv, err := New(Config{Name: "t", Dir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		release := make(chan struct{})
-		srv.Register(command.Spec{Name: "TEST.HOLD", Arity: 1, Flags: command.Blocking, Handler: func(ctx *command.Ctx, _ [][]byte) {
-			<-release
-			ctx.Reply.SimpleString("RELEASED")
-		}})
-		if err := srv.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer srv.Close()
-		held, other := dial(t, "tcp", srv.Addr()), dial(t, "tcp", srv.Addr())
-		held.Send(append(encodeCommand("TEST.HOLD"), encodeCommand("PING")...))
-		waitMoved(t, srv, 1)
-		if got := other.Do("SET", "k", "v"); got != "+OK\r\n" { // the loop is not held by TEST.HOLD
-			t.Errorf("SET on another connection while one is held = %q", got)
-		}
-		close(release)
-		for _, want := range []string{"+RELEASED\r\n", "+PONG\r\n"} {
-			if got := held.Reply(); got != want {
-				t.Errorf("held connection's reply = %q, want %q", got, want)
+	for name, flag := range map[string]command.Flags{"blocking command": command.Blocking, "slow command": command.Slow} {
+		t.Run(name, func(t *testing.T) {
+			srv, err := New(Config{Name: "t", Dir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	})
+			release := make(chan struct{})
+			srv.Register(command.Spec{Name: "TEST.HOLD", Arity: 1, Flags: flag, Handler: func(ctx *command.Ctx, _ [][]byte) {
+				<-release
+				ctx.Reply.SimpleString("RELEASED")
+			}})
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			held, other := dial(t, "tcp", srv.Addr()), dial(t, "tcp", srv.Addr())
+			held.Send(append(encodeCommand("TEST.HOLD"), encodeCommand("PING")...))
+			waitMoved(t, srv, 1)
+			if got := other.Do("SET", "k", "v"); got != "+OK\r\n" { // the loop is not held by TEST.HOLD
+				t.Errorf("SET on another connection while one is held = %q", got)
+			}
+			close(release)
+			for _, want := range []string{"+RELEASED\r\n", "+PONG\r\n"} {
+				if got := held.Reply(); got != want {
+					t.Errorf("held connection's reply = %q, want %q", got, want)
+				}
+			}
+		})
+	}
 
 	t.Run("large reply", func(t *testing.T) {
 		srv := startServer(t, Config{})

@@ -192,9 +192,10 @@ func defaultBackendsPath() string {
 // and its message echoes the command name as typed ('AI.TENSORSET'), unlike Redis built-ins.
 func (m *Module) Commands() []command.Spec {
 	const (
-		w   = command.Write | command.DenyOOM
-		r   = command.ReadOnly
-		run = command.Write | command.DenyOOM | command.Blocking
+		w     = command.Write | command.DenyOOM
+		r     = command.ReadOnly
+		run   = command.Write | command.DenyOOM | command.Blocking
+		store = w | command.Slow // a model or script is compiled or loaded into its backend
 	)
 	key1 := func(name string, flags command.Flags, h func(*command.Ctx, [][]byte)) command.Spec {
 		return command.Spec{Name: name, Arity: -1, Flags: flags, FirstKey: 1, LastKey: 1, Step: 1, Handler: h}
@@ -208,14 +209,14 @@ func (m *Module) Commands() []command.Spec {
 	return []command.Spec{
 		key1("AI.TENSORSET", w, m.tensorSet),
 		key1("AI.TENSORGET", r, m.tensorGet),
-		key1("AI.MODELSTORE", w, m.modelStore),
-		key1("AI.MODELSET", w, m.modelSet),
+		key1("AI.MODELSTORE", store, m.modelStore),
+		key1("AI.MODELSET", store, m.modelSet),
 		key1("AI.MODELGET", r, m.modelGet),
 		key1("AI.MODELDEL", command.Write, m.modelDel),
 		withKeys("AI.MODELEXECUTE", run, modelExecuteKeys, m.modelExecute),
 		withKeys("AI.MODELRUN", run, modelRunKeys, m.modelRun),
-		key1("AI.SCRIPTSTORE", w, m.scriptStore),
-		key1("AI.SCRIPTSET", w, m.scriptSet),
+		key1("AI.SCRIPTSTORE", store, m.scriptStore),
+		key1("AI.SCRIPTSET", store, m.scriptSet),
 		key1("AI.SCRIPTGET", r, m.scriptGet),
 		key1("AI.SCRIPTDEL", command.Write, m.scriptDel),
 		withKeys("AI.SCRIPTEXECUTE", run, scriptExecuteKeys, m.scriptExecute),
@@ -223,7 +224,7 @@ func (m *Module) Commands() []command.Spec {
 		withKeys("AI.DAGEXECUTE", run, dagKeys, m.dagExecute(false)),
 		withKeys("AI.DAGEXECUTE_RO", r|command.Blocking, dagKeys, m.dagExecute(true)),
 		key1("AI.INFO", r, m.info),
-		keyless("AI.CONFIG", command.Admin, m.config),
+		keyless("AI.CONFIG", command.Admin|command.Slow, m.config),
 		keyless("AI._MODELSCAN", r, m.modelScan),
 		keyless("AI._SCRIPTSCAN", r, m.scriptScan),
 	}

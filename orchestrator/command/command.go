@@ -87,6 +87,10 @@ const (
 	NoAuth
 	// Blocking marks commands that may wait (model and script execution, polls).
 	Blocking
+	// Slow marks commands that may run long without waiting (compiling a model or script, loading a
+	// backend, work on the whole keyspace): an event loop hands their connection to a goroutine of its
+	// own, as it does a blocking command's, so that they hold up no other client.
+	Slow
 )
 
 // Spec is one command. Name is upper case ("SET", "AI.TENSORSET"). Arity follows Redis: N > 0 means
