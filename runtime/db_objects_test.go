@@ -182,7 +182,9 @@ func TestRedisEngineCluster(t *testing.T) {
 		t.Skip("redis-server is not installed")
 	}
 	exp, _ := newExp(t, "local")
-	port := freePorts(t, 3)
+	_, err := exp.CreateDatabase(DatabaseArgs{DBNodes: 3, Port: 55534, Engine: "redis"})
+	wantErr(t, err, ValueError, "engine=\"redis\" with 3 shards needs port 55533 or lower, not 55534: each redis-server cluster node also listens on its port + 10000 (its cluster bus), so the last shard's port may be 55535 at most")
+	port := freeRedisClusterPorts(t, 3)
 	db := startDB(t, exp, DatabaseArgs{DBNodes: 3, Port: port, Engine: "redis"})
 	addrs, _ := db.GetAddress()
 	for _, a := range addrs {

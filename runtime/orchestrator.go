@@ -93,6 +93,10 @@ func (o *Orchestrator) EntityName() string { return o.Name }
 // EntityType implements Entity.
 func (o *Orchestrator) EntityType() string { return "Orchestrator" }
 
+// maxRedisClusterPort is the highest port redis-server accepts in cluster mode: its cluster bus listens
+// 10000 ports higher.
+const maxRedisClusterPort = 65535 - 10000
+
 // CreateDatabase validates create_database's arguments in SmartSim's order: run command for the
 // launcher, batch on local, db_nodes == 2, then ssrun's own rules (a positive shard count, a known
 // engine available on this machine).
@@ -135,6 +139,10 @@ func (e *Experiment) CreateDatabase(a DatabaseArgs) (*Orchestrator, error) {
 	case EngineRedis:
 		if _, err := e.opts.LookPath("redis-server"); err != nil && !e.opts.DryRun {
 			return nil, Errorf(SSConfigError, "engine=\"redis\" needs redis-server on PATH: %w", err)
+		}
+		if last := a.Port + a.DBNodes - 1; a.DBNodes > 1 && last > maxRedisClusterPort {
+			return nil, Errorf(ValueError, "engine=\"redis\" with %d shards needs port %d or lower, not %d: each redis-server cluster node also listens on its port + 10000 (its cluster bus), so the last shard's port may be %d at most",
+				a.DBNodes, maxRedisClusterPort-a.DBNodes+1, a.Port, maxRedisClusterPort)
 		}
 	default:
 		return nil, Errorf(ValueError, "Database engine %q is not supported. Options are ['ssrun', 'redis']", a.Engine)

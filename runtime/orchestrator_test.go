@@ -40,20 +40,46 @@ func useSsrun(t *testing.T) {
 // freePorts returns n consecutive free loopback ports starting at a free one.
 func freePorts(t *testing.T, n int) int {
 	t.Helper()
-	for attempt := 0; attempt < 50; attempt++ {
+	return freePortRun(t, n, 0)
+}
+
+// redisClusterBusOffset is how far above its port a redis-server cluster node listens for its bus;
+// redis-server refuses a port whose bus port would pass 65535.
+const redisClusterBusOffset = 10000
+
+// freeRedisClusterPorts is freePorts for n redis-server cluster nodes: their ports and their bus ports
+// (port + 10000) are free, and the bus ports exist. Ephemeral ports reach 60999, so a base picked
+// without this check made redis-server exit at start about one run in five.
+func freeRedisClusterPorts(t *testing.T, n int) int {
+	t.Helper()
+	return freePortRun(t, n, redisClusterBusOffset)
+}
+
+// freePortRun finds n consecutive free ports, and, when busOffset is not 0, n free ports busOffset
+// above them too.
+func freePortRun(t *testing.T, n, busOffset int) int {
+	t.Helper()
+	free := func(port int) bool {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			return false
+		}
+		l.Close()
+		return true
+	}
+	for attempt := 0; attempt < 200; attempt++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		base := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		ok := base+n < 65536
-		for i := 1; i < n && ok; i++ {
-			if l2, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i)); err != nil {
-				ok = false
-			} else {
-				l2.Close()
-			}
+		if busOffset != 0 && base+busOffset+n > 65536 {
+			base -= busOffset + n // ephemeral ports run high: look below them
+		}
+		ok := base > 1024 && base+busOffset+n <= 65536
+		for i := 0; i < n && ok; i++ {
+			ok = (i == 0 && busOffset == 0 || free(base+i)) && (busOffset == 0 || free(base+busOffset+i))
 		}
 		if ok {
 			return base
