@@ -281,8 +281,9 @@ func releasesArgs(spec *command.Spec) bool {
 	return false
 }
 
-// admit returns the command to run (spec, args[0]'s entry in the table), or the error that refuses it: unknown command, wrong arity,
-// authentication, cluster redirection, memory (Redis's processCommand order).
+// admit returns the command to run (spec, args[0]'s entry in the table), or the error that refuses
+// it: unknown command, wrong arity, authentication, cluster redirection, memory (Redis's
+// processCommand order).
 func (s *Server) admit(c *client, spec *command.Spec, args [][]byte) (*command.Spec, string) {
 	if spec == nil {
 		return nil, unknownCommand(args)

@@ -169,12 +169,7 @@ func (s *socketIO) Write(p []byte) (int, error) {
 // WriteVectors writes bufs in order with writev(2), as many calls as the socket needs (resp.Writer's
 // way of sending a large value with the replies around it in one system call).
 func (s *socketIO) WriteVectors(bufs [][]byte) (int64, error) {
-	s.iovs = s.iovs[:0]
-	for _, b := range bufs {
-		if len(b) > 0 {
-			s.iovs = append(s.iovs, unix.Iovec{Base: &b[0], Len: uint64(len(b))})
-		}
-	}
+	s.iovs = appendIovecs(s.iovs[:0], bufs)
 	if len(s.iovs) == 0 {
 		return 0, nil
 	}
@@ -192,11 +187,11 @@ func (s *socketIO) WriteVectors(bufs [][]byte) (int64, error) {
 func (s *socketIO) writevSome(fd uintptr) bool {
 	iovs := s.iovs
 	for len(iovs) > 0 {
-		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iovs[0])), uintptr(min(len(iovs), maxIovecs)))
+		n, errno := writev(int(fd), iovs)
 		switch errno {
 		case 0:
 			s.vn += int64(n)
-			iovs = advanceIovecs(iovs, int(n))
+			iovs = advanceIovecs(iovs, n)
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			s.iovs = iovs
@@ -212,6 +207,22 @@ func (s *socketIO) writevSome(fd uintptr) bool {
 
 // maxIovecs is IOV_MAX, the most buffers one writev takes.
 const maxIovecs = 1024
+
+// appendIovecs appends to dst the vectors of bufs' non-empty buffers.
+func appendIovecs(dst []unix.Iovec, bufs [][]byte) []unix.Iovec {
+	for _, b := range bufs {
+		if len(b) > 0 {
+			dst = append(dst, unix.Iovec{Base: &b[0], Len: uint64(len(b))})
+		}
+	}
+	return dst
+}
+
+// writev is one writev(2) of at most maxIovecs vectors on a non-blocking socket.
+func writev(fd int, iovs []unix.Iovec) (int, syscall.Errno) {
+	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iovs[0])), uintptr(min(len(iovs), maxIovecs)))
+	return int(n), errno
+}
 
 // advanceIovecs drops the first n bytes of iovs.
 func advanceIovecs(iovs []unix.Iovec, n int) []unix.Iovec {

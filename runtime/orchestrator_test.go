@@ -79,7 +79,7 @@ func freePortRun(t *testing.T, n, busOffset int) int {
 		}
 		ok := base > 1024 && base+busOffset+n <= 65536
 		for i := 0; i < n && ok; i++ {
-			ok = (i == 0 && busOffset == 0 || free(base+i)) && (busOffset == 0 || free(base+busOffset+i))
+			ok = free(base+i) && (busOffset == 0 || free(base+busOffset+i))
 		}
 		if ok {
 			return base
