@@ -218,8 +218,13 @@ func appendIovecs(dst []unix.Iovec, bufs [][]byte) []unix.Iovec {
 	return dst
 }
 
-// writev is one writev(2) of at most maxIovecs vectors on a non-blocking socket.
+// writev is one writev(2) of at most maxIovecs vectors on a non-blocking socket, or one write(2)
+// when there is a single vector (most replies): the kernel then skips copying in the vector array.
 func writev(fd int, iovs []unix.Iovec) (int, syscall.Errno) {
+	if len(iovs) == 1 {
+		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(iovs[0].Base)), uintptr(iovs[0].Len))
+		return int(n), errno
+	}
 	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iovs[0])), uintptr(min(len(iovs), maxIovecs)))
 	return int(n), errno
 }
