@@ -13,7 +13,7 @@
 #   AI.TENSORSET / AI.TENSORGET META BLOB of 4 KiB, 64 KiB, 1 MiB and 16 MiB float32 tensors on ssrun
 #   against SET / GET of the same bytes on redis-server (bench/db/load, 16 clients, -P 1).
 #
-# Environment: ROUNDS (default 3); CLIENT_THREADS (redis-benchmark --threads, default 1); BASELINE=PATH adds a fourth server, that ssrun binary (an earlier build)
+# Environment: ROUNDS (default 3); BASELINE=PATH adds a fourth server, that ssrun binary (an earlier build)
 # at GOMAXPROCS=2 ("base/2"), to every round, and a table of ssrun/2 against it; BENCH_SMOKE=1 runs tiny sizes once (CI checks that the benchmark
 # still runs: `make bench-smoke`); SSRUN (a binary with a `db` subcommand) or SSRUN_DB (a binary taking
 # `ssrun db`'s flags itself, such as orchestrator/testdata/ssrundb); otherwise ./ssrun or a fresh build.
@@ -26,10 +26,6 @@ for tool in redis-server redis-benchmark redis-cli; do
 done
 
 smoke=${BENCH_SMOKE:-0}
-# CLIENT_THREADS=N runs redis-benchmark on N threads (--threads), a client that, like the ranks of a
-# simulation, needs more than one core: which server design is faster on a small machine depends on it.
-client_threads=()
-if [[ ${CLIENT_THREADS:-1} -gt 1 ]]; then client_threads=(--threads "$CLIENT_THREADS"); fi
 rounds=${ROUNDS:-3}
 [[ $smoke == 1 ]] && rounds=1
 
@@ -98,7 +94,7 @@ results="$work/results" # lines: CASE SERVER RPS P50 P99
 # bench_kv CASE SERVER redis-benchmark-args...: one SET and one GET line per run.
 bench_kv() {
   local case=$1 server=$2; shift 2
-  redis-benchmark -p "${port[$server]}" --csv -c 50 -t set,get "${client_threads[@]}" "$@" 2>/dev/null | tail -n +2 | tr -d '"' |
+  redis-benchmark -p "${port[$server]}" --csv -c 50 -t set,get "$@" 2>/dev/null | tail -n +2 | tr -d '"' |
     awk -F, -v c="$case" -v s="$server" '{print c "_" $1, s, $2, $5, $7}' >>"$results"
 }
 
