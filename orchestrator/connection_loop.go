@@ -38,7 +38,12 @@ func (s *Server) eventLoopCount() int {
 // startEventLoops opens and runs the loops (called by Start, under s.mu).
 func (s *Server) startEventLoops() error {
 	for range s.eventLoopCount() {
-		l, err := netloop.New(netloop.Options{Tick: eventLoopTick, OnTick: s.closeIdleLoopClients})
+		var l *netloop.Loop
+		starvedTicks := 0 // read and written on the loop's goroutine only
+		l, err := netloop.New(netloop.Options{Tick: eventLoopTick, OnTick: func() {
+			s.closeIdleLoopClients()
+			s.yieldLoopsWhenStarved(l, &starvedTicks)
+		}})
 		if err != nil {
 			s.closeEventLoops()
 			return err
@@ -55,11 +60,44 @@ func (s *Server) closeEventLoops() {
 	}
 }
 
+// A loop is one thread, and on a small machine whose cores busy clients fill (a simulation's ranks,
+// a multi-threaded client) the kernel gives that thread only part of a core, where goroutines would
+// get a fair share on every core: on 2 cores, 3 B requests from a client on both cores ran 1.2x
+// faster on goroutines (bench/db/README.md, fifth pass). So when a loop's thread has waited for a CPU
+// for loopStarvedShare of its time or more, loopStarvedTicks ticks in a row, every loop gives way:
+// new connections get goroutines, and each connection on a loop moves off at its next request. A
+// loop with a core of its own waits a few percent of the time at most (2-5 % beside redis-benchmark's
+// one thread on 2 cores); beside a client on both cores it waited 21-37 %.
+const (
+	loopStarvedShare = 0.15
+	loopStarvedTicks = 5 // half a second: a collection or a burst of another process does not count
+)
+
+// yieldLoopsWhenStarved is a loop's tick: it counts the ticks in a row its thread was starved and
+// hands the connections to goroutines after loopStarvedTicks of them.
+func (s *Server) yieldLoopsWhenStarved(l *netloop.Loop, starvedTicks *int) {
+	if s.loopsYielded.Load() {
+		return
+	}
+	share := l.CPUWaitShare()
+	if share < s.loopStarvedShare {
+		*starvedTicks = 0
+		return
+	}
+	if *starvedTicks++; *starvedTicks < loopStarvedTicks {
+		return
+	}
+	if s.loopsYielded.CompareAndSwap(false, true) {
+		s.logf("an event loop's thread waited for a CPU %.0f%% of its time for %v: its cores are busy with other threads, so TCP connections are served on goroutines from now on (--event-loops -1 does that from the start)",
+			share*100, loopStarvedTicks*eventLoopTick)
+	}
+}
+
 // loopClient takes an accepted TCP connection out of Go's poller for a loop; false if it cannot be
 // (the caller then serves it on a goroutine).
 func (s *Server) loopClient(nc net.Conn) (*client, bool) {
 	tc, ok := nc.(*net.TCPConn)
-	if !ok || len(s.loops) == 0 {
+	if !ok || len(s.loops) == 0 || s.loopsYielded.Load() {
 		return nil, false
 	}
 	ls, err := newLoopSocket(tc)
@@ -120,7 +158,8 @@ func (s *Server) serveInline(c *client) (ended bool, next func() bool) {
 		if ls.closing() {
 			return true, nil
 		}
-		if len(ls.pending) > 0 || ls.large { // the peer is slow to read, or large values are copied
+		// the peer is slow to read, large values are copied, or the loops gave way to goroutines
+		if len(ls.pending) > 0 || ls.large || s.loopsYielded.Load() {
 			return c.wr.Flush() != nil, func() bool { return true }
 		}
 		s.armIdleTimeout(c)

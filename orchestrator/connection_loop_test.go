@@ -3,6 +3,9 @@ package orchestrator
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -131,6 +134,7 @@ func TestEventLoopMovesAConnectionThatMustWait(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			srv.loopStarvedShare = neverStarved
 			release := make(chan struct{})
 			srv.Register(command.Spec{Name: "TEST.HOLD", Arity: 1, Flags: flag, Handler: func(ctx *command.Ctx, _ [][]byte) {
 				<-release
@@ -261,6 +265,7 @@ func TestEventLoopMixedTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.loopStarvedShare = neverStarved
 	srv.Register(command.Spec{Name: "TEST.ECHOLATER", Arity: 2, Flags: command.Blocking, Handler: func(ctx *command.Ctx, args [][]byte) {
 		time.Sleep(time.Millisecond)
 		ctx.Reply.Bulk(args[1])
@@ -318,4 +323,107 @@ func TestEventLoopMixedTraffic(t *testing.T) {
 	if _, moved := loopClients(srv); len(moved) != clients {
 		t.Errorf("%d of %d connections moved; each sent a large value or a blocking command", len(moved), clients)
 	}
+}
+
+// waitYielded waits until the server's loops have given way to goroutines, asking INFO on c.
+func waitYielded(t *testing.T, c *testConn) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if infoField(t, c.Do("INFO", "server"), "event_loops_yielded") == 1 {
+			return
+		}
+	}
+	t.Fatal("the event loops never gave way to goroutines")
+}
+
+// Once the loops give way (here at any measured wait, so that the hand-over itself is what is
+// tested), a connection on a loop moves off at its next request, keeping its session, and a new
+// connection is served by a goroutine from the start.
+func TestEventLoopsGiveWayWhenStarved(t *testing.T) {
+	srv, err := New(Config{Name: "t", Dir: t.TempDir(), EventLoops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.loopStarvedShare = 0
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	early := dial(t, "tcp", srv.Addr())
+	if got := early.Do("CLIENT", "SETNAME", "early"); got != "+OK\r\n" {
+		t.Fatalf("CLIENT SETNAME = %q", got)
+	}
+	if onLoop, _ := loopClients(srv); len(onLoop) != 1 {
+		t.Fatalf("%d connections on the loop before it gave way, want 1", len(onLoop))
+	}
+	waitYielded(t, early)
+	waitMoved(t, srv, 1)
+	if got := early.Do("CLIENT", "GETNAME"); got != "$5\r\nearly\r\n" {
+		t.Errorf("CLIENT GETNAME after the move = %q", got)
+	}
+	late := dial(t, "tcp", srv.Addr())
+	if got := late.Do("SET", "k", "v"); got != "+OK\r\n" {
+		t.Fatalf("SET on a new connection = %q", got)
+	}
+	onLoop, moved := loopClients(srv)
+	if len(onLoop) != 0 || len(moved) != 1 {
+		t.Errorf("%d connections on the loop and %d moved, want 0 and 1 (the new one on a goroutine)", len(onLoop), len(moved))
+	}
+	if got := early.Do("GET", "k"); got != "$1\r\nv\r\n" {
+		t.Errorf("GET = %q", got)
+	}
+}
+
+// A loop whose thread really waits for a CPU, because busy processes fill every core while a client
+// keeps it answering, gives way by itself, at the threshold ssrun uses.
+func TestEventLoopsGiveWayToBusyCores(t *testing.T) {
+	if _, err := os.Stat("/proc/thread-self/schedstat"); err != nil {
+		t.Skip("the kernel keeps no scheduler statistics (CONFIG_SCHED_INFO)")
+	}
+	if runtime.NumCPU() > 8 {
+		t.Skip("filling every core of a large machine takes too many processes for a unit test")
+	}
+	srv, err := New(Config{Name: "t", Dir: t.TempDir(), EventLoops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for range runtime.NumCPU() + 1 {
+		spin := exec.Command("sh", "-c", "while :; do :; done")
+		if err := spin.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { spin.Process.Kill(); spin.Wait() })
+	}
+	busy := dial(t, "tcp", srv.Addr())
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { // keeps the loop answering: 64 pipelined PINGs at a time until stopped
+		batch := bytes.Repeat(encodeCommand("PING"), 64)
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			busy.Send(batch)
+			for range 64 {
+				if got := busy.Reply(); got != "+PONG\r\n" {
+					done <- fmt.Errorf("PING = %q", got)
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	waitYielded(t, dial(t, "tcp", srv.Addr()))
 }

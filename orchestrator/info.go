@@ -59,6 +59,8 @@ func (s *Server) infoSection(name string) string {
 		add("uptime_in_seconds", uptime)
 		add("uptime_in_days", uptime/86400)
 		add("executable", executablePath())
+		add("event_loops", len(s.loops))
+		add("event_loops_yielded", boolInt(s.loopsYielded.Load()))
 	case "clients":
 		s.mu.Lock()
 		n := len(s.clients)

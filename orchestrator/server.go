@@ -38,10 +38,14 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	loops     []*netloop.Loop // the event loops serving TCP connections (connection_loop.go)
-	clients   map[*client]struct{}
-	started   bool
-	closed    bool
-	wg        sync.WaitGroup
+	// loopsYielded: a loop found its thread starved of CPU, and TCP connections are served on
+	// goroutines from then on (connection_loop.go); loopStarvedShare is the starvation threshold.
+	loopsYielded     atomic.Bool
+	loopStarvedShare float64
+	clients          map[*client]struct{}
+	started          bool
+	closed           bool
+	wg               sync.WaitGroup
 
 	done         chan struct{} // closed once Shutdown has finished
 	shutdownReq  chan struct{} // closed by the SHUTDOWN command
@@ -99,6 +103,8 @@ func New(cfg Config) (*Server, error) {
 		done:        make(chan struct{}),
 		shutdownReq: make(chan struct{}),
 		startTime:   time.Now(),
+
+		loopStarvedShare: loopStarvedShare,
 	}
 	s.maxClients.Store(defaultMaxClients)
 	s.ctx, s.cancel = context.WithCancel(context.Background())

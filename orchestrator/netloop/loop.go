@@ -11,6 +11,7 @@ package netloop
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -34,13 +35,14 @@ type Loop struct {
 	nextID   uint64
 	closed   bool
 
-	tick   time.Duration
-	onTick func()
-	done   chan struct{}
+	tick    time.Duration
+	onTick  func()
+	cpuWait cpuWait // sampled on each tick, before OnTick
+	done    chan struct{}
 }
 
 // Options are a loop's periodic work: OnTick runs on the loop's goroutine about every Tick while the
-// loop runs (for idle-connection timeouts); a zero Tick never calls it.
+// loop runs (for idle-connection timeouts, and to read CPUWaitShare); a zero Tick never calls it.
 type Options struct {
 	Tick   time.Duration
 	OnTick func()
@@ -58,7 +60,8 @@ func New(opts Options) (*Loop, error) {
 		return nil, err
 	}
 	l := &Loop{epfd: epfd, wakeFD: wakeFD, handlers: map[uint64]Handler{}, nextID: 1,
-		tick: opts.Tick, onTick: opts.OnTick, done: make(chan struct{})}
+		tick: opts.Tick, onTick: opts.OnTick, cpuWait: cpuWait{path: "/proc/thread-self/schedstat"},
+		done: make(chan struct{})}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN}
 	setEventID(&ev, 0) // id 0 is the wake eventfd
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakeFD, &ev); err != nil {
@@ -133,12 +136,18 @@ const maxEvents = 256
 
 // Run waits and dispatches until Close. Before each blocking wait it polls once without blocking:
 // under load the next batch is usually there, and the non-blocking call skips the scheduler's
-// system-call handoff.
+// system-call handoff. It keeps its OS thread, so that the thread's scheduler statistics are the
+// loop's (CPUWaitShare).
 func (l *Loop) Run() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	defer close(l.done)
 	defer l.closeFDs()
 	events := make([]unix.EpollEvent, maxEvents)
 	lastTick := time.Now()
+	if l.tick > 0 {
+		l.cpuWait.sample(lastTick)
+	}
 	for {
 		n := epollPoll(l.epfd, events)
 		if n == 0 {
@@ -151,6 +160,7 @@ func (l *Loop) Run() {
 		if l.tick > 0 && l.onTick != nil {
 			if now := time.Now(); now.Sub(lastTick) >= l.tick {
 				lastTick = now
+				l.cpuWait.sample(now)
 				l.onTick()
 			}
 		}
