@@ -64,19 +64,26 @@ func (s *Server) closeEventLoops() {
 // a multi-threaded client) the kernel gives that thread only part of a core, where goroutines would
 // get a fair share on every core: on 2 cores, 3 B requests from a client on both cores ran 1.2x
 // faster on goroutines (bench/db/README.md, fifth pass). So when a loop's thread has waited for a CPU
-// for loopStarvedShare of its time or more, loopStarvedTicks ticks in a row, every loop gives way:
-// new connections get goroutines, and each connection on a loop moves off at its next request. A
-// loop with a core of its own waits a few percent of the time at most (2-5 % beside redis-benchmark's
-// one thread on 2 cores); beside a client on both cores it waited 21-37 %.
+// for loopStarvedShare of its time or more, loopStarvedTicks ticks in a row, every loop gives way for
+// loopYieldPeriod: new connections get goroutines, and each connection on a loop moves off at its
+// next request (for good, as for every other reason to move). After the period new connections come
+// to the loops again, and give way again if the cores are still busy. A loop with a core of its own
+// waits a few percent of the time at most (2-5 % beside redis-benchmark's one thread on 2 cores);
+// beside a client on both cores it waited 21-37 %.
 const (
 	loopStarvedShare = 0.15
 	loopStarvedTicks = 5 // half a second: a collection or a burst of another process does not count
+	loopYieldPeriod  = 30 * time.Second
 )
 
-// yieldLoopsWhenStarved is a loop's tick: it counts the ticks in a row its thread was starved and
-// hands the connections to goroutines after loopStarvedTicks of them.
+// yieldLoopsWhenStarved is a loop's tick: it counts the ticks in a row its thread was starved, hands
+// the connections to goroutines after loopStarvedTicks of them, and ends a yield past its period.
 func (s *Server) yieldLoopsWhenStarved(l *netloop.Loop, starvedTicks *int) {
 	if s.loopsYielded.Load() {
+		*starvedTicks = 0
+		if time.Since(time.Unix(0, s.loopsYieldedAt.Load())) >= s.loopYieldPeriod {
+			s.loopsYielded.Store(false)
+		}
 		return
 	}
 	share := l.CPUWaitShare()
@@ -87,9 +94,10 @@ func (s *Server) yieldLoopsWhenStarved(l *netloop.Loop, starvedTicks *int) {
 	if *starvedTicks++; *starvedTicks < loopStarvedTicks {
 		return
 	}
-	if s.loopsYielded.CompareAndSwap(false, true) {
-		s.logf("an event loop's thread waited for a CPU %.0f%% of its time for %v: its cores are busy with other threads, so TCP connections are served on goroutines from now on (--event-loops -1 does that from the start)",
-			share*100, loopStarvedTicks*eventLoopTick)
+	s.loopsYieldedAt.Store(time.Now().UnixNano())
+	if s.loopsYielded.CompareAndSwap(false, true) && s.loopYields.Add(1) == 1 {
+		s.logf("an event loop's thread waited for a CPU %.0f%% of its time for %v: its cores are busy with other threads, so TCP connections are served on goroutines for the next %v, and again whenever this recurs (--event-loops -1: always)",
+			share*100, loopStarvedTicks*eventLoopTick, s.loopYieldPeriod)
 	}
 }
 

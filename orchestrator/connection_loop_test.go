@@ -374,6 +374,27 @@ func TestEventLoopsGiveWayWhenStarved(t *testing.T) {
 	}
 }
 
+// A yield lasts its period: then the loops take connections again and, the cores still busy (here:
+// any wait counts), give way again.
+func TestEventLoopsYieldForAPeriod(t *testing.T) {
+	srv, err := New(Config{Name: "t", Dir: t.TempDir(), EventLoops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.loopStarvedShare, srv.loopYieldPeriod = 0, 300*time.Millisecond
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := dial(t, "tcp", srv.Addr())
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if infoField(t, c.Do("INFO", "server"), "event_loops_yields") >= 2 {
+			return
+		}
+	}
+	t.Fatalf("the loops did not yield twice: %q", c.Do("INFO", "server"))
+}
+
 // A loop whose thread really waits for a CPU, because busy processes fill every core while a client
 // keeps it answering, gives way by itself, at the threshold ssrun uses.
 func TestEventLoopsGiveWayToBusyCores(t *testing.T) {

@@ -61,6 +61,7 @@ func (s *Server) infoSection(name string) string {
 		add("executable", executablePath())
 		add("event_loops", len(s.loops))
 		add("event_loops_yielded", boolInt(s.loopsYielded.Load()))
+		add("event_loops_yields", s.loopYields.Load())
 	case "clients":
 		s.mu.Lock()
 		n := len(s.clients)

@@ -38,10 +38,13 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	loops     []*netloop.Loop // the event loops serving TCP connections (connection_loop.go)
-	// loopsYielded: a loop found its thread starved of CPU, and TCP connections are served on
-	// goroutines from then on (connection_loop.go); loopStarvedShare is the starvation threshold.
+	// loopsYielded: a loop found its thread starved of CPU at loopsYieldedAt, and TCP connections are
+	// served on goroutines for loopYieldPeriod (connection_loop.go); loopYields counts the yields.
 	loopsYielded     atomic.Bool
+	loopsYieldedAt   atomic.Int64
+	loopYields       atomic.Int64
 	loopStarvedShare float64
+	loopYieldPeriod  time.Duration
 	clients          map[*client]struct{}
 	started          bool
 	closed           bool
@@ -105,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 		startTime:   time.Now(),
 
 		loopStarvedShare: loopStarvedShare,
+		loopYieldPeriod:  loopYieldPeriod,
 	}
 	s.maxClients.Store(defaultMaxClients)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
