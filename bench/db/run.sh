@@ -124,12 +124,11 @@ requests() {
   if [[ $smoke == 1 ]]; then echo 2000; return; fi
   case $size in
     3) [[ $p == 1 ]] && echo 150000 || echo 200000 ;;
-    4096) [[ $p == 1 ]] && echo 100000 || echo 100000 ;;
+    4096) echo 100000 ;;
     65536) echo 10000 ;;
     # -P 16: five batches of 16 per client. One batch each (800) measured a single burst of 50 clients
     # sending 16 MiB at once, whose rate swung 250-900 req/s between runs of the same build.
     *) [[ $p == 1 ]] && echo 1000 || echo 4000 ;;
-
   esac
 }
 tensor_requests() {

@@ -157,11 +157,13 @@ func (l *Loop) Run() {
 			return
 		}
 		l.dispatch(events[:n])
-		if l.tick > 0 && l.onTick != nil {
+		if l.tick > 0 {
 			if now := time.Now(); now.Sub(lastTick) >= l.tick {
 				lastTick = now
 				l.cpuWait.sample(now)
-				l.onTick()
+				if l.onTick != nil {
+					l.onTick()
+				}
 			}
 		}
 	}
